@@ -1,0 +1,169 @@
+/**
+ * The enforce job: one enforcement pass. Reads `now` once, claims the run, finishes any
+ * files an earlier crash left queued, plans, executes every stage in order, and records
+ * the outcome. A dry run does all of it inside one transaction that is rolled back, so it
+ * counts exactly what a real run would change. Returns a RunResult; never throws.
+ */
+import { performance } from 'node:perf_hooks';
+import { EventBus } from '../src/events.js';
+import { loadHmacKey } from '../src/exec/anonymise.js';
+import { executeStage, type ExecContext, type TxRunner } from '../src/exec/executor.js';
+import { drainFileQueue, type DrainResult } from '../src/exec/files.js';
+import { emptyTotals, type RunResult, type StageOutcome } from '../src/exec/outcomes.js';
+import type { Policy } from '../src/policy/model.js';
+import { planRun, type PlanFilter } from '../src/plan/planner.js';
+import { claimRun, finishRun } from '../src/runs.js';
+import { isoUtc } from '../src/store/timestamps.js';
+import type { Adapter, SchemaInfo } from '../src/store/types.js';
+
+export interface EnforceOptions {
+  trigger: 'schedule' | 'cli';
+  filter?: PlanFilter;
+  dryRun?: boolean;
+  force?: boolean;
+  /** Overrides the store's clock (--now, LETHE_NOW). */
+  now?: Date | null;
+  env?: NodeJS.ProcessEnv;
+  events?: EventBus;
+  /** External stop request (SIGTERM); checked between batches. */
+  shouldStop?: () => boolean;
+  /** Wall-clock source for timings and max_run_time only; never for due decisions. */
+  clock?: () => number;
+  fence?: ExecContext['fence'];
+}
+
+class DryRunRollback extends Error {}
+
+/** Runs one enforcement pass under `policy` against `schema` (already validated). */
+export async function runEnforcement(adapter: Adapter, policy: Policy, schema: SchemaInfo, opts: EnforceOptions): Promise<RunResult> {
+  const events = opts.events ?? new EventBus();
+  const wall = opts.clock ?? (() => Date.now());
+  const t0 = performance.now();
+  const startedAt = isoUtc(new Date(wall()));
+  const filter = opts.filter ?? {};
+  const dryRun = opts.dryRun ?? false;
+  const result: RunResult = {
+    runId: 0,
+    trigger: opts.trigger,
+    status: 'ok',
+    now: '',
+    dryRun,
+    startedAt,
+    finishedAt: startedAt,
+    durationMs: 0,
+    stages: [],
+    guarded: 0,
+    files: { removed: 0, missing: 0, refused: 0, errors: 0 },
+    error: null,
+    ...emptyTotals(),
+  };
+  try {
+    const now = opts.now ?? (await adapter.dbNow());
+    result.now = isoUtc(now);
+    const plan = planRun(policy, now, schema, filter);
+    const usesHmac = plan.providers.some((p) =>
+      p.tasks.some((t) => t.stage.action.kind === 'anonymise' && t.stage.action.columns.some((c) => c.strategy === 'hmac')),
+    );
+    const hmacKey = usesHmac ? loadHmacKey(opts.env ?? process.env) : null;
+
+    result.runId = await claimRun(adapter, {
+      trigger: opts.trigger,
+      provider: filter.provider ?? null,
+      rule: filter.rule ?? null,
+      now: result.now,
+      startedAt,
+      policySha256: policy.sha256,
+    });
+    events.emit('run:start', { runId: result.runId, trigger: opts.trigger, now: result.now, provider: filter.provider ?? null, dryRun });
+
+    const drain = async (runId?: number) => {
+      if (dryRun) return;
+      addDrain(result, await drainFileQueue(adapter, { mediaRoot: policy.store.mediaRoot, at: result.now, policySha256: policy.sha256, ...(runId ? { runId } : {}) }), events);
+    };
+    // Files an earlier crash left queued go first: their rows are already gone.
+    await drain();
+
+    const execute = async (tx: TxRunner) => {
+      for (const pp of plan.providers) {
+        const deadline = pp.provider.maxRunTimeMs ? wall() + pp.provider.maxRunTimeMs : Infinity;
+        const ctx: ExecContext = {
+          adapter,
+          policy,
+          runId: result.runId,
+          now,
+          hmacKey,
+          force: opts.force ?? false,
+          tx,
+          afterBatch: () => drain(result.runId),
+          shouldStop: () => (opts.shouldStop?.() ?? false) || wall() >= deadline,
+          ...(opts.fence ? { fence: opts.fence } : {}),
+          events,
+        };
+        for (const task of pp.tasks) {
+          const outcome = await executeStage(ctx, task);
+          record(result, outcome, events);
+          if (outcome.status === 'interrupted') return;
+        }
+      }
+    };
+
+    if (dryRun) {
+      try {
+        await adapter.transaction(async (outer) => {
+          await execute((fn) => fn(outer));
+          throw new DryRunRollback();
+        });
+      } catch (err) {
+        if (!(err instanceof DryRunRollback)) throw err;
+      }
+    } else {
+      await execute((fn) => adapter.transaction(fn));
+    }
+    result.status = statusOf(result);
+  } catch (err) {
+    result.status = 'failed';
+    result.error = (err as Error).message;
+  }
+  result.durationMs = performance.now() - t0;
+  result.finishedAt = isoUtc(new Date(wall()));
+  if (result.runId) {
+    try {
+      await finishRun(adapter, result);
+    } catch (err) {
+      result.status = 'failed';
+      result.error = `${result.error ?? ''} could not record the run: ${(err as Error).message}`.trim();
+    }
+  }
+  events.emit('run:end', result);
+  return result;
+}
+
+function record(result: RunResult, o: StageOutcome, events: EventBus): void {
+  result.stages.push(o);
+  result.due += o.due;
+  result.changed += o.changed;
+  result.held += o.held;
+  result.blocked += o.blocked;
+  if (o.status === 'guarded') {
+    result.guarded++;
+    events.emit('stage:guarded', { ...o, runId: result.runId });
+  }
+  if (o.status === 'failed' && !result.error) result.error = `${o.provider}/${o.rule} stage ${o.stage}: ${o.error}`;
+  events.emit('stage:end', { ...o, runId: result.runId });
+}
+
+function addDrain(result: RunResult, d: DrainResult, events: EventBus): void {
+  result.files.removed += d.removed;
+  result.files.missing += d.missing;
+  result.files.refused += d.refused.length;
+  result.files.errors += d.errors.length;
+  for (const r of d.refused) events.emit('file:refused', r);
+}
+
+function statusOf(r: RunResult): RunResult['status'] {
+  if (r.stages.some((s) => s.status === 'failed')) return 'failed';
+  if (r.stages.some((s) => s.status === 'interrupted')) return 'interrupted';
+  if (r.dryRun) return 'dry_run';
+  if (r.guarded > 0) return 'guarded';
+  return 'ok';
+}

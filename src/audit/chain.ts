@@ -1,0 +1,175 @@
+/**
+ * The audit log's hash chain. Each entry's hash is sha256(prev_hash + canonical JSON of its
+ * other fields). The canonical form is fixed here and nowhere else: keys sorted, numbers as
+ * JSON numbers, instants as ISO-8601 UTC text, primary keys as a JSON array. It does not
+ * depend on the engine, so the same run gives the same hashes on SQLite, PostgreSQL and
+ * MySQL.
+ */
+import { createHash } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import type { Adapter } from '../store/types.js';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+export type AuditAction = 'delete' | 'anonymise' | 'set' | 'file';
+
+/** An audit entry as the executor hands it over, before it is placed in the chain. */
+export interface AuditDraft {
+  run_id: number;
+  at: string;
+  provider: string;
+  rule: string;
+  stage: number;
+  table_name: string;
+  action: AuditAction;
+  cutoff: string | null;
+  keys: readonly (number | string)[];
+  policy_sha256: string;
+}
+
+export interface AuditEntry extends Omit<AuditDraft, 'keys'> {
+  seq: number;
+  row_count: number;
+  keys: (number | string)[];
+  prev_hash: string;
+  hash: string;
+}
+
+/** The canonical JSON of an entry's fields other than prev_hash and hash. */
+export function canonicalJson(e: Omit<AuditEntry, 'prev_hash' | 'hash'>): string {
+  const fields = {
+    action: e.action,
+    at: e.at,
+    cutoff: e.cutoff,
+    keys: e.keys,
+    policy_sha256: e.policy_sha256,
+    provider: e.provider,
+    row_count: e.row_count,
+    rule: e.rule,
+    run_id: e.run_id,
+    seq: e.seq,
+    stage: e.stage,
+    table_name: e.table_name,
+  };
+  return JSON.stringify(fields);
+}
+
+export function entryHash(prevHash: string, e: Omit<AuditEntry, 'prev_hash' | 'hash'>): string {
+  return createHash('sha256').update(prevHash + canonicalJson(e)).digest('hex');
+}
+
+/** Keys as the chain records them: safe integers as numbers, anything else as text. */
+export function normaliseKey(k: unknown): number | string {
+  if (typeof k === 'number') return k;
+  if (typeof k === 'bigint') return Number.isSafeInteger(Number(k)) ? Number(k) : k.toString();
+  if (typeof k === 'string' && /^-?\d+$/.test(k) && Number.isSafeInteger(Number(k))) return Number(k);
+  return String(k);
+}
+
+/** Creates the head row of the chain if it does not exist (run inside migrations). */
+export async function ensureAuditHead(db: Kysely<any>): Promise<void> {
+  const head = await db.selectFrom('lethe_audit_head').select('id').where('id', '=', 1).executeTakeFirst();
+  if (!head) await db.insertInto('lethe_audit_head').values({ id: 1, seq: 0, hash: GENESIS_HASH }).execute();
+}
+
+/**
+ * Appends one entry inside the caller's transaction: locks the head, links the entry to it,
+ * and moves the head. Returns the entry as written.
+ */
+export async function appendAudit(adapter: Adapter, tx: Kysely<any>, draft: AuditDraft): Promise<AuditEntry> {
+  const lock = adapter.supportsForUpdate ? sql` for update` : sql``;
+  const res = await sql<{ seq: unknown; hash: string }>`select seq, hash from lethe_audit_head where id = 1${lock}`.execute(tx);
+  const head = res.rows[0];
+  if (!head) throw new Error('lethe_audit_head is missing: run lethe db migrate');
+  const body = {
+    seq: Number(head.seq) + 1,
+    run_id: draft.run_id,
+    at: draft.at,
+    provider: draft.provider,
+    rule: draft.rule,
+    stage: draft.stage,
+    table_name: draft.table_name,
+    action: draft.action,
+    cutoff: draft.cutoff,
+    row_count: draft.keys.length,
+    keys: draft.keys.map(normaliseKey),
+    policy_sha256: draft.policy_sha256,
+  };
+  const hash = entryHash(head.hash, body);
+  await tx
+    .insertInto('lethe_audit')
+    .values({ ...body, keys: JSON.stringify(body.keys), prev_hash: head.hash, hash })
+    .execute();
+  await tx.updateTable('lethe_audit_head').set({ seq: body.seq, hash }).where('id', '=', 1).execute();
+  return { ...body, prev_hash: head.hash, hash };
+}
+
+/** Turns a stored row back into an entry (drivers return bigint columns in various forms). */
+export function rowToEntry(r: Record<string, unknown>): AuditEntry {
+  return {
+    seq: Number(r.seq),
+    run_id: Number(r.run_id),
+    at: String(r.at),
+    provider: String(r.provider),
+    rule: String(r.rule),
+    stage: Number(r.stage),
+    table_name: String(r.table_name),
+    action: String(r.action) as AuditAction,
+    cutoff: r.cutoff === null || r.cutoff === undefined ? null : String(r.cutoff),
+    row_count: Number(r.row_count),
+    keys: safeKeys(r.keys),
+    policy_sha256: String(r.policy_sha256),
+    prev_hash: String(r.prev_hash),
+    hash: String(r.hash),
+  };
+}
+
+function safeKeys(raw: unknown): (number | string)[] {
+  try {
+    const v = JSON.parse(String(raw)) as unknown;
+    return Array.isArray(v) ? v.map(normaliseKey) : [];
+  } catch {
+    return [];
+  }
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  checked: number;
+  /** The first seq whose entry does not verify. */
+  firstBad: number | null;
+  reason: string | null;
+}
+
+/**
+ * Recomputes the chain in seq order, a page at a time (memory stays flat), and checks the
+ * head row against the last entry, so a truncated tail is caught as well as an edit.
+ */
+export async function verifyChain(db: Kysely<any>, pageSize = 2000): Promise<VerifyResult> {
+  let prev = GENESIS_HASH;
+  let expectSeq = 1;
+  let checked = 0;
+  for (;;) {
+    const rows = await db.selectFrom('lethe_audit').selectAll().where('seq', '>=', expectSeq).orderBy('seq').limit(pageSize).execute();
+    if (rows.length === 0) break;
+    for (const row of rows) {
+      const e = rowToEntry(row);
+      if (e.seq !== expectSeq) return bad(checked, expectSeq, `entry ${expectSeq} is missing (next is ${e.seq})`);
+      if (e.prev_hash !== prev) return bad(checked, e.seq, `prev_hash does not match the hash of entry ${e.seq - 1}`);
+      const { prev_hash: _p, hash: _h, ...body } = e;
+      if (entryHash(prev, body) !== e.hash || e.row_count !== e.keys.length) return bad(checked, e.seq, 'the entry was changed after it was written');
+      prev = e.hash;
+      expectSeq++;
+      checked++;
+    }
+  }
+  const head = await db.selectFrom('lethe_audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirst();
+  if (head && (Number(head.seq) !== expectSeq - 1 || head.hash !== prev)) {
+    return bad(checked, Math.min(Number(head.seq), expectSeq), `the chain ends at ${expectSeq - 1} but its head says ${Number(head.seq)}: entries were removed`);
+  }
+  return { ok: true, checked, firstBad: null, reason: null };
+}
+
+function bad(checked: number, seq: number, reason: string): VerifyResult {
+  return { ok: false, checked, firstBad: seq, reason };
+}

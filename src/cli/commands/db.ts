@@ -1,0 +1,66 @@
+/** `lethe db migrate` and `lethe db seed`: the reference telecom schema and synthetic data. */
+import { dirname, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { UsageError } from '../../errors.js';
+import { ensureAuditHead } from '../../audit/chain.js';
+import { loadPolicyFile } from '../../policy/load.js';
+import { ensureLetheTables } from '../../store/lethe-schema.js';
+import { openStore } from '../../store/open.js';
+import type { Adapter } from '../../store/types.js';
+import { createReferenceSchema } from '../../../db/reference-schema.js';
+import { seedReferenceData } from '../../../db/seed.js';
+import { configPath, injectedNow, type GlobalOptions } from '../context.js';
+
+/** The store and media root for db commands: the policy is optional when --db names the store. */
+async function openForDb(g: GlobalOptions, env: NodeJS.ProcessEnv): Promise<{ adapter: Adapter; mediaRoot: string | null }> {
+  const file = configPath(g, env);
+  const policy = existsSync(file) || !(g.db ?? env.LETHE_DATABASE_URL) ? loadPolicyFile(file).policy : null;
+  const url = g.db ?? env.LETHE_DATABASE_URL ?? policy?.store.url;
+  if (!url) throw new UsageError('no store: give --db, LETHE_DATABASE_URL or store.url in policies.yaml');
+  const baseDir = g.db ?? env.LETHE_DATABASE_URL ? process.cwd() : dirname(policy!.file);
+  const media = g.mediaRoot ?? env.LETHE_MEDIA_ROOT;
+  return { adapter: await openStore(url, baseDir), mediaRoot: media ? resolve(media) : (policy?.store.mediaRoot ?? null) };
+}
+
+/** Creates the reference schema and lethe's tables (idempotent). */
+export async function migrate(adapter: Adapter): Promise<void> {
+  await createReferenceSchema(adapter);
+  await ensureLetheTables(adapter);
+  await ensureAuditHead(adapter.db);
+}
+
+export async function dbMigrateCommand(g: GlobalOptions, env: NodeJS.ProcessEnv): Promise<number> {
+  const { adapter } = await openForDb(g, env);
+  try {
+    await migrate(adapter);
+    process.stdout.write(g.json ? JSON.stringify({ ok: true, store: adapter.description }) + '\n' : `migrated ${adapter.description}\n`);
+  } finally {
+    await adapter.close();
+  }
+  return 0;
+}
+
+export async function dbSeedCommand(g: GlobalOptions, env: NodeJS.ProcessEnv, f: { accounts?: string; seed?: string; media?: boolean }): Promise<number> {
+  const accounts = Number(f.accounts ?? '100');
+  const seed = Number(f.seed ?? '1');
+  if (!Number.isInteger(accounts) || accounts < 1) throw new UsageError(`--accounts: "${f.accounts}" is not a positive whole number`);
+  if (!Number.isInteger(seed)) throw new UsageError(`--seed: "${f.seed}" is not a whole number`);
+  const now = injectedNow(g, env);
+  const { adapter, mediaRoot } = await openForDb(g, env);
+  try {
+    await migrate(adapter);
+    const counts = await seedReferenceData(adapter, {
+      accounts,
+      seed,
+      now: now ?? (await adapter.dbNow()),
+      mediaRoot: f.media === false ? null : mediaRoot,
+      onProgress: process.stderr.isTTY ? (table, rows) => process.stderr.write(`\rseeding ${table}: ${rows}      `) : undefined,
+    } as Parameters<typeof seedReferenceData>[1]);
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    if (g.json) process.stdout.write(JSON.stringify({ ok: true, store: adapter.description, rows: counts }, null, 2) + '\n');
+    else process.stdout.write(`seeded ${adapter.description}: ${Object.entries(counts).map(([t, n]) => `${t} ${n}`).join(', ')}\n`);
+  } finally {
+    await adapter.close();
+  }
+  return 0;
+}

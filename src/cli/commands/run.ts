@@ -1,0 +1,111 @@
+/** `lethe run` and `lethe plan`: one enforcement pass now, or what it would find due. */
+import { UsageError } from '../../errors.js';
+import { EventBus } from '../../events.js';
+import { countStage } from '../../exec/counts.js';
+import { activeHolds } from '../../exec/holds.js';
+import type { RunResult } from '../../exec/outcomes.js';
+import { closest } from '../../policy/duration.js';
+import { planRun, type PlanFilter } from '../../plan/planner.js';
+import { createLogger, logEvents } from '../../log.js';
+import { isoUtc } from '../../store/timestamps.js';
+import { runEnforcement } from '../../../jobs/enforce.js';
+import { table } from '../format.js';
+import type { Runtime } from '../context.js';
+
+/** Checks --provider and --rule against the policy; a typo is a usage error with a suggestion. */
+export function checkFilter(rt: Runtime, f: PlanFilter): void {
+  if (f.provider && !rt.policy.providers.some((p) => p.id === f.provider)) {
+    const guess = closest(f.provider, rt.policy.providers.map((p) => p.id));
+    throw new UsageError(`--provider: no provider "${f.provider}" in ${rt.policy.file}${guess ? ` (did you mean "${guess}"?)` : ''}`);
+  }
+  if (f.rule) {
+    const rules = rt.policy.providers.filter((p) => !f.provider || p.id === f.provider).flatMap((p) => p.rules.map((r) => r.id));
+    if (!rules.includes(f.rule)) {
+      const guess = closest(f.rule, rules);
+      throw new UsageError(`--rule: no rule "${f.rule}"${f.provider ? ` for ${f.provider}` : ''}${guess ? ` (did you mean "${guess}"?)` : ''}`);
+    }
+  }
+}
+
+export interface RunFlags extends PlanFilter {
+  dryRun?: boolean;
+  force?: boolean;
+}
+
+/** Exit status of a run: failures and guard trips are 1, so scripts and cron notice them. */
+export function runExitCode(r: RunResult): 0 | 1 {
+  return r.status === 'failed' || r.status === 'guarded' ? 1 : 0;
+}
+
+export async function runCommand(rt: Runtime, flags: RunFlags): Promise<number> {
+  checkFilter(rt, flags);
+  const events = new EventBus();
+  // With --json, stdout carries only the result document; the log lines go to stderr.
+  const tty = !rt.json && process.stdout.isTTY === true;
+  logEvents(events, createLogger({ fd: rt.json ? 2 : 1, level: tty ? 'warn' : undefined }));
+  if (tty) {
+    let n = 0;
+    events.on('batch', (b) => {
+      n += b.changed;
+      process.stderr.write(`\r${b.provider}/${b.rule} stage ${b.stage}: ${n} rows changed so far`);
+    });
+    events.on('stage:end', () => {
+      if (n) process.stderr.write('\n');
+      n = 0;
+    });
+  }
+  let stop = false;
+  const onSignal = () => {
+    if (stop) process.exit(1);
+    stop = true;
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  const result = await runEnforcement(rt.adapter, rt.policy, rt.schema, {
+    trigger: 'cli',
+    filter: { provider: flags.provider, rule: flags.rule },
+    dryRun: flags.dryRun ?? false,
+    force: flags.force ?? false,
+    now: rt.now,
+    env: rt.env,
+    events,
+    shouldStop: () => stop,
+  });
+  process.off('SIGTERM', onSignal);
+  process.off('SIGINT', onSignal);
+  if (rt.json) {
+    process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  } else {
+    const rows = result.stages.filter((s) => s.due || s.status !== 'done').map((s) => [s.provider, s.rule, s.stage, s.table, s.action, s.status, s.due, s.changed, s.held, s.blocked]);
+    process.stdout.write(table(['provider', 'rule', 'stage', 'table', 'action', 'status', 'due', 'changed', 'held', 'blocked'], rows));
+    process.stdout.write(
+      `run ${result.runId} ${result.status}${result.dryRun ? ' (dry run: nothing was changed)' : ''}: due ${result.due}, changed ${result.changed}, held ${result.held}, blocked ${result.blocked}, guarded stages ${result.guarded}, files removed ${result.files.removed + result.files.missing}, refused ${result.files.refused}; now ${result.now}, ${Math.round(result.durationMs)} ms\n`,
+    );
+    if (result.error) process.stderr.write(`error: ${result.error}\n`);
+  }
+  return runExitCode(result);
+}
+
+export async function planCommand(rt: Runtime, flags: PlanFilter): Promise<number> {
+  checkFilter(rt, flags);
+  const now = rt.now ?? (await rt.adapter.dbNow());
+  const plan = planRun(rt.policy, now, rt.schema, flags);
+  const holds = await activeHolds(rt.adapter.db, now);
+  const rows: Record<string, unknown>[] = [];
+  for (const pp of plan.providers) {
+    for (const task of pp.tasks) {
+      const c = await countStage(rt.adapter, rt.policy.store.tenantColumn, task, holds);
+      const g = pp.provider.guard;
+      const guarded = c.due >= g.minRows && c.due > 0 && c.due > g.maxFraction * c.total;
+      rows.push({ provider: pp.provider.id, rule: task.rule.id, stage: task.stage.index, table: task.table.name, action: task.stage.action.kind, after: task.stage.after.text, cutoff: isoUtc(task.cutoff), due: c.due, held: c.held, blocked: c.blocked, total: c.total, guard: guarded ? 'would stop' : 'ok' });
+    }
+    for (const gap of pp.gaps) rows.push({ provider: pp.provider.id, rule: gap.id, stage: null, table: gap.table, action: 'unspecified', after: 'unspecified', cutoff: null, due: null, held: null, blocked: null, total: null, guard: null });
+  }
+  if (rt.json) process.stdout.write(JSON.stringify({ now: isoUtc(now), stages: rows }, null, 2) + '\n');
+  else {
+    const headers = ['provider', 'rule', 'stage', 'table', 'action', 'after', 'cutoff', 'due', 'held', 'blocked', 'total', 'guard'];
+    process.stdout.write(table(headers, rows.map((r) => headers.map((h) => r[h] as string | number | null))));
+    process.stdout.write(`now ${isoUtc(now)}; nothing was changed. "blocked" counts rows referenced now; children due in the same run are deleted first.\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,93 @@
+/**
+ * Resolves what every command needs, once, at the edge: flags over environment over
+ * policies.yaml over built-in defaults. Produces a frozen runtime context; commands never
+ * read process.env or the clock themselves.
+ */
+import { dirname, resolve } from 'node:path';
+import { ConfigError, UsageError, formatProblem, type Problem } from '../errors.js';
+import { ensureAuditHead } from '../audit/chain.js';
+import { loadPolicyFile } from '../policy/load.js';
+import { liveCheck } from '../policy/live-check.js';
+import type { Policy } from '../policy/model.js';
+import { ensureLetheTables } from '../store/lethe-schema.js';
+import { openStore, redact } from '../store/open.js';
+import { parseClockValue } from '../store/timestamps.js';
+import type { Adapter, SchemaInfo } from '../store/types.js';
+
+export interface GlobalOptions {
+  config?: string;
+  db?: string;
+  mediaRoot?: string;
+  now?: string;
+  json?: boolean;
+}
+
+export interface Runtime {
+  policy: Policy;
+  warnings: Problem[];
+  adapter: Adapter;
+  schema: SchemaInfo;
+  /** The injected now (--now / LETHE_NOW), or null to read the store's clock. */
+  now: Date | null;
+  json: boolean;
+  env: NodeJS.ProcessEnv;
+}
+
+export function configPath(g: GlobalOptions, env: NodeJS.ProcessEnv): string {
+  return resolve(g.config ?? env.LETHE_CONFIG ?? 'policies.yaml');
+}
+
+/** Parses --now / LETHE_NOW strictly; a typo is a usage error, never "now". */
+export function injectedNow(g: GlobalOptions, env: NodeJS.ProcessEnv): Date | null {
+  const raw = g.now ?? env.LETHE_NOW;
+  if (raw === undefined || raw === '') return null;
+  const d = parseClockValue(raw, 'iso');
+  if (!d) throw new UsageError(`--now: "${raw}" is not an ISO-8601 instant (e.g. 2026-11-23T03:15:00Z)`);
+  return d;
+}
+
+/** The store URL in force: --db, then LETHE_DATABASE_URL, then store.url of the policy. */
+export function storeUrl(g: GlobalOptions, env: NodeJS.ProcessEnv, policy: Policy): { url: string; baseDir: string } {
+  if (g.db) return { url: g.db, baseDir: process.cwd() };
+  if (env.LETHE_DATABASE_URL) return { url: env.LETHE_DATABASE_URL, baseDir: process.cwd() };
+  if (policy.store.url) return { url: policy.store.url, baseDir: dirname(policy.file) };
+  throw new ConfigError('no store: set store.url in policies.yaml, LETHE_DATABASE_URL, or --db');
+}
+
+export interface OpenOptions {
+  /** Check the policy against the live schema and refuse on errors (default true). */
+  check?: boolean;
+  /** Create lethe's own tables if missing (default true). */
+  ensureTables?: boolean;
+}
+
+/** Loads the policy, opens the store, introspects and validates. Throws ConfigError (exit 2) on any policy problem. */
+export async function openRuntime(g: GlobalOptions, env: NodeJS.ProcessEnv, opts: OpenOptions = {}): Promise<Runtime> {
+  const now = injectedNow(g, env);
+  const { policy: loaded, warnings } = loadPolicyFile(configPath(g, env));
+  const mediaOverride = g.mediaRoot ?? env.LETHE_MEDIA_ROOT;
+  const policy: Policy = mediaOverride ? Object.freeze({ ...loaded, store: Object.freeze({ ...loaded.store, mediaRoot: resolve(mediaOverride) }) }) : loaded;
+  const { url, baseDir } = storeUrl(g, env, policy);
+  const adapter = await openStore(url, baseDir);
+  try {
+    if (opts.ensureTables ?? true) {
+      await ensureLetheTables(adapter);
+      await ensureAuditHead(adapter.db);
+    }
+    const schema = await adapter.introspect();
+    if (opts.check ?? true) {
+      const problems = await liveCheck(policy, schema, adapter);
+      const errors = problems.filter((p) => p.severity === 'error');
+      if (errors.length) throw new ConfigError(`${policy.file}: ${errors.length} problem(s) against the store ${redact(url)}`, errors);
+      warnings.push(...problems.filter((p) => p.severity === 'warning'));
+    }
+    return { policy, warnings, adapter, schema, now, json: g.json ?? false, env };
+  } catch (err) {
+    await adapter.close();
+    throw err;
+  }
+}
+
+export function printWarnings(warnings: readonly Problem[], stream: NodeJS.WritableStream = process.stderr): void {
+  for (const w of warnings) stream.write(formatProblem(w) + '\n');
+}

@@ -1,0 +1,136 @@
+/**
+ * The `lethe` command line. A thin shell: parses flags, resolves the runtime once, calls
+ * a command, maps errors to exit codes (0 ok, 1 runtime failure, 2 usage or configuration).
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError, LetheError, exitCodeFor } from '../errors.js';
+import { openRuntime, printWarnings, type GlobalOptions, type OpenOptions, type Runtime } from './context.js';
+import { auditCommand, auditVerifyCommand } from './commands/audit.js';
+import { checkCommand } from './commands/check.js';
+import { dbMigrateCommand, dbSeedCommand } from './commands/db.js';
+import { explainCommand } from './commands/explain.js';
+import { holdAddCommand, holdListCommand, holdReleaseCommand } from './commands/hold.js';
+import { reportCommand } from './commands/report.js';
+import { planCommand, runCommand } from './commands/run.js';
+
+const env = process.env;
+
+/** Runs `fn` with a runtime opened from the global flags, closing the store afterwards. */
+function withRuntime<A extends unknown[]>(program: Command, fn: (rt: Runtime, ...args: A) => Promise<number>, opts?: OpenOptions & { quietWarnings?: boolean }) {
+  return async (...args: A) => {
+    const rt = await openRuntime(program.opts<GlobalOptions>(), env, opts);
+    if (!opts?.quietWarnings) printWarnings(rt.warnings);
+    try {
+      process.exitCode = await fn(rt, ...args);
+    } finally {
+      await rt.adapter.close();
+    }
+  };
+}
+
+export function buildProgram(): Command {
+  const program = new Command('lethe')
+    .description('Retention enforcement for telecom data: policies.yaml in, audited purges out.')
+    .version('0.1.0')
+    .option('--config <file>', 'policy file (env LETHE_CONFIG)', undefined)
+    .option('--db <url>', 'store URL: sqlite:path, postgres://…, mysql://… (env LETHE_DATABASE_URL)')
+    .option('--media-root <dir>', 'folder media paths are relative to (env LETHE_MEDIA_ROOT)')
+    .option('--now <iso>', 'pretend it is this instant (env LETHE_NOW); for tests and what-if plans')
+    .option('--json', 'machine-readable output')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('run')
+    .description('one enforcement pass now')
+    .option('--provider <id>', 'only this provider')
+    .option('--rule <id>', 'only this rule')
+    .option('--dry-run', 'do everything inside a transaction that is rolled back; counts exactly, changes nothing')
+    .option('--force', 'override the mass-deletion guard for this run')
+    .action(withRuntime(program, (rt, o: { provider?: string; rule?: string; dryRun?: boolean; force?: boolean }) => runCommand(rt, o)));
+
+  program
+    .command('plan')
+    .description('what is due now, per provider and rule (changes nothing)')
+    .option('--provider <id>', 'only this provider')
+    .option('--rule <id>', 'only this rule')
+    .action(withRuntime(program, (rt, o: { provider?: string; rule?: string }) => planCommand(rt, o)));
+
+  program.command('check').description('validate policies.yaml against the live schema').action(withRuntime(program, (rt) => checkCommand(rt), { quietWarnings: true }));
+
+  program
+    .command('explain')
+    .description('why a row is kept or due')
+    .argument('<table>')
+    .argument('<id>')
+    .action(withRuntime(program, (rt, table: string, id: string) => explainCommand(rt, table, id)));
+
+  const audit = program
+    .command('audit')
+    .description('read the audit log')
+    .option('--provider <id>')
+    .option('--rule <id>')
+    .option('--since <iso>', 'entries at or after this instant')
+    .option('--until <iso>', 'entries before this instant')
+    .option('--run <id>', 'entries of one run')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']))
+    .action(withRuntime(program, (rt, o: Record<string, string>) => auditCommand(rt, o), { check: false }));
+  audit
+    .command('verify')
+    .description('recompute the hash chain; exit 1 and name the first bad seq')
+    .action(withRuntime(program, (rt) => auditVerifyCommand(rt), { check: false }));
+
+  const hold = program.command('hold').description('legal holds');
+  hold
+    .command('add')
+    .argument('<table>')
+    .argument('<id>')
+    .requiredOption('--reason <text>', 'why the row is held (case, ticket, requester)')
+    .option('--until <iso>', 'the hold lapses at this instant')
+    .action(withRuntime(program, (rt, table: string, id: string, o: { reason?: string; until?: string }) => holdAddCommand(rt, table, id, o), { check: false }));
+  hold
+    .command('release')
+    .argument('<id>', 'hold id')
+    .action(withRuntime(program, (rt, id: string) => holdReleaseCommand(rt, id), { check: false }));
+  hold
+    .command('list')
+    .option('--all', 'include released and expired holds')
+    .action(withRuntime(program, (rt, o: { all?: boolean }) => holdListCommand(rt, o), { check: false }));
+
+  program.command('report').description('compliance posture per provider and rule').action(withRuntime(program, (rt) => reportCommand(rt)));
+
+  const db = program.command('db').description('reference schema and synthetic data');
+  db.command('migrate')
+    .description('create the reference telecom schema and lethe tables')
+    .action(async () => {
+      process.exitCode = await dbMigrateCommand(program.opts<GlobalOptions>(), env);
+    });
+  db.command('seed')
+    .description('write deterministic synthetic telecom data')
+    .option('--accounts <n>', 'accounts to create, spread over the five providers', '100')
+    .option('--seed <s>', 'random seed', '1')
+    .option('--no-media', 'do not write media files')
+    .action(async (o: { accounts?: string; seed?: string; media?: boolean }) => {
+      process.exitCode = await dbSeedCommand(program.opts<GlobalOptions>(), env, o);
+    });
+
+  return program;
+}
+
+/** Entry point: never throws; sets the exit code. */
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are not errors; everything else commander rejects is usage.
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (err instanceof ConfigError) process.stderr.write(`lethe: configuration error: ${err.message}\n`);
+    else if (err instanceof LetheError) process.stderr.write(`lethe: ${err.message}\n`);
+    else process.stderr.write(`lethe: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exitCode = exitCodeFor(err);
+  }
+}

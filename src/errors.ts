@@ -1,0 +1,73 @@
+/**
+ * lethe's error classes. Few, each with a stable `code`; the CLI maps them to exit codes:
+ * ConfigError and UsageError exit 2, everything else exits 1.
+ */
+
+export type ErrorCode =
+  | 'E_USAGE'
+  | 'E_CONFIG'
+  | 'E_SCHEMA'
+  | 'E_STORE'
+  | 'E_AUDIT'
+  | 'E_LEASE'
+  | 'E_INTERNAL';
+
+export class LetheError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** One located problem in policies.yaml or against the live schema. */
+export interface Problem {
+  file: string;
+  line: number;
+  col: number;
+  /** Path inside the YAML, e.g. providers.pipcall.rules.call-data.after */
+  path: string;
+  message: string;
+  hint?: string;
+  severity: 'error' | 'warning';
+}
+
+/** Formats a problem the way compilers do: `file:line:col: error: message (path) hint`. */
+export function formatProblem(p: Problem): string {
+  const where = `${p.file}:${p.line}:${p.col}`;
+  const path = p.path ? ` [${p.path}]` : '';
+  const hint = p.hint ? `\n    hint: ${p.hint}` : '';
+  return `${where}: ${p.severity}: ${p.message}${path}${hint}`;
+}
+
+/** A policy or configuration that cannot be used. Carries every problem found, not just the first. */
+export class ConfigError extends LetheError {
+  readonly problems: readonly Problem[];
+  constructor(message: string, problems: readonly Problem[] = [], options?: { cause?: unknown }) {
+    super('E_CONFIG', problems.length ? `${message}\n${problems.map(formatProblem).join('\n')}` : message, options);
+    this.problems = problems;
+  }
+}
+
+/** Bad command-line arguments. */
+export class UsageError extends LetheError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('E_USAGE', message, options);
+  }
+}
+
+/** The store could not be reached or answered with an error. */
+export class StoreError extends LetheError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('E_STORE', message, options);
+  }
+}
+
+/** The exit code a given error maps to: 2 for usage and configuration errors, 1 otherwise. */
+export function exitCodeFor(err: unknown): 1 | 2 {
+  if (err instanceof LetheError && (err.code === 'E_USAGE' || err.code === 'E_CONFIG' || err.code === 'E_SCHEMA')) {
+    return 2;
+  }
+  return 1;
+}

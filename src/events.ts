@@ -1,0 +1,43 @@
+/**
+ * Typed events the core emits and logs and metrics listen to. A listener that throws is
+ * reported through `listener:error` and never breaks the run that emitted the event.
+ */
+import type { AuditEntry } from './audit/chain.js';
+import type { RunResult, StageOutcome } from './exec/outcomes.js';
+
+export interface LetheEvents {
+  'run:start': { runId: number; trigger: string; now: string; provider: string | null; dryRun: boolean };
+  batch: { runId: number; provider: string; rule: string; stage: number; table: string; action: string; selected: number; changed: number; held: number; blocked: number; ms: number };
+  purge: AuditEntry;
+  'stage:end': StageOutcome & { runId: number };
+  'stage:guarded': StageOutcome & { runId: number };
+  'file:refused': { path: string; reason: string; table: string; rowId: number | string };
+  'run:end': RunResult;
+  'reload:ok': { file: string; sha256: string };
+  'reload:failed': { file: string; message: string };
+  'tick:skipped': { provider: string; reason: string };
+  'listener:error': { event: string; message: string };
+}
+
+type Listener<K extends keyof LetheEvents> = (payload: LetheEvents[K]) => void;
+
+export class EventBus {
+  readonly #listeners = new Map<keyof LetheEvents, Listener<any>[]>();
+
+  on<K extends keyof LetheEvents>(event: K, fn: Listener<K>): () => void {
+    const list = this.#listeners.get(event) ?? [];
+    list.push(fn);
+    this.#listeners.set(event, list);
+    return () => this.#listeners.set(event, (this.#listeners.get(event) ?? []).filter((f) => f !== fn));
+  }
+
+  emit<K extends keyof LetheEvents>(event: K, payload: LetheEvents[K]): void {
+    for (const fn of this.#listeners.get(event) ?? []) {
+      try {
+        fn(payload);
+      } catch (err) {
+        if (event !== 'listener:error') this.emit('listener:error', { event, message: (err as Error).message });
+      }
+    }
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * Anonymisation strategies, computed in Node so every engine writes the same values.
+ * Each maps a column's current value to its anonymised form; NULL stays NULL; a value a
+ * strategy cannot read becomes NULL rather than being kept.
+ */
+import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { ConfigError } from '../errors.js';
+import type { Strategy } from '../policy/model.js';
+import { REDACTED } from './sql-fragments.js';
+
+export const MIN_HMAC_KEY_BYTES = 32;
+
+/** Reads the HMAC key from LETHE_HMAC_KEY or LETHE_HMAC_KEY_FILE; refuses a short or missing key. */
+export function loadHmacKey(env: NodeJS.ProcessEnv): Buffer {
+  let key: Buffer | undefined;
+  if (env.LETHE_HMAC_KEY) key = Buffer.from(env.LETHE_HMAC_KEY, 'utf8');
+  else if (env.LETHE_HMAC_KEY_FILE) {
+    try {
+      // A trailing newline from `echo > file` or a Kubernetes secret is not part of the key.
+      key = Buffer.from(readFileSync(env.LETHE_HMAC_KEY_FILE, 'utf8').replace(/\r?\n$/, ''), 'utf8');
+    } catch (err) {
+      throw new ConfigError(`cannot read LETHE_HMAC_KEY_FILE ${env.LETHE_HMAC_KEY_FILE}: ${(err as Error).message}`, [], { cause: err });
+    }
+  }
+  if (!key) {
+    throw new ConfigError('a rule anonymises with hmac but no key is set: set LETHE_HMAC_KEY or LETHE_HMAC_KEY_FILE (at least 32 bytes)');
+  }
+  if (key.length < MIN_HMAC_KEY_BYTES) {
+    throw new ConfigError(`the HMAC key is ${key.length} bytes; at least ${MIN_HMAC_KEY_BYTES} are required (e.g. openssl rand -hex 32)`);
+  }
+  return key;
+}
+
+export interface AnonymiseContext {
+  hmacKey: Buffer | null;
+  /** Encodes a Date for the column's engine type (for `month` on native timestamps). */
+  encodeTimestamp: (d: Date) => unknown;
+}
+
+/** The anonymised form of `value` under `strategy`. */
+export function anonymiseValue(strategy: Strategy, value: unknown, ctx: AnonymiseContext): unknown {
+  if (strategy === null || value === null || value === undefined) return null;
+  switch (strategy) {
+    case 'redact':
+      return REDACTED;
+    case 'hmac': {
+      if (!ctx.hmacKey) throw new ConfigError('hmac needs LETHE_HMAC_KEY or LETHE_HMAC_KEY_FILE');
+      return createHmac('sha256', ctx.hmacKey).update(String(value), 'utf8').digest('hex');
+    }
+    case 'phone_prefix':
+      return phonePrefix(String(value));
+    case 'ip_truncate':
+      return truncateIp(String(value));
+    case 'month':
+      return truncateToMonth(value, ctx);
+    case 'email_domain':
+      return emailDomain(String(value));
+  }
+}
+
+/** `+447700900123` → `+44`. Only the E.164 country calling code survives. */
+export function phonePrefix(raw: string): string | null {
+  const s = raw.trim();
+  if (/^\+\d{1,3}$/.test(s)) return s; // already a prefix: idempotent
+  const parsed = parsePhoneNumberFromString(s.startsWith('00') ? `+${s.slice(2)}` : s);
+  return parsed?.countryCallingCode ? `+${parsed.countryCallingCode}` : null;
+}
+
+/** IPv4 to its /24 (`203.0.113.77` → `203.0.113.0`), IPv6 to its /48 (`2001:db8:1::`). */
+export function truncateIp(raw: string): string | null {
+  const s = raw.trim();
+  const kind = isIP(s);
+  if (kind === 4) return s.split('.').slice(0, 3).concat('0').join('.');
+  if (kind === 6) {
+    const groups = expandIpv6(s);
+    if (!groups) return null;
+    return `${groups.slice(0, 3).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::`;
+  }
+  return null;
+}
+
+function expandIpv6(s: string): string[] | null {
+  let addr = s.toLowerCase();
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(addr);
+  if (v4) {
+    const o = v4[1]!.split('.').map(Number);
+    addr = addr.slice(0, -v4[1]!.length) + `${((o[0]! << 8) | o[1]!).toString(16)}:${((o[2]! << 8) | o[3]!).toString(16)}`;
+  }
+  const [head, tail] = addr.split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail !== undefined ? (tail ? tail.split(':') : []) : [];
+  const fill = addr.includes('::') ? 8 - h.length - t.length : 0;
+  const groups = [...h, ...Array(fill).fill('0'), ...t];
+  return groups.length === 8 ? groups.map((g) => g.padStart(4, '0')) : null;
+}
+
+/** First instant of the value's month (UTC); a plain date `1984-07-19` becomes `1984-07-01`. */
+export function truncateToMonth(value: unknown, ctx: AnonymiseContext): unknown {
+  if (value instanceof Date) return ctx.encodeTimestamp(new Date(Date.UTC(value.getUTCFullYear(), value.getUTCMonth(), 1)));
+  const s = String(value).trim();
+  const m = /^(\d{4})-(\d{2})/.exec(s);
+  if (!m) return null;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(s)) return `${m[1]}-${m[2]}-01`;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1));
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+}
+
+/** `Alice@Example.COM` → `example.com`. A bare domain stays as it is. */
+export function emailDomain(raw: string): string | null {
+  const s = raw.trim().toLowerCase();
+  const at = s.lastIndexOf('@');
+  const domain = at >= 0 ? s.slice(at + 1) : s;
+  return /^[a-z0-9.-]+\.[a-z]{2,}$/.test(domain) ? domain : null;
+}

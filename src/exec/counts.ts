@@ -1,0 +1,34 @@
+/**
+ * Read-only counts for `plan`, `report` and the overdue-rows metric: what each stage would
+ * find due now, how much of it is held, and (for deletes) how much is referenced by child
+ * rows right now. Blocked is an upper bound: children due in the same run go first.
+ */
+import { sql, type RawBuilder } from 'kysely';
+import type { StageTask } from '../plan/planner.js';
+import type { Adapter } from '../store/types.js';
+import { blockedPredicate, heldPredicate, type HeldIds } from './holds.js';
+import { col, duePredicate, fromWithClock, T } from './sql-fragments.js';
+
+export interface StageCounts {
+  due: number;
+  held: number;
+  blocked: number;
+  /** The provider's rows in the table. */
+  total: number;
+  /** The oldest clock value among due rows, as the store returned it. */
+  oldest: unknown;
+}
+
+/** Counts a stage's due, held and blocked rows without changing anything. */
+export async function countStage(adapter: Adapter, tenantColumn: string, task: StageTask, holds: HeldIds): Promise<StageCounts> {
+  const { from, clock } = fromWithClock(task);
+  const due = duePredicate(adapter, task, clock, tenantColumn);
+  const one = async (q: RawBuilder<unknown>) => ((await (q as RawBuilder<{ n: unknown; o?: unknown }>).execute(adapter.db)).rows[0] ?? { n: 0 });
+  const d = await one(sql`select count(*) as n, min(${clock}) as o from ${from} where ${due}`);
+  const held = heldPredicate(task, holds);
+  const blocked = blockedPredicate(task);
+  const h = held ? Number((await one(sql`select count(*) as n from ${from} where ${due} and ${held}`)).n) : 0;
+  const b = blocked ? Number((await one(sql`select count(*) as n from ${from} where ${due} and ${blocked}${held ? sql` and not ${held}` : sql``}`)).n) : 0;
+  const total = Number((await one(sql`select count(*) as n from ${sql.table(task.table.name)} as ${sql.id(T)} where ${col(T, tenantColumn)} = ${task.provider.id}`)).n);
+  return { due: Number(d.n), held: h, blocked: b, total, oldest: d.o ?? null };
+}

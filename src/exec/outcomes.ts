@@ -1,0 +1,46 @@
+/** What a run and each of its stages ended as. A run never throws past the runner; it returns these. */
+import type { ActionKind } from '../policy/model.js';
+
+export type StageStatus = 'done' | 'guarded' | 'interrupted' | 'failed';
+export type RunStatus = 'ok' | 'failed' | 'interrupted' | 'guarded' | 'dry_run';
+
+export interface Totals {
+  due: number;
+  changed: number;
+  held: number;
+  blocked: number;
+}
+
+export interface StageOutcome extends Totals {
+  provider: string;
+  rule: string;
+  stage: number;
+  table: string;
+  action: ActionKind;
+  cutoff: string;
+  status: StageStatus;
+  batches: number;
+  longestBatchMs: number;
+  /** For guarded stages: the due rows and the provider's rows in the table. */
+  guard: { due: number; total: number } | null;
+  error: string | null;
+}
+
+export interface RunResult extends Totals {
+  runId: number;
+  trigger: 'schedule' | 'cli';
+  status: RunStatus;
+  now: string;
+  dryRun: boolean;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  stages: StageOutcome[];
+  guarded: number;
+  files: { removed: number; missing: number; refused: number; errors: number };
+  error: string | null;
+}
+
+export function emptyTotals(): Totals {
+  return { due: 0, changed: 0, held: 0, blocked: 0 };
+}

@@ -1,0 +1,105 @@
+/**
+ * SQL fragments built from a planned task. Identifiers come only from the introspected
+ * schema (via the plan) and go through sql.ref/sql.table; every value is a bound parameter.
+ * Engine differences (clock comparison) are asked of the adapter.
+ */
+import { sql, type RawBuilder } from 'kysely';
+import type { Filter, Rule, Scalar } from '../policy/model.js';
+import type { ClockAccess, DueCondition, StageTask } from '../plan/planner.js';
+import type { Hop } from '../plan/fk-graph.js';
+import type { Adapter } from '../store/types.js';
+
+/** The alias of the task's own table in every query. */
+export const T = 't';
+
+export const col = (alias: string, column: string): RawBuilder<unknown> => sql.ref(`${alias}.${column}`);
+
+/** Booleans are bound as 0/1: SQLite has no boolean type and the reference flags are integers. */
+export function bindable(v: Scalar): string | number | null {
+  return typeof v === 'boolean' ? (v ? 1 : 0) : v;
+}
+
+/** `FROM table t JOIN parent j1 ON … ` following the clock's foreign-key path. */
+export function fromWithClock(task: StageTask): { from: RawBuilder<unknown>; clock: RawBuilder<unknown> } {
+  const parts: RawBuilder<unknown>[] = [sql`${sql.table(task.table.name)} as ${sql.id(T)}`];
+  let alias = T;
+  task.clock.path.forEach((hop, i) => {
+    const next = `j${i + 1}`;
+    parts.push(sql`join ${sql.table(hop.toTable)} as ${sql.id(next)} on ${col(next, hop.refColumn)} = ${col(alias, hop.column)}`);
+    alias = next;
+  });
+  return { from: sql.join(parts, sql` `), clock: col(alias, task.clock.column.name) };
+}
+
+/** The value of `column` in the row reached from `t` along `path`, as a correlated scalar subquery. */
+export function pathValue(path: readonly Hop[], column: string): RawBuilder<unknown> {
+  if (path.length === 0) return col(T, column);
+  const first = path[0]!;
+  const joins = path.slice(1).map((hop, i) => sql`join ${sql.table(hop.toTable)} as ${sql.id(`p${i + 2}`)} on ${col(`p${i + 2}`, hop.refColumn)} = ${col(`p${i + 1}`, hop.column)}`);
+  const last = `p${path.length}`;
+  return sql`(select ${col(last, column)} from ${sql.table(first.toTable)} as ${sql.id('p1')} ${sql.join(joins, sql` `)} where ${col('p1', first.refColumn)} = ${col(T, first.column)})`;
+}
+
+/** `tenant = provider AND the rule's where-filters`, on alias t. */
+export function scope(rule: Rule, tenantColumn: string): RawBuilder<unknown> {
+  const preds: RawBuilder<unknown>[] = [sql`${col(T, tenantColumn)} = ${rule.provider}`];
+  for (const f of rule.where) preds.push(filterPredicate(f));
+  return sql.join(preds, sql` and `);
+}
+
+function filterPredicate(f: Filter): RawBuilder<unknown> {
+  const c = col(T, f.column);
+  const nonNull = f.values.filter((v) => v !== null).map(bindable);
+  const parts: RawBuilder<unknown>[] = [];
+  if (nonNull.length === 1) parts.push(sql`${c} = ${nonNull[0]}`);
+  if (nonNull.length > 1) parts.push(sql`${c} in (${sql.join(nonNull)})`);
+  if (f.values.some((v) => v === null)) parts.push(sql`${c} is null`);
+  return parts.length === 1 ? parts[0]! : sql`(${sql.join(parts, sql` or `)})`;
+}
+
+function clockValue(clock: ClockAccess): RawBuilder<unknown> {
+  return pathValue(clock.path, clock.column.name);
+}
+
+/** True for rows an exclusion condition (a later stage, a retain, a stronger rule) claims. */
+export function conditionHolds(adapter: Adapter, cond: DueCondition, tenantColumn: string): RawBuilder<unknown> {
+  const inScope = scope(cond.rule, tenantColumn);
+  if (cond.rule.kind === 'retain') {
+    // A retain obligation lasts while its clock is NULL or not yet past: keep unless provably expired.
+    if (!cond.cutoff || !cond.clock) return sql`(${inScope})`;
+    const expired = adapter.clockBefore(clockValue(cond.clock), cond.clock.column, cond.clock.format, cond.cutoff);
+    return sql`(${inScope} and not ${expired})`;
+  }
+  const due = adapter.clockBefore(clockValue(cond.clock!), cond.clock!.column, cond.clock!.format, cond.cutoff!);
+  return sql`(${inScope} and ${due})`;
+}
+
+/** The full "due for this task" predicate, given the clock expression from fromWithClock. */
+export function duePredicate(adapter: Adapter, task: StageTask, clock: RawBuilder<unknown>, tenantColumn: string): RawBuilder<unknown> {
+  const preds: RawBuilder<unknown>[] = [
+    scope(task.rule, tenantColumn),
+    adapter.clockBefore(clock, task.clock.column, task.clock.format, task.cutoff),
+  ];
+  if (task.stage.marker) preds.push(sql`${col(T, task.stage.marker)} is null`);
+  const action = task.stage.action;
+  if (action.kind === 'set') {
+    // Rows already restricted are not changed again: a second run is a no-op.
+    preds.push(sql`not (${sql.join(action.values.map((v) => (v.value === null ? sql`${col(T, v.column)} is null` : sql`${col(T, v.column)} = ${bindable(v.value)}`)), sql` and `)})`);
+  }
+  if (action.kind === 'anonymise' && !task.stage.marker) {
+    // Without a marker, rows already in their anonymised form are skipped where SQL can tell.
+    const settled = action.columns
+      .filter((c) => c.strategy === null || c.strategy === 'redact')
+      .map((c) => (c.strategy === null ? sql`${col(T, c.column)} is null` : sql`${col(T, c.column)} = ${REDACTED}`));
+    if (settled.length === action.columns.length) preds.push(sql`not (${sql.join(settled, sql` and `)})`);
+  }
+  for (const c of [...task.supersededBy, ...task.retainedBy, ...task.yieldsTo]) preds.push(sql`not ${conditionHolds(adapter, c, tenantColumn)}`);
+  return sql.join(preds, sql` and `);
+}
+
+export const REDACTED = '[redacted]';
+
+/** `t.pk in (…)` for a batch of keys. */
+export function keyIn(task: StageTask, keys: readonly (number | string)[]): RawBuilder<unknown> {
+  return sql`${col(T, task.primaryKey)} in (${sql.join(keys)})`;
+}

@@ -1,0 +1,42 @@
+/**
+ * pino JSON logs, and the bridge from core events to log lines. Log lines carry keys,
+ * counts, rule ids and cutoffs — never the personal values of a row.
+ */
+import { pino, type Logger } from 'pino';
+import type { EventBus } from './events.js';
+
+export type { Logger };
+
+/** A JSON logger writing to `fd` (1 = stdout, 2 = stderr). */
+export function createLogger(opts: { fd?: 1 | 2; level?: string } = {}): Logger {
+  return pino(
+    { level: opts.level ?? process.env.LOG_LEVEL ?? 'info', base: { app: 'lethe' }, timestamp: pino.stdTimeFunctions.isoTime },
+    pino.destination({ fd: opts.fd ?? 1, sync: true }),
+  );
+}
+
+/** Logs the core's events: run:start, purge (one per audit entry), guarded stages, run:end. */
+export function logEvents(events: EventBus, log: Logger): void {
+  events.on('run:start', (e) => log.info({ event: 'run:start', run_id: e.runId, trigger: e.trigger, now: e.now, provider: e.provider, dry_run: e.dryRun }, 'run started'));
+  events.on('purge', (e) =>
+    log.info(
+      { event: 'purge', seq: e.seq, run_id: e.run_id, at: e.at, provider: e.provider, rule: e.rule, stage: e.stage, table_name: e.table_name, action: e.action, cutoff: e.cutoff, row_count: e.row_count, keys: e.keys, policy_sha256: e.policy_sha256, hash: e.hash },
+      'purge',
+    ),
+  );
+  events.on('batch', (e) => log.debug({ event: 'batch', ...e }, 'batch'));
+  events.on('stage:guarded', (e) =>
+    log.error({ event: 'guarded', run_id: e.runId, provider: e.provider, rule: e.rule, stage: e.stage, table: e.table, due: e.guard?.due, total: e.guard?.total }, 'stage not run: the guard stopped a mass change (lethe run --force overrides once)'),
+  );
+  events.on('stage:end', (e) => {
+    if (e.status === 'failed') log.error({ event: 'stage:failed', run_id: e.runId, provider: e.provider, rule: e.rule, stage: e.stage, error: e.error }, 'stage failed');
+  });
+  events.on('file:refused', (e) => log.error({ event: 'file:refused', table: e.table, row_id: e.rowId, reason: e.reason }, 'file not deleted: its path is not under media_root'));
+  events.on('run:end', (r) =>
+    log[r.status === 'failed' ? 'error' : 'info'](
+      { event: 'run:end', run_id: r.runId, status: r.status, now: r.now, due: r.due, changed: r.changed, held: r.held, blocked: r.blocked, guarded: r.guarded, files: r.files, duration_ms: Math.round(r.durationMs), error: r.error },
+      'run finished',
+    ),
+  );
+  events.on('listener:error', (e) => log.warn({ event: 'listener:error', failed_event: e.event, message: e.message }, 'an event listener failed'));
+}

@@ -1,0 +1,97 @@
+/**
+ * The foreign-key graph of the live schema: how a rule's table reaches its clock's table,
+ * which tables reference a row (children, which block deletes), which rows a hold
+ * protects (everything that references a held row, transitively), and the child-first
+ * order deletes go in. Pure functions of SchemaInfo.
+ */
+import type { ForeignKeyInfo, SchemaInfo } from '../store/types.js';
+
+/** One hop from a child row to its parent: child.column = parent.refColumn. */
+export interface Hop {
+  readonly fromTable: string;
+  readonly column: string;
+  readonly toTable: string;
+  readonly refColumn: string;
+}
+
+/** Single-column foreign keys only: composite keys cannot carry a tenant's row ids. */
+function hopsFrom(schema: SchemaInfo, table: string): Hop[] {
+  const t = schema.tables.get(table);
+  if (!t) return [];
+  return t.foreignKeys
+    .filter((fk) => fk.columns.length === 1 && fk.refColumns.length === 1 && schema.tables.has(fk.refTable))
+    .map((fk) => ({ fromTable: table, column: fk.columns[0]!, toTable: fk.refTable, refColumn: fk.refColumns[0]! }));
+}
+
+export type PathResult = { ok: true; path: Hop[] } | { ok: false; reason: 'none' | 'ambiguous'; alternatives: Hop[][] };
+
+/**
+ * The shortest chain of foreign keys from `from` to `to`. Two different shortest chains are
+ * ambiguous (the clock could mean either), and reported rather than guessed.
+ */
+export function findPath(schema: SchemaInfo, from: string, to: string, maxDepth = 4): PathResult {
+  if (from === to) return { ok: true, path: [] };
+  let frontier: Hop[][] = [[]];
+  for (let depth = 1; depth <= maxDepth; depth++) {
+    const next: Hop[][] = [];
+    for (const path of frontier) {
+      const at = path.length ? path[path.length - 1]!.toTable : from;
+      const seen = new Set([from, ...path.map((h) => h.toTable)]);
+      for (const hop of hopsFrom(schema, at)) if (!seen.has(hop.toTable)) next.push([...path, hop]);
+    }
+    const hits = next.filter((p) => p[p.length - 1]!.toTable === to);
+    if (hits.length === 1) return { ok: true, path: hits[0]! };
+    if (hits.length > 1) return { ok: false, reason: 'ambiguous', alternatives: hits };
+    frontier = next;
+  }
+  return { ok: false, reason: 'none', alternatives: [] };
+}
+
+/** Every acyclic chain of foreign keys upward from `table` (not including the empty one). */
+export function ancestorPaths(schema: SchemaInfo, table: string, maxDepth = 4): Hop[][] {
+  const out: Hop[][] = [];
+  const walk = (path: Hop[], at: string, seen: Set<string>) => {
+    if (path.length >= maxDepth) return;
+    for (const hop of hopsFrom(schema, at)) {
+      if (seen.has(hop.toTable)) continue;
+      const p = [...path, hop];
+      out.push(p);
+      walk(p, hop.toTable, new Set([...seen, hop.toTable]));
+    }
+  };
+  walk([], table, new Set([table]));
+  return out;
+}
+
+/** Foreign keys in other tables (or this one) that reference `table`: rows that block its deletes. */
+export function referencingKeys(schema: SchemaInfo, table: string): ForeignKeyInfo[] {
+  const out: ForeignKeyInfo[] = [];
+  for (const t of schema.tables.values()) {
+    for (const fk of t.foreignKeys) if (fk.refTable === table && fk.columns.length === 1) out.push(fk);
+  }
+  return out;
+}
+
+/**
+ * Tables ordered children before parents, so deletes in a run go child-first. Self
+ * references are ignored; tables in a reference cycle keep their relative name order.
+ */
+export function childFirstOrder(schema: SchemaInfo): string[] {
+  const names = [...schema.tables.keys()].sort();
+  const parents = new Map(names.map((n) => [n, new Set(hopsFrom(schema, n).map((h) => h.toTable).filter((p) => p !== n))]));
+  // Depth = the longest chain of children below a table; deeper-referenced tables go last.
+  const depth = new Map<string, number>();
+  const visiting = new Set<string>();
+  const childrenOf = (n: string) => names.filter((c) => parents.get(c)!.has(n));
+  const d = (n: string): number => {
+    const known = depth.get(n);
+    if (known !== undefined) return known;
+    if (visiting.has(n)) return 0;
+    visiting.add(n);
+    const v = Math.max(0, ...childrenOf(n).map((c) => d(c) + 1));
+    visiting.delete(n);
+    depth.set(n, v);
+    return v;
+  };
+  return [...names].sort((a, b) => d(a) - d(b) || a.localeCompare(b));
+}

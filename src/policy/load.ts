@@ -1,0 +1,207 @@
+/**
+ * Loads policies.yaml: YAML with positions (core schema, unique keys, an alias limit), then
+ * the shape (zod), then the meaning (resolve.ts). Every problem found is reported at once,
+ * each with file:line:column, the path inside the YAML and a hint. Nothing past this file
+ * sees unvalidated input.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError, type Problem } from '../errors.js';
+import { closest } from './duration.js';
+import { PolicyInput } from './input-schema.js';
+import type { Policy, Position } from './model.js';
+import { resolvePolicy } from './resolve.js';
+import { positionOf, problem } from './positions.js';
+
+/** Larger files are refused before parsing: a policy is a page of rules, not a data set. */
+const MAX_BYTES = 1024 * 1024;
+/** Aliases expanded per document; YAML bombs multiply aliases to exhaust memory. */
+const MAX_ALIASES = 50;
+
+export interface LoadResult {
+  policy: Policy;
+  warnings: Problem[];
+}
+
+/** Reads, parses and validates a policy file; throws ConfigError listing every problem. */
+export function loadPolicyFile(file: string): LoadResult {
+  const abs = resolvePath(file);
+  let bytes: Buffer;
+  try {
+    const st = statSync(abs);
+    if (!st.isFile()) throw new Error('not a regular file');
+    if (st.size > MAX_BYTES) {
+      throw new ConfigError('policy file too large', [
+        problem(abs, { line: 1, col: 1 }, '', `the file is ${st.size} bytes; the limit is ${MAX_BYTES}`),
+      ]);
+    }
+    bytes = readFileSync(abs);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw new ConfigError(`cannot read policy file ${abs}: ${(err as Error).message}`, [
+      problem(abs, { line: 1, col: 1 }, '', `cannot read the file: ${(err as Error).message}`, 'check --config or LETHE_CONFIG'),
+    ]);
+  }
+  return loadPolicyText(bytes.toString('utf8'), abs, createHash('sha256').update(bytes).digest('hex'));
+}
+
+/** Parses and validates policy text as if read from `file`. */
+export function loadPolicyText(text: string, file: string, sha256 = createHash('sha256').update(text).digest('hex')): LoadResult {
+  const lineCounter = new LineCounter();
+  const at = (offset: number | undefined): Position => {
+    if (offset === undefined) return { line: 1, col: 1 };
+    const p = lineCounter.linePos(offset);
+    return { line: p.line, col: p.col };
+  };
+
+  if (text.trim() === '' || /^(\s*#.*\n?)*\s*$/.test(text)) {
+    throw new ConfigError('policy file is empty', [
+      problem(file, { line: 1, col: 1 }, '', 'the policy file is empty', 'start from the shipped policies.yaml: version: 1, store:, providers:'),
+    ]);
+  }
+
+  const doc = parseDocument(text, { lineCounter, schema: 'core', uniqueKeys: true, prettyErrors: false, strict: true });
+  const problems: Problem[] = [];
+  for (const e of doc.errors) {
+    problems.push(problem(file, at(e.pos[0]), '', e.message.split('\n')[0]!, yamlHint(e.code)));
+  }
+  if (problems.length) throw new ConfigError(`${file}: invalid YAML`, problems);
+
+  const positions = new Map<string, Position>();
+  collectPositions(doc.contents as YamlNode | null, [], positions, at);
+
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (err) {
+    throw new ConfigError(`${file}: invalid YAML`, [
+      problem(file, { line: 1, col: 1 }, '', (err as Error).message, 'aliases are limited; write the values out instead of nesting aliases'),
+    ]);
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new ConfigError(`${file}: not a policy`, [
+      problem(file, { line: 1, col: 1 }, '', 'the top level must be a mapping with version, store and providers'),
+    ]);
+  }
+
+  const parsed = PolicyInput.safeParse(data);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(...zodProblems(file, issue, positions, data));
+    throw new ConfigError(`${file}: ${problems.length} problem(s)`, problems);
+  }
+
+  const { policy, problems: semantic } = resolvePolicy(parsed.data, { file, sha256, positions });
+  const errors = semantic.filter((p) => p.severity === 'error');
+  if (errors.length) throw new ConfigError(`${file}: ${errors.length} problem(s)`, errors);
+  return { policy, warnings: semantic.filter((p) => p.severity === 'warning') };
+}
+
+function collectPositions(
+  node: YamlNode | null,
+  path: string[],
+  out: Map<string, Position>,
+  at: (offset: number | undefined) => Position,
+): void {
+  if (!node) return;
+  if (!out.has(path.join('.'))) out.set(path.join('.'), at(node.range?.[0]));
+  if (isMap(node)) {
+    for (const item of node.items) {
+      if (!isPair(item)) continue;
+      const key = isScalar(item.key) ? String(item.key.value) : String(item.key);
+      const keyNode = item.key as YamlNode | null;
+      // Point at the key: "unknown key" and "missing value" problems are about it.
+      out.set([...path, key].join('.'), at(keyNode?.range?.[0]));
+      out.set([...path, key, '='].join('.'), at((item.value as YamlNode | null)?.range?.[0] ?? keyNode?.range?.[0]));
+      collectPositions(item.value as YamlNode | null, [...path, key], out, at);
+    }
+  } else if (isSeq(node)) {
+    node.items.forEach((item, i) => collectPositions(item as YamlNode, [...path, String(i)], out, at));
+  } else if (isAlias(node)) {
+    // Positions inside an alias belong to its anchor; the alias itself is enough.
+  }
+}
+
+function zodProblems(
+  file: string,
+  issue: z.core.$ZodIssue,
+  positions: ReadonlyMap<string, Position>,
+  data: unknown,
+): Problem[] {
+  const path = issue.path.map(String);
+  const dotted = path.join('.');
+  if (issue.code === 'unrecognized_keys') {
+    const allowed = allowedKeysAt(path, data);
+    return issue.keys.map((key) => {
+      const guess = closest(key, allowed);
+      return problem(
+        file,
+        positionOf(positions, [...path, key]),
+        [...path, key].join('.'),
+        `unknown key "${key}"`,
+        guess ? `did you mean "${guess}"?` : allowed.length ? `allowed here: ${allowed.join(', ')}` : undefined,
+      );
+    });
+  }
+  const valuePos = positions.get(`${dotted}.=`) ?? positionOf(positions, path);
+  if (issue.code === 'invalid_type' && issue.input === undefined) {
+    return [problem(file, positionOf(positions, path.slice(0, -1)), dotted, `missing required key "${path.at(-1)}"`)];
+  }
+  if (issue.code === 'invalid_union') {
+    const hint = path.at(-1) === 'action' || path.at(-2) === 'stages' || path.includes('action')
+      ? 'an action is delete, retain, {anonymise: {column: strategy}} or {set: {column: value}}; strategies: null, redact, hmac, phone_prefix, ip_truncate, month, email_domain'
+      : undefined;
+    const inner = issue.errors.flat().find((e) => e.code !== 'invalid_type' && e.code !== 'invalid_value');
+    return [problem(file, valuePos, dotted, inner ? inner.message : 'value does not match any allowed form', hint)];
+  }
+  if (issue.code === 'invalid_value') {
+    const allowed = issue.values.map(String);
+    const input = (issue as { input?: unknown }).input;
+    const guess = typeof input === 'string' ? closest(input, allowed) : undefined;
+    return [problem(file, valuePos, dotted, `invalid value ${JSON.stringify(input)}`, guess ? `did you mean "${guess}"?` : `one of: ${allowed.join(', ')}`)];
+  }
+  return [problem(file, valuePos, dotted, issue.message)];
+}
+
+const KEYS: Record<string, string[]> = {
+  root: ['version', 'store', 'defaults', 'providers'],
+  store: ['url', 'media_root', 'tenant_column', 'clock_format'],
+  defaults: ['schedule', 'timezone', 'batch_size', 'guard', 'max_run_time'],
+  provider: ['name', 'source', 'schedule', 'timezone', 'batch_size', 'guard', 'max_run_time', 'rules'],
+  rule: ['quote', 'category', 'table', 'clock', 'clock_format', 'after', 'action', 'marker', 'stages', 'where', 'files', 'batch_size'],
+  stage: ['after', 'action', 'marker'],
+  guard: ['max_fraction', 'min_rows'],
+  action: ['anonymise', 'set'],
+};
+
+/** The keys valid at a path, for "did you mean" hints. */
+function allowedKeysAt(path: string[], _data: unknown): string[] {
+  const n = path.length;
+  if (n === 0) return KEYS.root!;
+  if (path[0] === 'store' && n === 1) return KEYS.store!;
+  if (path[0] === 'defaults') return n === 1 ? KEYS.defaults! : KEYS.guard!;
+  if (path[0] === 'providers') {
+    if (n === 2) return KEYS.provider!;
+    if (n === 3 && path[2] === 'guard') return KEYS.guard!;
+    if (n === 4) return KEYS.rule!;
+    if (path.at(-1) === 'action') return KEYS.action!;
+    if (path[4] === 'stages' && n === 6) return KEYS.stage!;
+  }
+  return [];
+}
+
+function yamlHint(code: string): string | undefined {
+  switch (code) {
+    case 'DUPLICATE_KEY':
+      return 'each key may appear once in a mapping; merge the two entries';
+    case 'BAD_INDENT':
+    case 'MISSING_CHAR':
+      return 'check the indentation: nested keys are indented by the same number of spaces';
+    case 'TAB_AS_INDENT':
+      return 'indent with spaces, not tabs';
+    default:
+      return undefined;
+  }
+}

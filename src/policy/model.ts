@@ -1,0 +1,140 @@
+/**
+ * The resolved policy: what every part of lethe past the loader sees. Frozen, fully
+ * defaulted, with periods parsed and each rule's source position kept for later checks.
+ */
+import type { ClockFormat } from '../store/types.js';
+import type { Period } from './duration.js';
+
+export type Strategy = null | 'redact' | 'hmac' | 'phone_prefix' | 'ip_truncate' | 'month' | 'email_domain';
+export type Scalar = string | number | boolean | null;
+
+export type Action =
+  | { readonly kind: 'delete' }
+  | { readonly kind: 'anonymise'; readonly columns: readonly { readonly column: string; readonly strategy: Strategy }[] }
+  | { readonly kind: 'set'; readonly values: readonly { readonly column: string; readonly value: Scalar }[] };
+
+export type ActionKind = Action['kind'];
+
+/** Strength order for precedence: delete beats anonymise beats set. */
+export const ACTION_STRENGTH: Readonly<Record<ActionKind, number>> = { delete: 3, anonymise: 2, set: 1 };
+
+export interface Stage {
+  /** 1-based, in the order written. */
+  readonly index: number;
+  readonly after: Extract<Period, { kind: 'duration' }>;
+  readonly action: Action;
+  readonly marker: string | null;
+}
+
+export interface ClockRef {
+  /** The table holding the clock column: the rule's own table, or one reached by foreign keys. */
+  readonly table: string;
+  readonly column: string;
+  readonly format: ClockFormat;
+  /** As written, e.g. `accounts.terminated_at`. */
+  readonly text: string;
+}
+
+export interface Filter {
+  readonly column: string;
+  readonly values: readonly Scalar[];
+}
+
+export interface Position {
+  readonly line: number;
+  readonly col: number;
+}
+
+interface RuleBase {
+  readonly provider: string;
+  readonly id: string;
+  readonly quote: string;
+  readonly category: string | null;
+  readonly table: string;
+  readonly where: readonly Filter[];
+  /** Path in the YAML, e.g. providers.pipcall.rules.call-data */
+  readonly path: string;
+  readonly position: Position;
+}
+
+/** A rule that changes rows when its stages come due. */
+export interface EnforceRule extends RuleBase {
+  readonly kind: 'enforce';
+  readonly clock: ClockRef;
+  readonly stages: readonly Stage[];
+  readonly files: string | null;
+  readonly batchSize: number;
+}
+
+/** A keep obligation: blocks every other rule on the rows it covers while it lasts. */
+export interface RetainRule extends RuleBase {
+  readonly kind: 'retain';
+  /** null with `after: forever`. */
+  readonly clock: ClockRef | null;
+  readonly after: Period;
+}
+
+/** A schedule line the policy states without a period: documented and reported, never enforced. */
+export interface UnspecifiedRule extends RuleBase {
+  readonly kind: 'unspecified';
+  readonly clock: ClockRef | null;
+  readonly intendedAction: ActionKind | 'retain' | null;
+}
+
+export type Rule = EnforceRule | RetainRule | UnspecifiedRule;
+
+export interface Guard {
+  readonly maxFraction: number;
+  readonly minRows: number;
+}
+
+export interface ProviderPolicy {
+  readonly id: string;
+  readonly name: string;
+  readonly source: string | null;
+  readonly schedule: string;
+  readonly timezone: string;
+  readonly batchSize: number;
+  readonly guard: Guard;
+  /** Milliseconds; null for no limit. */
+  readonly maxRunTimeMs: number | null;
+  readonly rules: readonly Rule[];
+}
+
+export interface Policy {
+  /** Absolute path of the file it was loaded from. */
+  readonly file: string;
+  /** sha256 of the file's bytes, recorded with every run and audit entry. */
+  readonly sha256: string;
+  readonly store: {
+    readonly url: string | null;
+    /** Absolute (resolved against the policy file's folder). */
+    readonly mediaRoot: string | null;
+    readonly tenantColumn: string;
+    readonly clockFormat: ClockFormat;
+  };
+  readonly providers: readonly ProviderPolicy[];
+  /** Source positions of every YAML path, for problems found after loading. */
+  readonly positions: ReadonlyMap<string, Position>;
+}
+
+export const BUILTIN_DEFAULTS = Object.freeze({
+  schedule: '15 3 * * *',
+  timezone: 'UTC',
+  batchSize: 1000,
+  guard: Object.freeze({ maxFraction: 0.25, minRows: 1000 }),
+  tenantColumn: 'provider_id',
+  clockFormat: 'iso' as ClockFormat,
+});
+
+/** Every enforce rule of a policy, optionally narrowed to one provider and one rule id. */
+export function enforceRules(policy: Policy): EnforceRule[] {
+  return policy.providers.flatMap((p) => p.rules.filter((r): r is EnforceRule => r.kind === 'enforce'));
+}
+
+/** Whether any anonymise stage of the policy needs the HMAC key. */
+export function needsHmacKey(policy: Policy): boolean {
+  return enforceRules(policy).some((r) =>
+    r.stages.some((s) => s.action.kind === 'anonymise' && s.action.columns.some((c) => c.strategy === 'hmac')),
+  );
+}

@@ -1,0 +1,289 @@
+/**
+ * Turns a shape-valid PolicyInput into the frozen Policy model: applies defaults, parses
+ * periods, classifies each rule (enforce, retain, unspecified) and checks what zod cannot
+ * see — stage order, markers, cron expressions, time zones. Collects every problem.
+ */
+import { dirname, resolve as resolvePath } from 'node:path';
+import { IANAZone } from 'luxon';
+import { validateDetailed } from 'node-cron';
+import type { Problem } from '../errors.js';
+import type { ClockFormat } from '../store/types.js';
+import { parsePeriod, type Period } from './duration.js';
+import type { ActionInput, PolicyInput, RuleInput } from './input-schema.js';
+import {
+  BUILTIN_DEFAULTS,
+  type Action,
+  type ClockRef,
+  type Filter,
+  type Guard,
+  type Policy,
+  type Position,
+  type ProviderPolicy,
+  type Rule,
+  type Stage,
+} from './model.js';
+import { periodMillisUpperBound } from './period-math.js';
+import { positionOf, problem } from './positions.js';
+
+interface Context {
+  file: string;
+  sha256: string;
+  positions: ReadonlyMap<string, Position>;
+}
+
+/** Resolves defaults and meaning; returns the frozen policy and every problem found. */
+export function resolvePolicy(input: PolicyInput, ctx: Context): { policy: Policy; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const report = (path: (string | number)[], message: string, hint?: string, severity: Problem['severity'] = 'error') => {
+    const pos = ctx.positions.get(`${path.join('.')}.=`) ?? positionOf(ctx.positions, path);
+    problems.push(problem(ctx.file, pos, path.join('.'), message, hint, severity));
+  };
+
+  const d = input.defaults ?? {};
+  const clockFormat: ClockFormat = input.store?.clock_format ?? BUILTIN_DEFAULTS.clockFormat;
+  const defaults = {
+    schedule: d.schedule ?? BUILTIN_DEFAULTS.schedule,
+    timezone: d.timezone ?? BUILTIN_DEFAULTS.timezone,
+    batchSize: d.batch_size ?? BUILTIN_DEFAULTS.batchSize,
+    guard: mergeGuard(BUILTIN_DEFAULTS.guard, d.guard),
+    maxRunTimeMs: d.max_run_time ? runTime(d.max_run_time, ['defaults', 'max_run_time'], report) : null,
+  };
+  checkCron(defaults.schedule, ['defaults', 'schedule'], report);
+  checkZone(defaults.timezone, ['defaults', 'timezone'], report);
+
+  const providers: ProviderPolicy[] = [];
+  for (const [pid, p] of Object.entries(input.providers)) {
+    const base = ['providers', pid];
+    const schedule = p.schedule ?? defaults.schedule;
+    const timezone = p.timezone ?? defaults.timezone;
+    if (p.schedule) checkCron(p.schedule, [...base, 'schedule'], report);
+    if (p.timezone) checkZone(p.timezone, [...base, 'timezone'], report);
+    const batchSize = p.batch_size ?? defaults.batchSize;
+    const rules: Rule[] = [];
+    for (const [rid, r] of Object.entries(p.rules)) {
+      const rule = resolveRule(pid, rid, r, { batchSize, clockFormat }, [...base, 'rules', rid], report, ctx.positions);
+      if (rule) rules.push(rule);
+    }
+    if (Object.keys(p.rules).length === 0) report([...base, 'rules'], `provider "${pid}" has no rules`, undefined, 'warning');
+    providers.push({
+      id: pid,
+      name: p.name,
+      source: p.source ?? null,
+      schedule,
+      timezone,
+      batchSize,
+      guard: mergeGuard(defaults.guard, p.guard),
+      maxRunTimeMs: p.max_run_time ? runTime(p.max_run_time, [...base, 'max_run_time'], report) : defaults.maxRunTimeMs,
+      rules,
+    });
+  }
+
+  const dir = dirname(ctx.file);
+  const policy: Policy = {
+    file: ctx.file,
+    sha256: ctx.sha256,
+    store: {
+      url: input.store?.url ?? null,
+      mediaRoot: input.store?.media_root ? resolvePath(dir, input.store.media_root) : null,
+      tenantColumn: input.store?.tenant_column ?? BUILTIN_DEFAULTS.tenantColumn,
+      clockFormat,
+    },
+    providers,
+    positions: ctx.positions,
+  };
+  return { policy: deepFreeze(policy), problems };
+}
+
+type Report = (path: (string | number)[], message: string, hint?: string, severity?: Problem['severity']) => void;
+
+function resolveRule(
+  provider: string,
+  id: string,
+  r: RuleInput,
+  inherited: { batchSize: number; clockFormat: ClockFormat },
+  path: string[],
+  report: Report,
+  positions: ReadonlyMap<string, Position>,
+): Rule | null {
+  const base = {
+    provider,
+    id,
+    quote: r.quote.trim().replace(/\s+/g, ' '),
+    category: r.category ?? null,
+    table: r.table,
+    where: resolveWhere(r.where),
+    path: path.join('.'),
+    position: positionOf(positions, path),
+  };
+  const clockFormat = r.clock_format ?? inherited.clockFormat;
+  const clock: ClockRef | null = r.clock ? parseClock(r.clock, r.table, clockFormat) : null;
+
+  if (r.stages && (r.after !== undefined || r.action !== undefined)) {
+    report([...path, 'stages'], 'a rule has either `after` and `action`, or `stages`, not both', 'move `after` and `action` into a stage');
+    return null;
+  }
+
+  // Unspecified: documented and reported, never enforced.
+  if (r.after !== undefined) {
+    const parsed = parsePeriod(r.after);
+    if (!parsed.ok) {
+      report([...path, 'after'], parsed.message, parsed.hint);
+      return null;
+    }
+    if (parsed.period.kind === 'unspecified') {
+      if (r.stages) report([...path, 'stages'], 'an `unspecified` rule has no stages');
+      return { ...base, kind: 'unspecified', clock, intendedAction: r.action ? actionKind(r.action) : null };
+    }
+    if (r.action === 'retain') {
+      if (parsed.period.kind !== 'forever' && !clock) {
+        report([...path, 'clock'], 'a retain rule with a period needs a clock', 'add `clock:`, or use `after: forever`');
+        return null;
+      }
+      if (r.files) report([...path, 'files'], 'a retain rule deletes no files', 'remove `files:`');
+      return { ...base, kind: 'retain', clock, after: parsed.period };
+    }
+    if (parsed.period.kind === 'forever') {
+      report([...path, 'after'], '`forever` is only for retain rules', 'use action: retain, or give a period');
+      return null;
+    }
+    if (r.action === undefined) {
+      report([...path, 'action'], 'missing required key "action"', 'delete, {anonymise: …}, {set: …} or retain');
+      return null;
+    }
+    return enforce(base, clock, [{ after: parsed.period, action: r.action, marker: r.marker }], [path], r, inherited, path, report);
+  }
+
+  if (r.action === 'retain') {
+    report([...path, 'after'], 'a retain rule needs `after` (a period, or forever)');
+    return null;
+  }
+  if (!r.stages) {
+    report(path, 'a rule needs `after` and `action`, or `stages`', 'add e.g. `after: 12 months` and `action: delete`');
+    return null;
+  }
+  const stages: { after: Period; action: ActionInput; marker: string | undefined }[] = [];
+  const stagePaths: string[][] = [];
+  r.stages.forEach((s, i) => {
+    const sp = [...path, 'stages', String(i)];
+    const parsed = parsePeriod(s.after);
+    if (!parsed.ok) return report([...sp, 'after'], parsed.message, parsed.hint);
+    if (parsed.period.kind !== 'duration') {
+      return report([...sp, 'after'], `a stage's period must be a duration, not "${parsed.period.text}"`, 'unspecified and forever apply to whole rules');
+    }
+    if (s.action === 'retain') return report([...sp, 'action'], 'retain is a rule of its own, not a stage', 'write a separate rule with action: retain');
+    stages.push({ after: parsed.period, action: s.action, marker: s.marker ?? r.marker });
+    stagePaths.push(sp);
+  });
+  if (stages.length !== r.stages.length) return null;
+  return enforce(base, clock, stages, stagePaths, r, inherited, path, report);
+}
+
+function enforce(
+  base: Omit<Extract<Rule, { kind: 'enforce' }>, 'kind' | 'clock' | 'stages' | 'files' | 'batchSize'>,
+  clock: ClockRef | null,
+  raw: { after: Period; action: ActionInput; marker: string | undefined }[],
+  stagePaths: string[][],
+  r: RuleInput,
+  inherited: { batchSize: number },
+  path: string[],
+  report: Report,
+): Rule | null {
+  if (!clock) {
+    report([...path, 'clock'], 'an enforced rule needs a clock', 'e.g. `clock: terminated_at` or `clock: accounts.terminated_at`');
+    return null;
+  }
+  let ok = true;
+  const stages: Stage[] = raw.map((s, i) => {
+    const action = resolveAction(s.action as Exclude<ActionInput, 'retain'>);
+    const sp = stagePaths[i] ?? path;
+    if (action.kind === 'anonymise') {
+      if (action.columns.length === 0) {
+        report([...sp, 'action'], 'anonymise names no columns', 'e.g. {anonymise: {email: hmac, name: null}}');
+        ok = false;
+      }
+      const needsMarker = action.columns.some((c) => c.strategy === 'hmac');
+      if (needsMarker && !s.marker) {
+        report([...sp, 'action'], 'hmac is not idempotent: an anonymise stage using it needs a marker', 'add `marker: anonymised_at` (a column set when the row is done)');
+        ok = false;
+      }
+    }
+    if (action.kind === 'set' && action.values.length === 0) {
+      report([...sp, 'action'], 'set names no columns');
+      ok = false;
+    }
+    if (s.marker && action.kind === 'delete') {
+      report([...sp, 'marker'], 'a delete stage leaves no row to mark', 'remove the marker', 'warning');
+    }
+    return { index: i + 1, after: s.after as Stage['after'], action, marker: action.kind === 'delete' ? null : (s.marker ?? null) };
+  });
+  for (let i = 1; i < stages.length; i++) {
+    if (periodMillisUpperBound(stages[i]!.after) <= periodMillisUpperBound(stages[i - 1]!.after)) {
+      report([...(stagePaths[i] ?? path), 'after'], 'stages must come in order of increasing period', 'list the shortest period first');
+      ok = false;
+    }
+    if (stages[i - 1]!.action.kind === 'delete') {
+      report([...(stagePaths[i] ?? path), 'action'], 'no stage can follow a delete', 'make the delete the last stage');
+      ok = false;
+    }
+  }
+  if (r.files && !stages.some((s) => s.action.kind === 'delete')) {
+    report([...path, 'files'], '`files` are deleted with their row, but no stage deletes', 'remove `files:` or add a delete stage', 'warning');
+  }
+  if (!ok) return null;
+  return { ...base, kind: 'enforce', clock, stages, files: r.files ?? null, batchSize: r.batch_size ?? inherited.batchSize };
+}
+
+function resolveAction(a: Exclude<ActionInput, 'retain'>): Action {
+  if (a === 'delete') return { kind: 'delete' };
+  if ('anonymise' in a) return { kind: 'anonymise', columns: Object.entries(a.anonymise).map(([column, strategy]) => ({ column, strategy })) };
+  return { kind: 'set', values: Object.entries(a.set).map(([column, value]) => ({ column, value })) };
+}
+
+function actionKind(a: ActionInput): Action['kind'] | 'retain' {
+  if (a === 'delete' || a === 'retain') return a;
+  return 'anonymise' in a ? 'anonymise' : 'set';
+}
+
+function parseClock(text: string, table: string, format: ClockFormat): ClockRef {
+  const dot = text.indexOf('.');
+  return dot < 0
+    ? { table, column: text, format, text }
+    : { table: text.slice(0, dot), column: text.slice(dot + 1), format, text };
+}
+
+function resolveWhere(where: RuleInput['where']): Filter[] {
+  return Object.entries(where ?? {}).map(([column, v]) => ({ column, values: Array.isArray(v) ? v : [v] }));
+}
+
+function mergeGuard(base: Guard, g: { max_fraction?: number | undefined; min_rows?: number | undefined } | undefined): Guard {
+  return { maxFraction: g?.max_fraction ?? base.maxFraction, minRows: g?.min_rows ?? base.minRows };
+}
+
+function runTime(text: string, path: string[], report: Report): number | null {
+  const parsed = parsePeriod(text);
+  if (!parsed.ok || parsed.period.kind !== 'duration') {
+    report(path, parsed.ok ? `"${text}" is not a duration` : parsed.message, 'e.g. "30 minutes" or "PT2H"');
+    return null;
+  }
+  return periodMillisUpperBound(parsed.period);
+}
+
+function checkCron(expr: string, path: string[], report: Report): void {
+  const v = validateDetailed(expr);
+  if (!v.valid) {
+    const detail = v.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+    report(path, `invalid cron expression "${expr}"${detail ? ` (${detail})` : ''}`, 'five fields: minute hour day-of-month month day-of-week, e.g. "15 3 * * *"');
+  }
+}
+
+function checkZone(zone: string, path: string[], report: Report): void {
+  if (!IANAZone.isValidZone(zone)) report(path, `unknown time zone "${zone}"`, 'an IANA name such as UTC, Europe/London or America/New_York');
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value) && !(value instanceof Map)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

@@ -73,6 +73,15 @@ export async function ensureAuditHead(db: Kysely<any>): Promise<void> {
 }
 
 /**
+ * Locks the chain's head for the rest of the caller's transaction. Every batch takes it
+ * first, and so does `hold add`: batches and hold placements are serialised, so a batch
+ * sees every hold committed before it began. SQLite's BEGIN IMMEDIATE already did this.
+ */
+export async function lockAuditHead(adapter: Adapter, tx: Kysely<any>): Promise<void> {
+  if (adapter.supportsForUpdate) await sql`select seq from lethe_audit_head where id = 1 for update`.execute(tx);
+}
+
+/**
  * Appends one entry inside the caller's transaction: locks the head, links the entry to it,
  * and moves the head. Returns the entry as written.
  */

@@ -8,7 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import { appendAudit, normaliseKey } from '../audit/chain.js';
+import { appendAudit, lockAuditHead, normaliseKey } from '../audit/chain.js';
 import type { EventBus } from '../events.js';
 import type { Policy } from '../policy/model.js';
 import type { StageTask } from '../plan/planner.js';
@@ -153,6 +153,7 @@ async function runBatch(
   cursor: Key | null,
 ): Promise<BatchResult | null> {
   if (ctx.fence) await ctx.fence(tx);
+  await lockAuditHead(ctx.adapter, tx);
   const pk = col(T, task.primaryKey);
   const after = cursor === null ? sql`1 = 1` : sql`${pk} > ${cursor}`;
   const sel = await sql<{ k: unknown }>`select ${pk} as k from ${from} where ${due} and ${after} order by ${pk} limit ${task.batchSize}`.execute(tx);

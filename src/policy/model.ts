@@ -132,9 +132,11 @@ export function enforceRules(policy: Policy): EnforceRule[] {
   return policy.providers.flatMap((p) => p.rules.filter((r): r is EnforceRule => r.kind === 'enforce'));
 }
 
-/** Whether any anonymise stage of the policy needs the HMAC key. */
-export function needsHmacKey(policy: Policy): boolean {
+/** Whether any anonymise stage (of the rules `filter` selects) needs the HMAC key. */
+export function needsHmacKey(policy: Policy, filter: { provider?: string | undefined; rule?: string | undefined } = {}): boolean {
   return enforceRules(policy).some((r) =>
+    (!filter.provider || r.provider === filter.provider) &&
+    (!filter.rule || r.id === filter.rule) &&
     r.stages.some((s) => s.action.kind === 'anonymise' && s.action.columns.some((c) => c.strategy === 'hmac')),
   );
 }

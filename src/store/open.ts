@@ -1,10 +1,14 @@
 /**
  * Opens a store from its URL: `sqlite:path` (relative to `baseDir`), `sqlite:///abs/path`,
- * `file:path`, or a bare path ending in .db/.sqlite. PostgreSQL and MySQL URLs are
- * recognised and reported as not available in this build.
+ * `file:path`, a bare path ending in .db/.sqlite, `postgres://…`, or `mysql://…` /
+ * `mariadb://…`. Server stores are pinged once, so an unreachable store fails here with
+ * its (password-free) URL rather than in the middle of a run.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { UsageError } from '../errors.js';
+import { StoreError, UsageError } from '../errors.js';
+import { redact } from './redact.js';
+import { openMysql } from './mysql.js';
+import { openPostgres } from './postgres.js';
 import { openSqlite } from './sqlite.js';
 import type { Adapter } from './types.js';
 
@@ -12,9 +16,8 @@ import type { Adapter } from './types.js';
 export async function openStore(url: string, baseDir: string): Promise<Adapter> {
   const sqlitePath = sqliteFile(url, baseDir);
   if (sqlitePath) return openSqlite(sqlitePath);
-  if (/^(postgres|postgresql|mysql|mariadb):\/\//i.test(url)) {
-    throw new UsageError(`${url.split(':')[0]} stores are not supported by this build yet; use a sqlite: URL`);
-  }
+  if (/^postgres(ql)?:\/\//i.test(url)) return connectChecked(openPostgres(url));
+  if (/^(mysql|mariadb):\/\//i.test(url)) return connectChecked(openMysql(url));
   throw new UsageError(`cannot tell which engine the store URL "${redact(url)}" is for`, {
     cause: 'expected sqlite:path, postgres://… or mysql://…',
   });
@@ -32,7 +35,14 @@ export function sqliteFile(url: string, baseDir: string): string | null {
   return isAbsolute(path) ? path : resolve(baseDir, path);
 }
 
-/** A URL with any password removed, for logs and messages. */
-export function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
+export { redact } from './redact.js';
+
+async function connectChecked(adapter: Adapter): Promise<Adapter> {
+  try {
+    await adapter.dbNow();
+    return adapter;
+  } catch (err) {
+    await adapter.close().catch(() => undefined);
+    throw new StoreError(`cannot reach ${adapter.description}: ${(err as Error).message}`, { cause: err });
+  }
 }

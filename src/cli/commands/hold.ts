@@ -1,5 +1,6 @@
 /** `lethe hold add|release|list`: legal holds kept in the store. */
 import { UsageError } from '../../errors.js';
+import { lockAuditHead } from '../../audit/chain.js';
 import { parseClockValue, isoUtc } from '../../store/timestamps.js';
 import { table } from '../format.js';
 import type { Runtime } from '../context.js';
@@ -19,6 +20,8 @@ export async function holdAddCommand(rt: Runtime, tableName: string, id: string,
   }
   const pk = t.primaryKey[0]!;
   const holdId = await rt.adapter.transaction(async (tx) => {
+    // Waits for a running batch to commit, so the hold applies to every row not yet done.
+    await lockAuditHead(rt.adapter, tx);
     const row = await tx.selectFrom(tableName).select(pk).where(pk, '=', Number(id)).executeTakeFirst();
     if (!row) throw new UsageError(`hold add: ${tableName} has no row ${id}`);
     const values = { table_name: tableName, row_id: Number(id), reason: f.reason!.trim(), placed_at: isoUtc(now), expires_at: expires, released_at: null };

@@ -5,6 +5,8 @@ import { countStage } from '../../exec/counts.js';
 import { activeHolds } from '../../exec/holds.js';
 import type { RunResult } from '../../exec/outcomes.js';
 import { closest } from '../../policy/duration.js';
+import { needsHmacKey } from '../../policy/model.js';
+import { loadHmacKey } from '../../exec/anonymise.js';
 import { planRun, type PlanFilter } from '../../plan/planner.js';
 import { createLogger, logEvents } from '../../log.js';
 import { isoUtc } from '../../store/timestamps.js';
@@ -39,6 +41,8 @@ export function runExitCode(r: RunResult): 0 | 1 {
 
 export async function runCommand(rt: Runtime, flags: RunFlags): Promise<number> {
   checkFilter(rt, flags);
+  // A missing or short key is configuration (exit 2), found before anything is claimed.
+  if (needsHmacKey(rt.policy, flags)) loadHmacKey(rt.env);
   const events = new EventBus();
   // With --json, stdout carries only the result document; the log lines go to stderr.
   const tty = !rt.json && process.stdout.isTTY === true;

@@ -1,15 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { enforce, tempStore, type TempStore } from './support/harness.js';
+import { testEngines } from './support/engines.js';
 
-describe('harness', () => {
+const engines = await testEngines();
+
+describe.each(engines)('shipped policy on an empty %s store', (engine) => {
   let store: TempStore | undefined;
   afterEach(async () => store?.close());
 
-  it('migrates a temp store and runs the shipped policy on it without changing an empty store', async () => {
-    store = await tempStore();
+  it('migrates, validates and runs without changing anything', async () => {
+    store = await tempStore(undefined, engine);
     const r = await enforce(store);
+    expect(r.error).toBeNull();
     expect(r.status).toBe('ok');
     expect(r.changed).toBe(0);
-    expect(r.stages.length).toBeGreaterThan(20);
+    expect(r.stages.length).toBe(34);
   });
 });

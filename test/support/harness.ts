@@ -3,7 +3,7 @@
  * and a fixed `now` passed in from the edge. No mocks of the store, no sleeps.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,9 @@ import { ensureAuditHead } from '../../src/audit/chain.js';
 import { loadPolicyFile, loadPolicyText } from '../../src/policy/load.js';
 import type { Policy } from '../../src/policy/model.js';
 import { openSqlite } from '../../src/store/sqlite.js';
-import type { Adapter } from '../../src/store/types.js';
+import type { Adapter, EngineName } from '../../src/store/types.js';
+import { openStore } from '../../src/store/open.js';
+import { createDatabase } from './engines.js';
 import { runEnforcement, type EnforceOptions } from '../../jobs/enforce.js';
 import type { RunResult } from '../../src/exec/outcomes.js';
 
@@ -24,6 +26,11 @@ export const TEST_HMAC_KEY = 'test-key-0123456789abcdef0123456789abcdef';
 export const NOW = new Date('2026-11-23T03:15:00.000Z');
 
 export interface TempStore {
+  engine: EngineName;
+  /** The store URL. */
+  url: string;
+  /** Environment that points the CLI at this store (LETHE_DATABASE_URL for server engines). */
+  env: Record<string, string>;
   dir: string;
   dbFile: string;
   mediaRoot: string;
@@ -34,18 +41,47 @@ export interface TempStore {
 
 /**
  * A fresh folder with a migrated reference schema and a copy of `policy` (the shipped
- * policies.yaml by default) whose store.url points at data/telecom.db inside it.
+ * policies.yaml by default). On SQLite the store is data/telecom.db inside the folder; on
+ * PostgreSQL and MariaDB it is a new database, dropped by close(). The policy file is
+ * copied unchanged (its sha256 goes into every audit hash); `env` points the CLI at the
+ * server database through LETHE_DATABASE_URL.
  */
-export async function tempStore(policyText?: string): Promise<TempStore> {
+export async function tempStore(policyText?: string, engine: EngineName = 'sqlite'): Promise<TempStore> {
   const dir = mkdtempSync(join(tmpdir(), 'lethe-test-'));
   const policyFile = join(dir, 'policies.yaml');
-  if (policyText === undefined) copyFileSync(SHIPPED_POLICY, policyFile);
-  else writeFileSync(policyFile, policyText);
   const dbFile = join(dir, 'data', 'telecom.db');
-  const adapter = openSqlite(dbFile);
+  let url = 'sqlite:data/telecom.db';
+  let drop = async () => {};
+  let adapter: Adapter;
+  if (engine === 'sqlite') adapter = openSqlite(dbFile);
+  else {
+    const created = await createDatabase(engine);
+    url = created.url;
+    drop = created.drop;
+    adapter = await openStore(url, dir);
+  }
+  writeFileSync(policyFile, policyText ?? readFileSync(SHIPPED_POLICY, 'utf8'));
   await migrate(adapter);
   await ensureAuditHead(adapter.db);
-  return { dir, dbFile, mediaRoot: join(dir, 'data', 'media'), policyFile, adapter, close: () => adapter.close() };
+  return {
+    engine,
+    url,
+    env: engine === 'sqlite' ? {} : { LETHE_DATABASE_URL: url },
+    dir,
+    dbFile,
+    mediaRoot: join(dir, 'data', 'media'),
+    policyFile,
+    adapter,
+    close: async () => {
+      await adapter.close();
+      await drop();
+    },
+  };
+}
+
+/** A timestamp value as the store's engine wants it bound (ISO text, or a Date). */
+export function ts(store: TempStore, iso: string | Date): unknown {
+  return store.adapter.encodeTimestamp(typeof iso === 'string' ? new Date(iso) : iso);
 }
 
 export function loadPolicy(file: string): Policy {
@@ -83,6 +119,11 @@ export function runCli(args: string[], opts: { cwd: string; env?: Record<string,
     timeout: 120_000,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs bin/lethe against `store` (in its folder, with its environment). */
+export function cli(store: TempStore, args: string[], env: Record<string, string> = {}): CliResult {
+  return runCli(args, { cwd: store.dir, env: { ...store.env, ...env } });
 }
 
 /** Starts bin/lethe without waiting (for kill and signal tests). */

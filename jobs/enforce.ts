@@ -30,6 +30,8 @@ export interface EnforceOptions {
   /** Wall-clock source for timings and max_run_time only; never for due decisions. */
   clock?: () => number;
   fence?: ExecContext['fence'];
+  /** The scheduled slot (provider@tick) this run fills; claimed uniquely. */
+  slot?: string | null;
 }
 
 class DryRunRollback extends Error {}
@@ -68,6 +70,7 @@ export async function runEnforcement(adapter: Adapter, policy: Policy, schema: S
 
     result.runId = await claimRun(adapter, {
       trigger: opts.trigger,
+      slot: opts.slot ?? null,
       provider: filter.provider ?? null,
       rule: filter.rule ?? null,
       now: result.now,

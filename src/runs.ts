@@ -9,6 +9,8 @@ import type { Adapter } from './store/types.js';
 
 export interface Claim {
   trigger: 'schedule' | 'cli';
+  /** `provider@tick` for scheduled runs; unique in lethe_runs. */
+  slot?: string | null;
   provider: string | null;
   rule: string | null;
   now: string;
@@ -26,6 +28,7 @@ export async function claimRun(adapter: Adapter, c: Claim): Promise<number> {
       .execute();
     const values = {
       trigger: c.trigger,
+      slot: c.slot ?? null,
       provider: c.provider,
       rule: c.rule,
       now: c.now,
@@ -64,4 +67,10 @@ export async function finishRun(adapter: Adapter, r: RunResult): Promise<void> {
     })
     .where('id', '=', r.runId)
     .execute();
+}
+
+/** Whether a scheduled slot has already been claimed (by this process before a restart, or a peer). */
+export async function slotClaimed(adapter: Adapter, slot: string): Promise<boolean> {
+  const r = await adapter.db.selectFrom('lethe_runs').select('id').where('slot', '=', slot).executeTakeFirst();
+  return r !== undefined;
 }

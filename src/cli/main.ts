@@ -11,6 +11,7 @@ import { dbMigrateCommand, dbSeedCommand } from './commands/db.js';
 import { explainCommand } from './commands/explain.js';
 import { holdAddCommand, holdListCommand, holdReleaseCommand } from './commands/hold.js';
 import { reportCommand } from './commands/report.js';
+import { startCommand } from './commands/start.js';
 import { planCommand, runCommand } from './commands/run.js';
 
 const env = process.env;
@@ -39,6 +40,16 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .showHelpAfterError()
     .exitOverride();
+
+  program
+    .command('start')
+    .description('the daemon: schedules, hot reload, health and metrics, graceful stop')
+    .option('--run-now', 'run every provider once at start, then on schedule')
+    .option('--port <port>', 'HTTP port for /healthz, /readyz, /metrics (env LETHE_HTTP_PORT, default 9464)')
+    .option('--host <host>', 'HTTP listen address (env LETHE_HTTP_HOST, default 0.0.0.0)')
+    .action(async (o: { runNow?: boolean; port?: string; host?: string }) => {
+      process.exitCode = await startCommand(program.opts<GlobalOptions>(), env, o);
+    });
 
   program
     .command('run')

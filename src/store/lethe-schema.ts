@@ -18,6 +18,8 @@ export async function ensureLetheTables(adapter: Adapter): Promise<void> {
     .ifNotExists()
     .addColumn('id', t('serial'), (c) => c.primaryKey())
     .addColumn('trigger', t('key'), (c) => c.notNull())
+    // provider + scheduled tick for scheduled runs: unique, so a restart never runs a slot twice
+    .addColumn('slot', t('key'), (c) => c.unique())
     .addColumn('provider', t('key'))
     .addColumn('rule', t('key'))
     .addColumn('now', t('key'), (c) => c.notNull())
@@ -94,6 +96,17 @@ export async function ensureLetheTables(adapter: Adapter): Promise<void> {
     .addColumn('note', t('text'))
     .execute();
   await db.schema.createIndex('ix_lethe_file_queue_status').ifNotExists().on('lethe_file_queue').column('status').execute();
+
+  // The enforcer lease: one row, taken and renewed by plain updates (see src/lease.ts).
+  await db.schema
+    .createTable('lethe_lease')
+    .ifNotExists()
+    .addColumn('name', t('key'), (c) => c.primaryKey())
+    .addColumn('holder', t('key'))
+    .addColumn('token', t('bigint'), (c) => c.notNull())
+    .addColumn('acquired_at', t('key'))
+    .addColumn('expires_at', t('key'))
+    .execute();
 
   await db.schema
     .createTable('lethe_meta')

@@ -11,6 +11,7 @@ import { planRun, type PlanFilter } from '../../plan/planner.js';
 import { createLogger, logEvents } from '../../log.js';
 import { isoUtc } from '../../store/timestamps.js';
 import { runEnforcement } from '../../../jobs/enforce.js';
+import { withLease } from '../../lease.js';
 import { table } from '../format.js';
 import type { Runtime } from '../context.js';
 
@@ -65,16 +66,19 @@ export async function runCommand(rt: Runtime, flags: RunFlags): Promise<number> 
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  const result = await runEnforcement(rt.adapter, rt.policy, rt.schema, {
-    trigger: 'cli',
-    filter: { provider: flags.provider, rule: flags.rule },
-    dryRun: flags.dryRun ?? false,
-    force: flags.force ?? false,
-    now: rt.now,
-    env: rt.env,
-    events,
-    shouldStop: () => stop,
-  });
+  const result = await withLease(rt.adapter, rt.env, (lease) =>
+    runEnforcement(rt.adapter, rt.policy, rt.schema, {
+      trigger: 'cli',
+      filter: { provider: flags.provider, rule: flags.rule },
+      dryRun: flags.dryRun ?? false,
+      force: flags.force ?? false,
+      now: rt.now,
+      env: rt.env,
+      events,
+      shouldStop: () => stop || lease.token === null,
+      fence: lease.fence,
+    }),
+  );
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
   if (rt.json) {

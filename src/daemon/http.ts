@@ -1,0 +1,42 @@
+/** /healthz (the process is up), /readyz (store reachable, policy loaded) and /metrics. */
+import { createServer, type Server } from 'node:http';
+import type { Registry } from 'prom-client';
+
+export interface HttpDeps {
+  registry: Registry;
+  /** Resolves true when the store answers and a policy is loaded. */
+  ready: () => Promise<{ ok: boolean; detail: Record<string, unknown> }>;
+}
+
+/** Starts the HTTP server on `port` (0 picks a free one); resolves once listening. */
+export async function startHttp(port: number, host: string, deps: HttpDeps): Promise<Server> {
+  const server = createServer((req, res) => {
+    const url = (req.url ?? '/').split('?')[0];
+    const send = (code: number, type: string, body: string) => {
+      res.writeHead(code, { 'content-type': type, 'cache-control': 'no-store' });
+      res.end(body);
+    };
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain', 'method not allowed\n');
+    if (url === '/healthz') return send(200, 'application/json', JSON.stringify({ status: 'ok' }) + '\n');
+    if (url === '/readyz') {
+      deps
+        .ready()
+        .then((r) => send(r.ok ? 200 : 503, 'application/json', JSON.stringify({ status: r.ok ? 'ready' : 'not ready', ...r.detail }) + '\n'))
+        .catch((err: Error) => send(503, 'application/json', JSON.stringify({ status: 'not ready', error: err.message }) + '\n'));
+      return;
+    }
+    if (url === '/metrics') {
+      deps.registry
+        .metrics()
+        .then((m) => send(200, deps.registry.contentType, m))
+        .catch((err: Error) => send(500, 'text/plain', `${err.message}\n`));
+      return;
+    }
+    send(404, 'text/plain', 'not found\n');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server;
+}

@@ -9,7 +9,8 @@ import type { Adapter } from '../src/store/types.js';
 
 /** Drains the whole outbox, reporting refused paths as events. */
 export async function drainFiles(adapter: Adapter, policy: Policy, events: EventBus, at: string): Promise<DrainResult> {
-  const r = await drainFileQueue(adapter, { mediaRoot: policy.store.mediaRoot, at, policySha256: policy.sha256 });
+  const r = await drainFileQueue(adapter, { mediaRoot: policy.store.mediaRoot, at, policySha256: policy.sha256, onAudit: (e) => events.emit('purge', e) });
   for (const refused of r.refused) events.emit('file:refused', refused);
+  for (const e of r.errors) events.emit('file:error', e);
   return r;
 }

@@ -5,6 +5,7 @@
  * counts exactly what a real run would change. Returns a RunResult; never throws.
  */
 import { performance } from 'node:perf_hooks';
+import type { AuditEntry } from '../src/audit/chain.js';
 import { EventBus } from '../src/events.js';
 import { loadHmacKey } from '../src/exec/anonymise.js';
 import { executeStage, type ExecContext, type TxRunner } from '../src/exec/executor.js';
@@ -81,7 +82,8 @@ export async function runEnforcement(adapter: Adapter, policy: Policy, schema: S
 
     const drain = async (runId?: number) => {
       if (dryRun) return;
-      addDrain(result, await drainFileQueue(adapter, { mediaRoot: policy.store.mediaRoot, at: result.now, policySha256: policy.sha256, ...(runId ? { runId } : {}) }), events);
+      const onAudit = (e: AuditEntry) => events.emit('purge', e);
+      addDrain(result, await drainFileQueue(adapter, { mediaRoot: policy.store.mediaRoot, at: result.now, policySha256: policy.sha256, onAudit, ...(runId ? { runId } : {}) }), events);
     };
     // Files an earlier crash left queued go first: their rows are already gone.
     await drain();
@@ -161,6 +163,7 @@ function addDrain(result: RunResult, d: DrainResult, events: EventBus): void {
   result.files.refused += d.refused.length;
   result.files.errors += d.errors.length;
   for (const r of d.refused) events.emit('file:refused', r);
+  for (const e of d.errors) events.emit('file:error', e);
 }
 
 function statusOf(r: RunResult): RunResult['status'] {

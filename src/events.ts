@@ -12,6 +12,8 @@ export interface LetheEvents {
   'stage:end': StageOutcome & { runId: number };
   'stage:guarded': StageOutcome & { runId: number };
   'file:refused': { path: string; reason: string; table: string; rowId: number | string };
+  /** An unlink that failed for a reason other than the file being gone; it stays queued. */
+  'file:error': { path: string; message: string };
   'run:end': RunResult;
   'reload:ok': { file: string; sha256: string };
   'reload:failed': { file: string; message: string };

@@ -32,6 +32,7 @@ export function logEvents(events: EventBus, log: Logger): void {
     if (e.status === 'failed') log.error({ event: 'stage:failed', run_id: e.runId, provider: e.provider, rule: e.rule, stage: e.stage, error: e.error }, 'stage failed');
   });
   events.on('file:refused', (e) => log.error({ event: 'file:refused', table: e.table, row_id: e.rowId, reason: e.reason }, 'file not deleted: its path is not under media_root'));
+  events.on('file:error', (e) => log.error({ event: 'file:error', error: e.message }, 'file not deleted: unlink failed; it stays queued for the next drain'));
   events.on('run:end', (r) =>
     log[r.status === 'failed' ? 'error' : 'info'](
       { event: 'run:end', run_id: r.runId, status: r.status, now: r.now, due: r.due, changed: r.changed, held: r.held, blocked: r.blocked, guarded: r.guarded, files: r.files, duration_ms: Math.round(r.durationMs), error: r.error },

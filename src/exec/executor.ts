@@ -111,7 +111,11 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
   return out;
 }
 
-/** The guard: a stage whose due rows exceed max_fraction of the provider's rows (and min_rows) is not run. */
+/**
+ * The guard: a stage whose due rows exceed max_fraction of the provider's rows in the
+ * table, and exceed min_rows, is not run. Counted through ctx.tx, so a dry run (one open
+ * transaction on SQLite's single connection) counts inside it instead of waiting on it.
+ */
 async function checkGuard(
   ctx: ExecContext,
   task: StageTask,
@@ -121,13 +125,12 @@ async function checkGuard(
 ): Promise<{ due: number; total: number } | null> {
   if (ctx.force) return null;
   const { maxFraction, minRows } = task.provider.guard;
-  const dueCount = await count(ctx.adapter.db, sql`select count(*) as n from ${from} where ${due}`);
-  if (dueCount < minRows || dueCount === 0) return null;
-  const total = await count(
-    ctx.adapter.db,
-    sql`select count(*) as n from ${sql.table(task.table.name)} as ${sql.id(T)} where ${col(T, tenant)} = ${task.provider.id}`,
-  );
-  return dueCount > maxFraction * total ? { due: dueCount, total } : null;
+  return ctx.tx(async (tx) => {
+    const dueCount = await count(tx, sql`select count(*) as n from ${from} where ${due}`);
+    if (dueCount <= minRows || dueCount === 0) return null;
+    const total = await count(tx, sql`select count(*) as n from ${sql.table(task.table.name)} as ${sql.id(T)} where ${col(T, tenant)} = ${task.provider.id}`);
+    return dueCount > maxFraction * total ? { due: dueCount, total } : null;
+  });
 }
 
 async function count(db: Kysely<any>, q: RawBuilder<unknown>): Promise<number> {

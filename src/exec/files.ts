@@ -6,9 +6,9 @@
  * is simply repeated. A path that resolves outside media_root is refused, never touched.
  */
 import { realpathSync, unlinkSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { Kysely } from 'kysely';
-import { appendAudit } from '../audit/chain.js';
+import { appendAudit, type AuditEntry } from '../audit/chain.js';
 import type { Adapter } from '../store/types.js';
 
 export interface QueuedFile {
@@ -38,7 +38,8 @@ export function confine(mediaRoot: string, stored: string): { ok: true; abs: str
   const abs = resolve(root, stored);
   const inside = (p: string, r: string) => {
     const rel = relative(r, p);
-    return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+    // `..hidden.wav` is a name inside the root; only `..` itself or `../…` leads out.
+    return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
   };
   if (!inside(abs, root)) return { ok: false, reason: `resolves outside media_root (${abs})` };
   // Symlinked folders could still lead out: compare real paths where they exist.
@@ -66,7 +67,7 @@ export interface DrainResult {
  */
 export async function drainFileQueue(
   adapter: Adapter,
-  opts: { mediaRoot: string | null; at: string; policySha256: string; pageSize?: number; runId?: number },
+  opts: { mediaRoot: string | null; at: string; policySha256: string; pageSize?: number; runId?: number; onAudit?: (e: AuditEntry) => void },
 ): Promise<DrainResult> {
   const result: DrainResult = { removed: 0, missing: 0, refused: [], errors: [] };
   let after = 0;
@@ -113,6 +114,7 @@ export async function drainFileQueue(
       done.push(row);
     }
 
+    const written: AuditEntry[] = [];
     await adapter.transaction(async (tx) => {
       for (const r of refused) {
         await tx.updateTable('lethe_file_queue').set({ status: 'refused', note: r.note }).where('id', '=', r.id).execute();
@@ -124,7 +126,7 @@ export async function drainFileQueue(
       }
       for (const g of groups.values()) {
         const first = g[0]!;
-        await appendAudit(adapter, tx, {
+        const entry = await appendAudit(adapter, tx, {
           run_id: Number(first.run_id),
           at: opts.at,
           provider: String(first.provider),
@@ -136,12 +138,15 @@ export async function drainFileQueue(
           keys: g.map((r) => r.row_id as number),
           policy_sha256: opts.policySha256,
         });
+        written.push(entry);
         const ids = g.map((r) => Number(r.id));
         for (let i = 0; i < ids.length; i += 500) {
           await tx.deleteFrom('lethe_file_queue').where('id', 'in', ids.slice(i, i + 500)).execute();
         }
       }
     });
+    // Announced only after the commit: a log line never claims a file entry that rolled back.
+    for (const e of written) opts.onAudit?.(e);
   }
   return result;
 }

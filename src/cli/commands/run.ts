@@ -104,7 +104,7 @@ export async function planCommand(rt: Runtime, flags: PlanFilter): Promise<numbe
     for (const task of pp.tasks) {
       const c = await countStage(rt.adapter, rt.policy.store.tenantColumn, task, holds);
       const g = pp.provider.guard;
-      const guarded = c.due >= g.minRows && c.due > 0 && c.due > g.maxFraction * c.total;
+      const guarded = c.due > g.minRows && c.due > 0 && c.due > g.maxFraction * c.total;
       rows.push({ provider: pp.provider.id, rule: task.rule.id, stage: task.stage.index, table: task.table.name, action: task.stage.action.kind, after: task.stage.after.text, cutoff: isoUtc(task.cutoff), due: c.due, held: c.held, blocked: c.blocked, total: c.total, guard: guarded ? 'would stop' : 'ok' });
     }
     for (const gap of pp.gaps) rows.push({ provider: pp.provider.id, rule: gap.id, stage: null, table: gap.table, action: 'unspecified', after: 'unspecified', cutoff: null, due: null, held: null, blocked: null, total: null, guard: null });

@@ -7,7 +7,7 @@ import { loadPolicyFile } from '../../policy/load.js';
 import { ensureLetheTables } from '../../store/lethe-schema.js';
 import { openStore } from '../../store/open.js';
 import type { Adapter } from '../../store/types.js';
-import { createReferenceSchema } from '../../../db/reference-schema.js';
+import { createReferenceIndexes, createReferenceSchema } from '../../../db/reference-schema.js';
 import { seedReferenceData } from '../../../db/seed.js';
 import { configPath, injectedNow, type GlobalOptions } from '../context.js';
 
@@ -48,7 +48,13 @@ export async function dbSeedCommand(g: GlobalOptions, env: NodeJS.ProcessEnv, f:
   const now = injectedNow(g, env);
   const { adapter, mediaRoot } = await openForDb(g, env);
   try {
-    await migrate(adapter);
+    // Into a new store, rows go in before the indexes: SQLite seeds about 5x faster that way.
+    const fresh = !(await adapter.introspect()).tables.has('accounts');
+    if (fresh) {
+      await createReferenceSchema(adapter, { indexes: false });
+      await ensureLetheTables(adapter);
+      await ensureAuditHead(adapter.db);
+    } else await migrate(adapter);
     const counts = await seedReferenceData(adapter, {
       accounts,
       seed,
@@ -56,6 +62,7 @@ export async function dbSeedCommand(g: GlobalOptions, env: NodeJS.ProcessEnv, f:
       mediaRoot: f.media === false ? null : mediaRoot,
       onProgress: process.stderr.isTTY ? (table, rows) => process.stderr.write(`\rseeding ${table}: ${rows}      `) : undefined,
     } as Parameters<typeof seedReferenceData>[1]);
+    if (fresh) await createReferenceIndexes(adapter);
     if (process.stderr.isTTY) process.stderr.write('\n');
     if (g.json) process.stdout.write(JSON.stringify({ ok: true, store: adapter.description, rows: counts }, null, 2) + '\n');
     else process.stdout.write(`seeded ${adapter.description}: ${Object.entries(counts).map(([t, n]) => `${t} ${n}`).join(', ')}\n`);

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { UsageError } from '../../errors.js';
 import { activeHolds } from '../../exec/holds.js';
 import { col, pathValue, scope, T } from '../../exec/sql-fragments.js';
-import { dueAt } from '../../policy/period-math.js';
+import { cutoffFor, dueAt } from '../../policy/period-math.js';
 import { ancestorPaths, referencingKeys } from '../../plan/fk-graph.js';
 import { clockAccess } from '../../plan/planner.js';
 import { isoUtc } from '../../store/timestamps.js';
@@ -40,12 +40,14 @@ export async function explainCommand(rt: Runtime, tableName: string, id: string)
         entry.stages = await Promise.all(
           rule.stages.map(async (s) => {
             const at = clockValue ? dueAt(clockValue, s.after, provider.timezone) : null;
+            // "Due now" is decided exactly as the run decides it: clock < now − after.
+            const dueNow = clockValue ? clockValue < cutoffFor(now, s.after, provider.timezone) : false;
             let done: boolean | null = null;
             if (s.marker) {
               const m = await sql<{ v: unknown }>`select ${col(T, s.marker)} as v from ${sql.table(tableName)} as ${sql.id(T)} where ${col(T, pk)} = ${key}`.execute(db);
               done = m.rows[0]?.v !== null && m.rows[0]?.v !== undefined;
             }
-            return { stage: s.index, after: s.after.text, action: s.action.kind, due_at: at ? isoUtc(at) : null, due_now: at ? at < now : false, marker_set: done };
+            return { stage: s.index, after: s.after.text, action: s.action.kind, due_at: at ? isoUtc(at) : null, due_now: dueNow, marker_set: done };
           }),
         );
       } else if (rule.kind === 'retain') {
@@ -67,7 +69,8 @@ export async function explainCommand(rt: Runtime, tableName: string, id: string)
     if (!ids?.length) continue;
     const r = await sql<{ v: unknown }>`select ${pathValue(path, last.refColumn)} as v from ${sql.table(tableName)} as ${sql.id(T)} where ${col(T, pk)} = ${key}`.execute(db);
     const v = r.rows[0]?.v;
-    if (v !== null && v !== undefined && ids.includes(Number(v))) heldBy.push({ table: last.toTable, row_id: Number(v) });
+    const already = heldBy.some((h) => h.table === last.toTable && h.row_id === Number(v));
+    if (v !== null && v !== undefined && ids.includes(Number(v)) && !already) heldBy.push({ table: last.toTable, row_id: Number(v) });
   }
   const children: { table: string; column: string; rows: number }[] = [];
   for (const fk of referencingKeys(rt.schema, tableName)) {
@@ -76,17 +79,17 @@ export async function explainCommand(rt: Runtime, tableName: string, id: string)
     if (n) children.push({ table: fk.table, column: fk.columns[0]!, rows: n });
   }
 
-  const verdict = heldBy.length
-    ? `held: protected by a hold on ${heldBy.map((h) => `${h.table} ${h.row_id}`).join(', ')}`
-    : rules.some((r) => (r.retain as { active?: boolean } | undefined)?.active)
-      ? 'retained: an active retain rule keeps it unchanged'
-      : rules.some((r) => (r.stages as { due_now: boolean; marker_set: boolean | null }[] | undefined)?.some((s) => s.due_now && s.marker_set !== true))
-        ? children.length
-          ? `due, but a delete would be blocked while ${children.map((c) => `${c.rows} ${c.table}`).join(', ')} reference it`
-          : 'due: the next run changes it'
-        : rules.length
-          ? 'kept: no stage is due yet'
-          : 'kept: no rule covers this row';
+  type StageView = { action: string; due_now: boolean; marker_set: boolean | null };
+  const dueStages = rules.flatMap((r) => ((r.stages as StageView[] | undefined) ?? []).filter((st) => st.due_now && st.marker_set !== true));
+  const deleteDue = dueStages.some((st) => st.action === 'delete');
+  let verdict: string;
+  if (heldBy.length) verdict = `held: protected by a hold on ${heldBy.map((h) => `${h.table} ${h.row_id}`).join(', ')}`;
+  else if (rules.some((r) => (r.retain as { active?: boolean } | undefined)?.active)) verdict = 'retained: an active retain rule keeps it unchanged';
+  else if (deleteDue && children.length) {
+    const fallback = dueStages.some((st) => st.action !== 'delete') ? '; its earlier stages still apply' : '';
+    verdict = `due for delete, but blocked while ${children.map((c) => `${c.rows} ${c.table}`).join(', ')} reference it${fallback}`;
+  } else if (dueStages.length) verdict = 'due: the next run changes it';
+  else verdict = rules.length ? 'kept: no stage is due yet' : 'kept: no rule covers this row';
   const out = { table: tableName, id: key, now: isoUtc(now), verdict, rules, held_by: heldBy, referenced_by: children };
   if (rt.json) {
     process.stdout.write(JSON.stringify(out, null, 2) + '\n');

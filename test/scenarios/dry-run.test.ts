@@ -1,0 +1,109 @@
+/**
+ * Dry run (DESIGN sections 3 and 5): `lethe run --dry-run` does everything inside one
+ * transaction that is rolled back: it changes nothing (every table, every media file), and
+ * its counts per stage (due, changed, held, blocked) are exactly what the following real run
+ * does. Runs on all five fixtures in one store, with a hold on loop account 401 so the held
+ * counts are exercised too.
+ *
+ * Regression guard: a dry run used to deadlock on SQLite (the guard's count in
+ * src/exec/executor.ts checkGuard() went through adapter.db while the dry run's enclosing
+ * transaction held Kysely's single SQLite connection; the CLI then exited 13 with no output).
+ * Every dry run here is therefore raced against a time limit, so a relapse fails fast.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enforce, runCli, tempStore, type TempStore } from '../support/harness.js';
+import type { RunResult } from '../../src/exec/outcomes.js';
+import { seedAll } from './fixtures.js';
+import {
+  Fixture,
+  NOW_ISO,
+  auditEntries,
+  diffDumps,
+  dumpAll,
+  expectAuditMatchesDiff,
+  runCliWithin,
+  stageCounts,
+  within,
+  withoutRuns,
+} from './support.js';
+
+async function combinedStore(): Promise<{ store: TempStore; fx: Fixture }> {
+  const store = await tempStore();
+  const fx = new Fixture(store);
+  await seedAll(fx);
+  await store.adapter.db
+    .insertInto('lethe_holds')
+    .values({ table_name: 'accounts', row_id: 401, reason: 'customer instructed retention', placed_at: NOW_ISO, expires_at: null, released_at: null })
+    .execute();
+  return { store, fx };
+}
+
+/** loopup 13 + cloudcall twins 3 + ringu 4 + loop 0 (held) + pipcall 45 */
+const TOTALS = { due: 79, changed: 65, held: 12, blocked: 2 };
+
+const totals = (r: RunResult) => ({ due: r.due, changed: r.changed, held: r.held, blocked: r.blocked });
+
+function changedRows(diff: ReturnType<typeof diffDumps>): number {
+  return Object.values(diff).reduce((n, d) => n + d.deleted.length + d.changed.length, 0);
+}
+
+describe('dry run in-process', () => {
+  let store: TempStore;
+  let fx: Fixture;
+  beforeAll(async () => ({ store, fx } = await combinedStore()));
+  afterAll(async () => store.close());
+
+  it('changes nothing, and counts per stage exactly what the following real run changes', async () => {
+    const before = await dumpAll(store);
+    const dry = await within(enforce(store, { dryRun: true }), 20_000, 'a dry run');
+    const afterDry = await dumpAll(store);
+    expect(dry.status).toBe('dry_run');
+    expect(dry.error).toBeNull();
+    expect(totals(dry)).toEqual(TOTALS);
+    // nothing moved: every reference table, the audit chain and its head, the file queue, the holds
+    expect(withoutRuns(afterDry)).toEqual(withoutRuns(before));
+    expect(fx.missingMedia()).toEqual([]);
+    // the dry run records itself, and only itself
+    expect(afterDry.lethe_runs).toHaveLength(1);
+    expect(afterDry.lethe_runs![0]).toMatchObject({ id: dry.runId, status: 'dry_run', changed: 65, held: 12, blocked: 2, now: NOW_ISO });
+
+    const real = await enforce(store);
+    const after = await dumpAll(store);
+    expect(real.status).toBe('ok');
+    expect(stageCounts(real)).toEqual(stageCounts(dry));
+    expect(totals(real)).toEqual(TOTALS);
+    const diff = diffDumps(before, after);
+    expect(changedRows(diff)).toBe(dry.changed);
+    expectAuditMatchesDiff(before, after, await auditEntries(store, real.runId), (a, e, what) => expect(a, what).toEqual(e));
+    expect(fx.missingMedia()).toHaveLength(20); // loopup 2, loop 0 (held), pipcall 18
+  });
+});
+
+describe('dry run through the CLI', () => {
+  it('`lethe run --dry-run --now` changes nothing and reports per stage what `lethe run` then does', async () => {
+    const { store, fx } = await combinedStore();
+    try {
+      const before = await dumpAll(store);
+      const d = runCliWithin(['run', '--dry-run', '--now', NOW_ISO, '--json'], store.dir, 30_000);
+      expect(d.timedOut).toBe(false);
+      expect(d.code).toBe(0);
+      const dry = JSON.parse(d.stdout) as RunResult;
+      expect(dry.status).toBe('dry_run');
+      expect(dry.dryRun).toBe(true);
+      expect(totals(dry)).toEqual(TOTALS);
+      expect(withoutRuns(await dumpAll(store))).toEqual(withoutRuns(before));
+      expect(fx.missingMedia()).toEqual([]);
+
+      const r = runCli(['run', '--now', NOW_ISO, '--json'], { cwd: store.dir });
+      expect(r.code).toBe(0);
+      const real = JSON.parse(r.stdout) as RunResult;
+      expect(real.status).toBe('ok');
+      expect(stageCounts(real)).toEqual(stageCounts(dry));
+      expect(totals(real)).toEqual(TOTALS);
+      expect(changedRows(diffDumps(before, await dumpAll(store)))).toBe(dry.changed);
+      expect(fx.missingMedia()).toHaveLength(20);
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -44,9 +44,12 @@ export function formatProblem(p: Problem): string {
 /** A policy or configuration that cannot be used. Carries every problem found, not just the first. */
 export class ConfigError extends LetheError {
   readonly problems: readonly Problem[];
-  constructor(message: string, problems: readonly Problem[] = [], options?: { cause?: unknown }) {
+  /** The well-formed part of a rejected policy, so later checks can still report their problems. */
+  readonly partial: unknown;
+  constructor(message: string, problems: readonly Problem[] = [], options?: { cause?: unknown; partial?: unknown }) {
     super('E_CONFIG', problems.length ? `${message}\n${problems.map(formatProblem).join('\n')}` : message, options);
     this.problems = problems;
+    this.partial = options?.partial;
   }
 }
 

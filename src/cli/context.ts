@@ -6,7 +6,7 @@
 import { dirname, resolve } from 'node:path';
 import { ConfigError, UsageError, formatProblem, type Problem } from '../errors.js';
 import { ensureAuditHead } from '../audit/chain.js';
-import { loadPolicyFile } from '../policy/load.js';
+import { loadPolicyFile, sortProblems } from '../policy/load.js';
 import { liveCheck } from '../policy/live-check.js';
 import type { Policy } from '../policy/model.js';
 import { ensureLetheTables } from '../store/lethe-schema.js';
@@ -64,7 +64,14 @@ export interface OpenOptions {
 /** Loads the policy, opens the store, introspects and validates. Throws ConfigError (exit 2) on any policy problem. */
 export async function openRuntime(g: GlobalOptions, env: NodeJS.ProcessEnv, opts: OpenOptions = {}): Promise<Runtime> {
   const now = injectedNow(g, env);
-  const { policy: loaded, warnings } = loadPolicyFile(configPath(g, env));
+  let result: ReturnType<typeof loadPolicyFile>;
+  try {
+    result = loadPolicyFile(configPath(g, env));
+  } catch (err) {
+    if (err instanceof ConfigError && err.partial && (opts.check ?? true)) throw await withLiveProblems(err, err.partial as Policy, g, env);
+    throw err;
+  }
+  const { policy: loaded, warnings } = result;
   const mediaOverride = g.mediaRoot ?? env.LETHE_MEDIA_ROOT;
   const policy: Policy = mediaOverride ? Object.freeze({ ...loaded, store: Object.freeze({ ...loaded.store, mediaRoot: resolve(mediaOverride) }) }) : loaded;
   const { url, baseDir } = storeUrl(g, env, policy);
@@ -85,6 +92,27 @@ export async function openRuntime(g: GlobalOptions, env: NodeJS.ProcessEnv, opts
   } catch (err) {
     await adapter.close();
     throw err;
+  }
+}
+
+/**
+ * Adds the live-schema problems of the well-formed part of a rejected policy, so one run
+ * of `lethe check` reports every problem at once. If the store cannot be opened, the
+ * original problems stand alone.
+ */
+async function withLiveProblems(err: ConfigError, partial: Policy, g: GlobalOptions, env: NodeJS.ProcessEnv): Promise<ConfigError> {
+  let adapter: Adapter | null = null;
+  try {
+    const { url, baseDir } = storeUrl(g, env, partial);
+    adapter = await openStore(url, baseDir);
+    const live = (await liveCheck(partial, await adapter.introspect(), adapter)).filter((p) => p.severity === 'error');
+    if (live.length === 0) return err;
+    const all = sortProblems([...err.problems, ...live]);
+    return new ConfigError(`${partial.file}: ${all.length} problem(s)`, all);
+  } catch {
+    return err;
+  } finally {
+    await adapter?.close().catch(() => undefined);
   }
 }
 

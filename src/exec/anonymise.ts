@@ -10,6 +10,7 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { ConfigError } from '../errors.js';
 import type { Strategy } from '../policy/model.js';
 import { REDACTED } from './sql-fragments.js';
+import { parseClockValue } from '../store/timestamps.js';
 
 export const MIN_HMAC_KEY_BYTES = 32;
 
@@ -77,7 +78,7 @@ export function truncateIp(raw: string): string | null {
   if (kind === 6) {
     const groups = expandIpv6(s);
     if (!groups) return null;
-    return `${groups.slice(0, 3).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::`;
+    return compressIpv6([...groups.slice(0, 3), '0', '0', '0', '0', '0']);
   }
   return null;
 }
@@ -97,15 +98,34 @@ function expandIpv6(s: string): string[] | null {
   return groups.length === 8 ? groups.map((g) => g.padStart(4, '0')) : null;
 }
 
-/** First instant of the value's month (UTC); a plain date `1984-07-19` becomes `1984-07-01`. */
+/** RFC 5952 text: lower case, no leading zeros, the longest run of zero groups as `::`. */
+function compressIpv6(groups: string[]): string {
+  const g = groups.map((x) => x.replace(/^0+(?=.)/, '').toLowerCase());
+  let best = { at: -1, len: 0 };
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== '0') {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && g[j] === '0') j++;
+    if (j - i > best.len && j - i >= 2) best = { at: i, len: j - i };
+    i = j;
+  }
+  if (best.at < 0) return g.join(':');
+  return `${g.slice(0, best.at).join(':')}::${g.slice(best.at + best.len).join(':')}`;
+}
+
+/** First instant of the value's UTC month; a plain date `1984-07-19` becomes `1984-07-01`. Unreadable → NULL. */
 export function truncateToMonth(value: unknown, ctx: AnonymiseContext): unknown {
-  if (value instanceof Date) return ctx.encodeTimestamp(new Date(Date.UTC(value.getUTCFullYear(), value.getUTCMonth(), 1)));
+  const monthStart = (d: Date) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1));
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : ctx.encodeTimestamp(monthStart(value));
   const s = String(value).trim();
-  const m = /^(\d{4})-(\d{2})/.exec(s);
-  if (!m) return null;
-  if (/^\d{4}-\d{2}-\d{2}$/.test(s)) return `${m[1]}-${m[2]}-01`;
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, 1));
-  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+  const d = parseClockValue(s, 'iso');
+  if (!d) return null;
+  // A date without a time stays a date: its month is the one written, not a UTC instant's.
+  if (/^\d{4}-\d{2}-\d{2}$/.test(s)) return `${s.slice(0, 7)}-01`;
+  return monthStart(d).toISOString();
 }
 
 /** `Alice@Example.COM` → `example.com`. A bare domain stays as it is. */

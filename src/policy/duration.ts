@@ -53,7 +53,8 @@ export function parsePeriod(input: unknown): { ok: true; period: Period } | { ok
     if (!m) return { ok: false, message: `cannot read the period "${input}"`, hint: suggestWord(part) ?? hint };
     const unit = ALIASES[m[2]!];
     if (!unit) {
-      const guess = closest(m[2]!, Object.keys(ALIASES).filter((k) => k.length > 2));
+      // Suggest the canonical plural units: "monhts" is as close to "month" as to "months".
+      const guess = closest(m[2]!, [...UNITS]);
       return {
         ok: false,
         message: `unknown unit "${m[2]}" in period "${input}"`,

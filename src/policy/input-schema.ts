@@ -56,7 +56,7 @@ const Cron = z.string().min(1).describe('A node-cron expression (5 or 6 fields).
 const RunTime = z.string().min(1).describe('The longest a run may go on, e.g. `30 minutes`; it stops after its current batch and the next tick resumes.');
 
 export const RuleInput = z.strictObject({
-  quote: z.string().min(1).describe('The sentence of the policy this rule enforces, verbatim.'),
+  quote: z.string().trim().min(1, { error: 'the quote is empty: copy the sentence of the policy this rule enforces' }).describe('The sentence of the policy this rule enforces, verbatim.'),
   category: z.string().optional(),
   table: Identifier,
   clock: ClockRef.optional(),

@@ -7,11 +7,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
+import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, visit, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type Problem } from '../errors.js';
 import { closest } from './duration.js';
-import { PolicyInput } from './input-schema.js';
+import { PolicyInput, ProviderInput, RuleInput } from './input-schema.js';
 import type { Policy, Position } from './model.js';
 import { resolvePolicy } from './resolve.js';
 import { positionOf, problem } from './positions.js';
@@ -78,7 +78,7 @@ export function loadPolicyText(text: string, file: string, sha256 = createHash('
     data = doc.toJS({ maxAliasCount: MAX_ALIASES });
   } catch (err) {
     throw new ConfigError(`${file}: invalid YAML`, [
-      problem(file, { line: 1, col: 1 }, '', (err as Error).message, 'aliases are limited; write the values out instead of nesting aliases'),
+      problem(file, firstAlias(doc.contents as YamlNode | null, at), '', (err as Error).message, 'aliases are limited; write the values out instead of nesting aliases'),
     ]);
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
@@ -87,16 +87,60 @@ export function loadPolicyText(text: string, file: string, sha256 = createHash('
     ]);
   }
 
-  const parsed = PolicyInput.safeParse(data);
+  const parsed = PolicyInput.safeParse(data, { reportInput: true });
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(...zodProblems(file, issue, positions, data));
-    throw new ConfigError(`${file}: ${problems.length} problem(s)`, problems);
+    for (const issue of parsed.error.issues) problems.push(...zodProblems(file, issue, positions));
+    // Shape errors must not hide the rest: resolve the parts that are well-formed, so their
+    // problems (and, in the CLI, the live-schema ones) are reported in the same pass.
+    const { policy: partial, problems: semantic } = resolvePolicy(wellFormedPart(data as Record<string, unknown>), { file, sha256, positions });
+    problems.push(...semantic.filter((p) => p.severity === 'error'));
+    throw new ConfigError(`${file}: ${problems.length} problem(s)`, sortProblems(problems), { partial });
   }
 
   const { policy, problems: semantic } = resolvePolicy(parsed.data, { file, sha256, positions });
   const errors = semantic.filter((p) => p.severity === 'error');
-  if (errors.length) throw new ConfigError(`${file}: ${errors.length} problem(s)`, errors);
+  if (errors.length) throw new ConfigError(`${file}: ${errors.length} problem(s)`, errors, { partial: policy });
   return { policy, warnings: semantic.filter((p) => p.severity === 'warning') };
+}
+
+/** Problems in file order. */
+export function sortProblems(problems: Problem[]): Problem[] {
+  return [...problems].sort((a, b) => a.line - b.line || a.col - b.col);
+}
+
+/** The providers and rules of `data` that pass the shape check on their own (for reporting only). */
+function wellFormedPart(data: Record<string, unknown>): PolicyInput {
+  const ok = <T>(schema: { safeParse: (v: unknown) => { success: boolean; data?: T } }, v: unknown): T | undefined => {
+    const r = schema.safeParse(v);
+    return r.success ? r.data : undefined;
+  };
+  const providers: PolicyInput['providers'] = {};
+  const rawProviders = (data.providers && typeof data.providers === 'object' ? data.providers : {}) as Record<string, unknown>;
+  for (const [id, raw] of Object.entries(rawProviders)) {
+    if (!raw || typeof raw !== 'object') continue;
+    const { rules, ...rest } = raw as Record<string, unknown>;
+    const head = ok(ProviderInput.omit({ rules: true }), rest);
+    if (!head) continue;
+    const good: Record<string, RuleInput> = {};
+    for (const [rid, rule] of Object.entries((rules && typeof rules === 'object' ? rules : {}) as Record<string, unknown>)) {
+      const r = ok<RuleInput>(RuleInput, rule);
+      if (r) good[rid] = r;
+    }
+    providers[id] = { ...head, rules: good } as PolicyInput['providers'][string];
+  }
+  const store = ok(PolicyInput.shape.store, data.store);
+  const defaults = ok(PolicyInput.shape.defaults, data.defaults);
+  return { version: 1, ...(store ? { store } : {}), ...(defaults ? { defaults } : {}), providers };
+}
+
+/** Where the first alias is: the place a YAML bomb starts multiplying. */
+function firstAlias(node: YamlNode | null, at: (offset: number | undefined) => Position): Position {
+  let found: Position | null = null;
+  visit(node, (_key, n) => {
+    if (!found && isAlias(n)) found = at(n.range?.[0]);
+    return found ? visit.BREAK : undefined;
+  });
+  return found ?? { line: 1, col: 1 };
 }
 
 function collectPositions(
@@ -124,16 +168,11 @@ function collectPositions(
   }
 }
 
-function zodProblems(
-  file: string,
-  issue: z.core.$ZodIssue,
-  positions: ReadonlyMap<string, Position>,
-  data: unknown,
-): Problem[] {
-  const path = issue.path.map(String);
+function zodProblems(file: string, issue: z.core.$ZodIssue, positions: ReadonlyMap<string, Position>, prefix: PropertyKey[] = []): Problem[] {
+  const path = [...prefix, ...issue.path].map(String);
   const dotted = path.join('.');
   if (issue.code === 'unrecognized_keys') {
-    const allowed = allowedKeysAt(path, data);
+    const allowed = allowedKeysAt(path);
     return issue.keys.map((key) => {
       const guess = closest(key, allowed);
       return problem(
@@ -146,21 +185,34 @@ function zodProblems(
     });
   }
   const valuePos = positions.get(`${dotted}.=`) ?? positionOf(positions, path);
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
+  const input = (issue as { input?: unknown }).input;
+  if (issue.code === 'invalid_type' && input === undefined) {
     return [problem(file, positionOf(positions, path.slice(0, -1)), dotted, `missing required key "${path.at(-1)}"`)];
   }
   if (issue.code === 'invalid_union') {
-    const hint = path.at(-1) === 'action' || path.at(-2) === 'stages' || path.includes('action')
-      ? 'an action is delete, retain, {anonymise: {column: strategy}} or {set: {column: value}}; strategies: null, redact, hmac, phone_prefix, ip_truncate, month, email_domain'
-      : undefined;
-    const inner = issue.errors.flat().find((e) => e.code !== 'invalid_type' && e.code !== 'invalid_value');
-    return [problem(file, valuePos, dotted, inner ? inner.message : 'value does not match any allowed form', hint)];
+    // Report the branch that matched deepest: {anonymise: {email: sha1}} is an anonymise
+    // action with a bad strategy, not a `set` action with an unknown key.
+    const depth = (branch: readonly z.core.$ZodIssue[]) => Math.max(...branch.map((i) => i.path.length + (i.code === 'unrecognized_keys' || i.code === 'invalid_type' ? 0 : 0.5)));
+    const branches = issue.errors.filter((b) => b.length > 0).sort((a, b) => depth(b) - depth(a));
+    const best = branches[0];
+    if (best && depth(best) >= 1) return best.flatMap((i) => zodProblems(file, i, positions, path));
+    const isAction = path.at(-1) === 'action';
+    const guess = typeof input === 'string' ? closest(input, ['delete', 'retain']) : undefined;
+    return [
+      problem(
+        file,
+        valuePos,
+        dotted,
+        isAction ? `invalid action ${JSON.stringify(input)}` : `invalid value ${JSON.stringify(input)}`,
+        guess ? `did you mean "${guess}"?` : isAction ? 'an action is delete, retain, {anonymise: {column: strategy}} or {set: {column: value}}' : undefined,
+      ),
+    ];
   }
   if (issue.code === 'invalid_value') {
     const allowed = issue.values.map(String);
-    const input = (issue as { input?: unknown }).input;
     const guess = typeof input === 'string' ? closest(input, allowed) : undefined;
-    return [problem(file, valuePos, dotted, `invalid value ${JSON.stringify(input)}`, guess ? `did you mean "${guess}"?` : `one of: ${allowed.join(', ')}`)];
+    const what = path.includes('anonymise') ? 'unknown anonymise strategy' : 'invalid value';
+    return [problem(file, valuePos, dotted, `${what} ${JSON.stringify(input)}`, guess ? `did you mean "${guess}"?` : `one of: ${allowed.join(', ')}`)];
   }
   return [problem(file, valuePos, dotted, issue.message)];
 }
@@ -177,7 +229,7 @@ const KEYS: Record<string, string[]> = {
 };
 
 /** The keys valid at a path, for "did you mean" hints. */
-function allowedKeysAt(path: string[], _data: unknown): string[] {
+function allowedKeysAt(path: string[]): string[] {
   const n = path.length;
   if (n === 0) return KEYS.root!;
   if (path[0] === 'store' && n === 1) return KEYS.store!;

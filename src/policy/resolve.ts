@@ -96,6 +96,23 @@ export function resolvePolicy(input: PolicyInput, ctx: Context): { policy: Polic
 
 type Report = (path: (string | number)[], message: string, hint?: string, severity?: Problem['severity']) => void;
 
+/** Longer periods than this are typos, and beyond them calendar arithmetic stops being meaningful. */
+const MAX_PERIOD_MS = 1000 * 366 * 86_400_000;
+
+/** Parses a period and refuses ones longer than 1000 years. */
+function period(input: unknown, path: (string | number)[], report: Report): Period | null {
+  const parsed = parsePeriod(input);
+  if (!parsed.ok) {
+    report(path, parsed.message, parsed.hint);
+    return null;
+  }
+  if (parsed.period.kind === 'duration' && periodMillisUpperBound(parsed.period) > MAX_PERIOD_MS) {
+    report(path, `the period "${parsed.period.text}" is longer than 1000 years`, 'check the number; write "forever" for a retain rule that never ends');
+    return null;
+  }
+  return parsed.period;
+}
+
 function resolveRule(
   provider: string,
   id: string,
@@ -125,11 +142,9 @@ function resolveRule(
 
   // Unspecified: documented and reported, never enforced.
   if (r.after !== undefined) {
-    const parsed = parsePeriod(r.after);
-    if (!parsed.ok) {
-      report([...path, 'after'], parsed.message, parsed.hint);
-      return null;
-    }
+    const after = period(r.after, [...path, 'after'], report);
+    if (!after) return null;
+    const parsed = { period: after };
     if (parsed.period.kind === 'unspecified') {
       if (r.stages) report([...path, 'stages'], 'an `unspecified` rule has no stages');
       return { ...base, kind: 'unspecified', clock, intendedAction: r.action ? actionKind(r.action) : null };
@@ -165,8 +180,9 @@ function resolveRule(
   const stagePaths: string[][] = [];
   r.stages.forEach((s, i) => {
     const sp = [...path, 'stages', String(i)];
-    const parsed = parsePeriod(s.after);
-    if (!parsed.ok) return report([...sp, 'after'], parsed.message, parsed.hint);
+    const after = period(s.after, [...sp, 'after'], report);
+    if (!after) return;
+    const parsed = { period: after };
     if (parsed.period.kind !== 'duration') {
       return report([...sp, 'after'], `a stage's period must be a duration, not "${parsed.period.text}"`, 'unspecified and forever apply to whole rules');
     }

@@ -9,8 +9,8 @@
 import { createPool } from 'mysql2';
 import { CompiledQuery, Kysely, MysqlDialect, sql, type RawBuilder } from 'kysely';
 import { StoreError } from '../errors.js';
-import { assemble } from './postgres.js';
 import { redact } from './redact.js';
+import { ServerAdapter, assemble } from './server-adapter.js';
 import { epochDivisor, parseClockValue } from './timestamps.js';
 import type { Adapter, ClockFormat, ColumnInfo, SchemaInfo, SqlTypeKind } from './types.js';
 
@@ -47,29 +47,12 @@ export function openMysql(url: string): Adapter {
       },
     }),
   });
-  return new MysqlAdapter(db, redact(url));
+  return new MysqlAdapter(db, redact(url), TYPES);
 }
 
-class MysqlAdapter implements Adapter {
+class MysqlAdapter extends ServerAdapter {
   readonly engine = 'mysql' as const;
   readonly supportsReturning = false;
-  readonly supportsForUpdate = true;
-  constructor(
-    readonly db: Kysely<any>,
-    readonly description: string,
-  ) {}
-
-  sqlType(kind: SqlTypeKind): string {
-    return TYPES[kind];
-  }
-
-  encodeTimestamp(at: Date): unknown {
-    return at;
-  }
-
-  decodeTimestamp(value: unknown, format: ClockFormat = 'iso'): Date | null {
-    return parseClockValue(value, format);
-  }
 
   async introspect(): Promise<SchemaInfo> {
     const db = this.db;
@@ -96,7 +79,7 @@ class MysqlAdapter implements Adapter {
         from information_schema.statistics
         where table_schema = database()
         order by table_name, index_name, seq_in_index`.execute(db);
-      return assemble(cols.rows, pks.rows, fks.rows, idx.rows, kindOf);
+      return assemble({ cols: cols.rows, pks: pks.rows, fks: fks.rows, idx: idx.rows }, kindOf);
     } catch (err) {
       throw new StoreError(`cannot introspect ${this.description}: ${(err as Error).message}`, { cause: err });
     }
@@ -123,9 +106,6 @@ class MysqlAdapter implements Adapter {
     return sql`(${expr} is not null and str_to_date(replace(replace(${expr}, 'T', ' '), 'Z', ''), '%Y-%m-%d %H:%i:%s.%f') is null)`;
   }
 
-  async close(): Promise<void> {
-    await this.db.destroy();
-  }
 }
 
 function kindOf(dataType: string): ColumnInfo['kind'] {

@@ -12,6 +12,7 @@ import { StoreError } from '../errors.js';
 import { epochDivisor, parseClockValue } from './timestamps.js';
 import type { Adapter, ClockFormat, ColumnInfo, ForeignKeyInfo, IndexInfo, SchemaInfo, SqlTypeKind, TableInfo } from './types.js';
 import { redact } from './redact.js';
+import { ServerAdapter, assemble } from './server-adapter.js';
 
 const TYPES: Record<SqlTypeKind, string> = {
   id: 'bigint',
@@ -48,29 +49,12 @@ export function openPostgres(url: string): Adapter {
       },
     }),
   });
-  return new PostgresAdapter(db, redact(url));
+  return new PostgresAdapter(db, redact(url), TYPES);
 }
 
-class PostgresAdapter implements Adapter {
+class PostgresAdapter extends ServerAdapter {
   readonly engine = 'postgres' as const;
   readonly supportsReturning = true;
-  readonly supportsForUpdate = true;
-  constructor(
-    readonly db: Kysely<any>,
-    readonly description: string,
-  ) {}
-
-  sqlType(kind: SqlTypeKind): string {
-    return TYPES[kind];
-  }
-
-  encodeTimestamp(at: Date): unknown {
-    return at;
-  }
-
-  decodeTimestamp(value: unknown, format: ClockFormat = 'iso'): Date | null {
-    return parseClockValue(value, format);
-  }
 
   async introspect(): Promise<SchemaInfo> {
     const db = this.db;
@@ -108,7 +92,7 @@ class PostgresAdapter implements Adapter {
         join pg_attribute a on a.attrelid = t.oid and a.attnum = k.attnum
         where t.relnamespace = current_schema()::regnamespace
         order by t.relname, i.relname, k.ord`.execute(db);
-      return assemble(cols.rows, pks.rows, fks.rows, idx.rows);
+      return assemble({ cols: cols.rows, pks: pks.rows, fks: fks.rows, idx: idx.rows }, kindOf);
     } catch (err) {
       throw new StoreError(`cannot introspect ${this.description}: ${(err as Error).message}`, { cause: err });
     }
@@ -136,9 +120,6 @@ class PostgresAdapter implements Adapter {
     return sql`(${expr} is not null and ${expr} !~ '^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?)?(Z|[+-]\\d{2}(:?\\d{2})?)?$')`;
   }
 
-  async close(): Promise<void> {
-    await this.db.destroy();
-  }
 }
 
 function kindOf(dataType: string): ColumnInfo['kind'] {
@@ -148,39 +129,4 @@ function kindOf(dataType: string): ColumnInfo['kind'] {
   if (t.includes('char') || t === 'text') return 'text';
   if (t === 'real' || t.includes('double') || t === 'numeric') return 'real';
   return 'other';
-}
-
-/** Builds SchemaInfo from catalogue rows (shared shape with the MySQL adapter's queries). */
-export function assemble(
-  cols: readonly { table_name: string; column_name: string; data_type: string; is_nullable: string }[],
-  pks: readonly { table_name: string; column_name: string }[],
-  fks: readonly { name: string; table_name: string; column_name: string; ref_table: string; ref_column: string }[],
-  idx: readonly { table_name: string; index_name: string; column_name: string }[],
-  kind: (dataType: string) => ColumnInfo['kind'] = kindOf,
-): SchemaInfo {
-  const tables = new Map<string, { name: string; columns: Map<string, ColumnInfo>; primaryKey: string[]; foreignKeys: ForeignKeyInfo[]; indexes: IndexInfo[] }>();
-  for (const c of cols) {
-    const t = tables.get(c.table_name) ?? { name: c.table_name, columns: new Map(), primaryKey: [], foreignKeys: [], indexes: [] };
-    t.columns.set(c.column_name, { name: c.column_name, dataType: c.data_type.toLowerCase(), kind: kind(c.data_type), nullable: c.is_nullable === 'YES' });
-    tables.set(c.table_name, t);
-  }
-  for (const p of pks) tables.get(p.table_name)?.primaryKey.push(p.column_name);
-  const byFk = new Map<string, ForeignKeyInfo & { columns: string[]; refColumns: string[] }>();
-  for (const f of fks) {
-    const key = `${f.table_name}\u0000${f.name}`;
-    const fk = byFk.get(key) ?? { table: f.table_name, columns: [], refTable: f.ref_table, refColumns: [] };
-    fk.columns.push(f.column_name);
-    fk.refColumns.push(f.ref_column);
-    byFk.set(key, fk);
-  }
-  for (const fk of byFk.values()) tables.get(fk.table)?.foreignKeys.push(fk);
-  const byIdx = new Map<string, { table: string; name: string; columns: string[] }>();
-  for (const i of idx) {
-    const key = `${i.table_name}\u0000${i.index_name}`;
-    const ix = byIdx.get(key) ?? { table: i.table_name, name: i.index_name, columns: [] };
-    ix.columns.push(i.column_name);
-    byIdx.set(key, ix);
-  }
-  for (const ix of byIdx.values()) tables.get(ix.table)?.indexes.push({ name: ix.name, columns: ix.columns });
-  return { tables: new Map([...tables].map(([k, v]) => [k, v as TableInfo])) };
 }

@@ -33,6 +33,9 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
+/** ISO-8601 text starts with a four-digit year, a month and a day. */
+const ISO_GLOB = '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]*';
+
 const TYPES: Record<SqlTypeKind, string> = {
   id: 'integer',
   serial: 'integer',
@@ -157,12 +160,13 @@ class SqliteAdapter implements Adapter {
     // Any ISO text denoting an instant before the cutoff starts with a date at most one day
     // after the cutoff's UTC date (offsets are at most ±14h), so it sorts before this bound.
     const bound = isoUtc(new Date(cutoff.getTime() + 2 * 86_400_000)).slice(0, 10);
-    return sql`(typeof(${expr}) = 'text' and ${expr} < ${bound} and julianday(${expr}) < julianday(${isoUtc(cutoff)}))`;
+    // The GLOB keeps julianday() from reading numeric text ("12") as a Julian day number.
+    return sql`(typeof(${expr}) = 'text' and ${expr} < ${bound} and ${expr} glob ${ISO_GLOB} and julianday(${expr}) < julianday(${isoUtc(cutoff)}))`;
   }
 
   clockUnparseable(expr: RawBuilder<unknown>, _column: ColumnInfo, format: ClockFormat): RawBuilder<unknown> {
     if (format !== 'iso') return sql`(${expr} is not null and typeof(${expr}) not in ('integer', 'real'))`;
-    return sql`(${expr} is not null and (typeof(${expr}) <> 'text' or julianday(${expr}) is null))`;
+    return sql`(${expr} is not null and (typeof(${expr}) <> 'text' or not (${expr} glob ${ISO_GLOB}) or julianday(${expr}) is null))`;
   }
 
   async close(): Promise<void> {

@@ -3,16 +3,25 @@
  * counts, rule ids and cutoffs — never the personal values of a row.
  */
 import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 import type { EventBus } from './events.js';
 
 export type { Logger };
 
-/** A JSON logger writing to `fd` (1 = stdout, 2 = stderr). */
+/**
+ * A logger writing to `fd` (1 = stdout, 2 = stderr): JSON lines, or human-readable lines
+ * when LOG_PRETTY=1 (or LOG_PRETTY unset and the stream is a terminal). LOG_PRETTY=0
+ * forces JSON on a terminal.
+ */
 export function createLogger(opts: { fd?: 1 | 2; level?: string } = {}): Logger {
-  return pino(
-    { level: opts.level ?? process.env.LOG_LEVEL ?? 'info', base: { app: 'lethe' }, timestamp: pino.stdTimeFunctions.isoTime },
-    pino.destination({ fd: opts.fd ?? 1, sync: true }),
-  );
+  const fd = opts.fd ?? 1;
+  const tty = fd === 1 ? process.stdout.isTTY : process.stderr.isTTY;
+  const wantPretty = process.env.LOG_PRETTY === '1' || (process.env.LOG_PRETTY === undefined && tty === true);
+  const options = { level: opts.level ?? process.env.LOG_LEVEL ?? 'info', base: { app: 'lethe' }, timestamp: pino.stdTimeFunctions.isoTime };
+  const stream = wantPretty
+    ? pretty({ destination: fd, sync: true, colorize: tty === true, ignore: 'pid,hostname,app', translateTime: 'SYS:standard' })
+    : pino.destination({ fd, sync: true });
+  return pino(options, stream);
 }
 
 /** Logs the core's events: run:start, purge (one per audit entry), guarded stages, run:end. */

@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { runEnforcement } from '../../jobs/enforce.js';
 import { drainFiles } from '../../jobs/drain-files.js';
 import { refreshOverdue } from '../../jobs/report.js';
+import { verifyAudit } from '../../jobs/verify-audit.js';
 import { openRuntime, type GlobalOptions, type Runtime } from '../cli/context.js';
 import { ConfigError, formatProblem } from '../errors.js';
 import { EventBus } from '../events.js';
@@ -90,6 +91,7 @@ export class Daemon {
     // Files an earlier crash left queued: their rows are already gone and audited.
     if (this.#lease.token !== null) await drainFiles(this.#rt.adapter, this.#policy, this.events, isoUtc(this.#rt.now ?? (await this.#rt.adapter.dbNow())));
 
+    this.metrics.chainOk.set((await verifyAudit(this.#rt.adapter, log)).ok ? 1 : 0);
     this.#schedule();
     this.#watch();
     log.info({ event: 'started', policy: this.#policy.file, policy_sha256: this.#policy.sha256, store: this.#rt.adapter.description, providers: this.#policy.providers.map((p) => ({ id: p.id, schedule: p.schedule, timezone: p.timezone })) }, 'lethe started');

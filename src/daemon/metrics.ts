@@ -10,6 +10,7 @@ export interface Metrics {
   overdue: Gauge<'provider' | 'rule'>;
   reloadFailures: Counter;
   leader: Gauge;
+  chainOk: Gauge;
 }
 
 /** Creates the registry and subscribes its series to `events`. */
@@ -27,6 +28,7 @@ export function createMetrics(events: EventBus): Metrics {
   const reloadFailures = new Counter({ name: 'lethe_policy_reload_failures_total', help: 'Edits of policies.yaml that failed validation (the last good policy stays in force).', registers: [registry] });
   const skipped = new Counter({ name: 'lethe_ticks_skipped_total', help: 'Scheduled ticks skipped (a run was still going, or not the leader).', labelNames: ['provider', 'reason'], registers: [registry] });
   const leader = new Gauge({ name: 'lethe_leader', help: '1 while this process holds the enforcer lease.', registers: [registry] });
+  const chainOk = new Gauge({ name: 'lethe_audit_chain_ok', help: '1 when the audit chain verified at start, 0 when it did not.', registers: [registry] });
 
   events.on('purge', (e) => changed.inc({ provider: e.provider, rule: e.rule, action: e.action }, e.row_count));
   events.on('stage:guarded', (e) => guarded.inc({ provider: e.provider, rule: e.rule }));
@@ -44,5 +46,5 @@ export function createMetrics(events: EventBus): Metrics {
   });
   events.on('reload:failed', () => reloadFailures.inc());
   events.on('tick:skipped', (e) => skipped.inc({ provider: e.provider, reason: e.reason }));
-  return { registry, overdue, reloadFailures, leader };
+  return { registry, overdue, reloadFailures, leader, chainOk };
 }

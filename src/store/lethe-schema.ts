@@ -4,6 +4,7 @@
  * engine renders a timestamp.
  */
 import { sql, type Kysely } from 'kysely';
+import { StoreError } from '../errors.js';
 import type { Adapter } from './types.js';
 
 export const LETHE_SCHEMA_VERSION = 1;
@@ -114,6 +115,15 @@ export async function ensureLetheTables(adapter: Adapter): Promise<void> {
     .addColumn('name', t('key'), (c) => c.primaryKey())
     .addColumn('value', t('text'), (c) => c.notNull())
     .execute();
+  // Later versions migrate from the recorded version; a store newer than this build is refused.
+  const row = await db.selectFrom('lethe_meta').select('value').where('name', '=', 'schema_version').executeTakeFirst();
+  if (!row) {
+    // Two replicas starting together may both get here; the second insert loses harmlessly.
+    await db.insertInto('lethe_meta').values({ name: 'schema_version', value: String(LETHE_SCHEMA_VERSION) }).execute().catch(() => undefined);
+  }
+  else if (Number(row.value) > LETHE_SCHEMA_VERSION) {
+    throw new StoreError(`this store's lethe tables are schema version ${String(row.value)}, newer than this build (${LETHE_SCHEMA_VERSION}); upgrade lethe`);
+  }
 }
 
 /** Whether lethe's tables exist (the store has been migrated). */

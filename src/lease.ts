@@ -81,7 +81,8 @@ export class Lease {
   /** Inside a batch transaction: throws LeaseLostError unless this process still holds the token. */
   readonly fence = async (tx: Kysely<any>): Promise<void> => {
     if (this.#token === null) throw new LeaseLostError('this process does not hold the enforcer lease');
-    const lock = this.adapter.supportsForUpdate ? sql` for share` : sql``;
+    // The shared lock makes a take-over wait until this batch commits or rolls back.
+    const lock = this.adapter.shareLockClause ? sql` ${sql.raw(this.adapter.shareLockClause)}` : sql``;
     const r = await sql<{ holder: string | null; token: unknown }>`select holder, token from lethe_lease where name = ${NAME}${lock}`.execute(tx);
     const row = r.rows[0];
     if (!row || Number(row.token) !== this.#token || row.holder !== this.holder) {

@@ -75,7 +75,7 @@ export async function openRuntime(g: GlobalOptions, env: NodeJS.ProcessEnv, opts
   const mediaOverride = g.mediaRoot ?? env.LETHE_MEDIA_ROOT;
   const policy: Policy = mediaOverride ? Object.freeze({ ...loaded, store: Object.freeze({ ...loaded.store, mediaRoot: resolve(mediaOverride) }) }) : loaded;
   const { url, baseDir } = storeUrl(g, env, policy);
-  const adapter = await openStore(url, baseDir);
+  const adapter = await openStore(url, baseDir, { mustExist: true });
   try {
     if (opts.ensureTables ?? true) {
       await ensureLetheTables(adapter);
@@ -104,7 +104,7 @@ async function withLiveProblems(err: ConfigError, partial: Policy, g: GlobalOpti
   let adapter: Adapter | null = null;
   try {
     const { url, baseDir } = storeUrl(g, env, partial);
-    adapter = await openStore(url, baseDir);
+    adapter = await openStore(url, baseDir, { mustExist: true });
     const live = (await liveCheck(partial, await adapter.introspect(), adapter)).filter((p) => p.severity === 'error');
     if (live.length === 0) return err;
     const all = sortProblems([...err.problems, ...live]);

@@ -119,28 +119,31 @@ export class Daemon {
 
   #tick(provider: string, at: Date): void {
     if (this.#stopping) return;
-    if (this.#running) {
-      this.events.emit('tick:skipped', { provider, reason: 'overlap' });
-      this.opts.log.warn({ event: 'tick:skipped', provider, reason: 'a run is still going' }, 'tick skipped: runs never overlap');
-      return;
-    }
-    if (this.#lease.token === null) {
-      this.events.emit('tick:skipped', { provider, reason: 'not_leader' });
-      this.opts.log.info({ event: 'tick:skipped', provider, reason: 'another process holds the enforcer lease' }, 'tick skipped: not the enforcer');
-      return;
-    }
     const tick = new Date(Math.floor(at.getTime() / 1000) * 1000);
     void this.#runOnce(provider, `${provider}@${isoUtc(tick)}`);
   }
 
+  #skip(provider: string | null, reason: 'overlap' | 'not_leader' | 'slot_taken', detail: string, slot: string | null): void {
+    this.events.emit('tick:skipped', { provider: provider ?? 'all', reason });
+    this.opts.log[reason === 'overlap' ? 'warn' : 'info']({ event: 'tick:skipped', provider, slot, reason, detail }, `run skipped: ${detail}`);
+  }
+
   /** One run (one provider, or all with null), unless another is going. */
   async #runOnce(provider: string | null, slot: string | null): Promise<RunResult | null> {
-    if (this.#running || this.#stopping) return null;
+    if (this.#stopping) return null;
+    if (this.#running) {
+      this.#skip(provider, 'overlap', 'a run is still going; runs never overlap', slot);
+      return null;
+    }
+    if (this.#lease.token === null) {
+      this.#skip(provider, 'not_leader', 'another process holds the enforcer lease', slot);
+      return null;
+    }
     const policy = this.#policy; // a reload during the run does not change the run's policy
     const rt = this.#rt;
     const work = (async () => {
       if (slot && (await slotClaimed(rt.adapter, slot))) {
-        this.opts.log.info({ event: 'tick:skipped', provider, slot, reason: 'slot already run' }, 'tick skipped: this slot already ran');
+        this.#skip(provider, 'slot_taken', 'this slot already ran', slot);
         return null;
       }
       const schema = await rt.adapter.introspect();

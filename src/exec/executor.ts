@@ -8,7 +8,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import { appendAudit, lockAuditHead, normaliseKey } from '../audit/chain.js';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { appendAudit, lockAuditHead, normaliseKey, type AuditEntry } from '../audit/chain.js';
 import type { EventBus } from '../events.js';
 import type { Policy } from '../policy/model.js';
 import type { StageTask } from '../plan/planner.js';
@@ -73,6 +74,9 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
     }
     let cursor: Key | null = null;
     for (;;) {
+      // better-sqlite3 is synchronous: without this, signals, HTTP probes, lease renewal and
+      // cron ticks would wait for the whole run instead of the current batch.
+      await yieldToEventLoop();
       if (ctx.shouldStop()) {
         out.status = 'interrupted';
         break;
@@ -88,6 +92,8 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
       out.held += batch.held;
       out.blocked += batch.blocked;
       cursor = batch.last;
+      // Announced after the commit: a log line or metric never describes a batch that rolled back.
+      if (batch.entry) ctx.events.emit('purge', batch.entry);
       ctx.events.emit('batch', {
         runId: ctx.runId,
         provider: out.provider,
@@ -139,6 +145,7 @@ async function count(db: Kysely<any>, q: RawBuilder<unknown>): Promise<number> {
 }
 
 interface BatchResult {
+  entry: AuditEntry | null;
   selected: number;
   changed: number;
   held: number;
@@ -200,8 +207,9 @@ async function runBatch(
     }
   }
 
+  let entry: AuditEntry | null = null;
   if (changedKeys.length) {
-    const entry = await appendAudit(ctx.adapter, tx, {
+    entry = await appendAudit(ctx.adapter, tx, {
       run_id: ctx.runId,
       at: isoUtc(ctx.now),
       provider: task.provider.id,
@@ -213,9 +221,8 @@ async function runBatch(
       keys: changedKeys,
       policy_sha256: ctx.policy.sha256,
     });
-    ctx.events.emit('purge', entry);
   }
-  return { selected: keys.length, changed: changedKeys.length, held: held.size, blocked, last, queuedFiles };
+  return { entry, selected: keys.length, changed: changedKeys.length, held: held.size, blocked, last, queuedFiles };
 }
 
 /** Keys of the batch protected by an active hold (read in this transaction). */

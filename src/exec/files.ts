@@ -6,6 +6,7 @@
  * is simply repeated. A path that resolves outside media_root is refused, never touched.
  */
 import { realpathSync, unlinkSync } from 'node:fs';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { Kysely } from 'kysely';
 import { appendAudit, type AuditEntry } from '../audit/chain.js';
@@ -72,6 +73,7 @@ export async function drainFileQueue(
   const result: DrainResult = { removed: 0, missing: 0, refused: [], errors: [] };
   let after = 0;
   for (;;) {
+    await yieldToEventLoop();
     let q = adapter.db
       .selectFrom('lethe_file_queue')
       .selectAll()

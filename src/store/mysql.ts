@@ -53,6 +53,8 @@ export function openMysql(url: string): Adapter {
 class MysqlAdapter extends ServerAdapter {
   readonly engine = 'mysql' as const;
   readonly supportsReturning = false;
+  // MariaDB has no FOR SHARE; LOCK IN SHARE MODE works on MariaDB and MySQL alike.
+  readonly shareLockClause = 'lock in share mode';
 
   async introspect(): Promise<SchemaInfo> {
     const db = this.db;

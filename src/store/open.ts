@@ -5,17 +5,27 @@
  * its (password-free) URL rather than in the middle of a run.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { StoreError, UsageError } from '../errors.js';
+import { existsSync } from 'node:fs';
+import { ConfigError, StoreError, UsageError } from '../errors.js';
 import { redact } from './redact.js';
 import { openMysql } from './mysql.js';
 import { openPostgres } from './postgres.js';
 import { openSqlite } from './sqlite.js';
 import type { Adapter } from './types.js';
 
-/** The adapter for `url`; relative SQLite paths resolve against `baseDir`. */
-export async function openStore(url: string, baseDir: string): Promise<Adapter> {
+/**
+ * The adapter for `url`; relative SQLite paths resolve against `baseDir`. With
+ * `mustExist`, a SQLite file that is not there is an error rather than a new empty store,
+ * so a mistyped path leaves nothing behind.
+ */
+export async function openStore(url: string, baseDir: string, opts: { mustExist?: boolean } = {}): Promise<Adapter> {
   const sqlitePath = sqliteFile(url, baseDir);
-  if (sqlitePath) return openSqlite(sqlitePath);
+  if (sqlitePath) {
+    if (opts.mustExist && sqlitePath !== ':memory:' && !existsSync(sqlitePath)) {
+      throw new ConfigError(`the SQLite store ${sqlitePath} does not exist; create it with \`lethe db migrate\` (or check --db / LETHE_DATABASE_URL / store.url)`);
+    }
+    return openSqlite(sqlitePath);
+  }
   if (/^postgres(ql)?:\/\//i.test(url)) return connectChecked(openPostgres(url));
   if (/^(mysql|mariadb):\/\//i.test(url)) return connectChecked(openMysql(url));
   throw new UsageError(`cannot tell which engine the store URL "${redact(url)}" is for`, {

@@ -10,6 +10,7 @@ import type { Adapter, ClockFormat, ColumnInfo, EngineName, ForeignKeyInfo, Inde
 export abstract class ServerAdapter implements Adapter {
   abstract readonly engine: EngineName;
   abstract readonly supportsReturning: boolean;
+  abstract readonly shareLockClause: string;
   readonly supportsForUpdate = true;
   constructor(
     readonly db: Kysely<any>,

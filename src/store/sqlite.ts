@@ -76,6 +76,7 @@ class SqliteAdapter implements Adapter {
   readonly supportsReturning = true;
   // BEGIN IMMEDIATE already holds the database's one write lock for the whole transaction.
   readonly supportsForUpdate = false;
+  readonly shareLockClause = '';
   readonly description: string;
   constructor(
     readonly db: Kysely<any>,

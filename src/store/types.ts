@@ -67,6 +67,8 @@ export interface Adapter {
   readonly supportsReturning: boolean;
   /** Whether SELECT … FOR UPDATE is needed (and allowed) to lock rows inside a transaction. */
   readonly supportsForUpdate: boolean;
+  /** The clause that takes a shared row lock (`for share`, `lock in share mode`), or '' when not needed. */
+  readonly shareLockClause: string;
 
   /** The SQL type to declare a column of the given kind with. */
   sqlType(kind: SqlTypeKind): string;

@@ -5,8 +5,12 @@
  */
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { daysBefore, enforce, tempStore, type TempStore } from '../support/harness.js';
-import { NOW_ISO, auditedKeys, cli, count, ids, logLines, openDb, sorted } from './helpers.js';
+import { sql } from 'kysely';
+import { daysBefore, enforce, tempStore, ts, type TempStore } from '../support/harness.js';
+import { testEngines } from '../support/engines.js';
+import { NOW_ISO, auditedKeys, cli, count, ids, logLines, rows, sorted } from './helpers.js';
+
+const engines = await testEngines();
 
 function policy(guard: { max_fraction: number; min_rows: number }): string {
   return `version: 1
@@ -44,20 +48,26 @@ const range = (from: number, to: number): number[] => Array.from({ length: to - 
  * policy does not name, has 300 old trial sign-ups (ids 1001..1300): they count toward no
  * fraction and are never touched.
  */
-function fill(store: TempStore, dueTrials: number, dueVisits: number): void {
-  const db = openDb(store.dbFile);
-  try {
-    db.transaction(() => {
-      db.prepare(`insert into providers (id, name) values ('acme', 'Acme Telecom'), ('other', 'Other Telecom')`).run();
-      const trial = db.prepare('insert into trial_signups (id, provider_id, email, phone, started_at) values (?, ?, ?, ?, ?)');
-      for (const id of range(1, 100)) trial.run(id, 'acme', `t${id}@example.com`, '+447700900123', daysBefore(id <= dueTrials ? 400 : 10));
-      for (const id of range(1001, 1300)) trial.run(id, 'other', `o${id}@example.com`, '+447700900123', daysBefore(800));
-      const visit = db.prepare('insert into web_visits (id, provider_id, ip_address, path, user_agent, visited_at) values (?, ?, ?, ?, ?, ?)');
-      for (const id of range(1, 100)) visit.run(id, 'acme', '192.0.2.1', '/', 'test', daysBefore(id <= dueVisits ? 200 : 5));
-    })();
-  } finally {
-    db.close();
-  }
+async function fill(store: TempStore, dueTrials: number, dueVisits: number): Promise<void> {
+  await store.adapter.transaction(async (db) => {
+    await db.insertInto('providers').values([{ id: 'acme', name: 'Acme Telecom' }, { id: 'other', name: 'Other Telecom' }]).execute();
+    await db
+      .insertInto('trial_signups')
+      .values([
+        ...range(1, 100).map((id) => trial(store, id, 'acme', `t${id}@example.com`, id <= dueTrials ? 400 : 10)),
+        ...range(1001, 1300).map((id) => trial(store, id, 'other', `o${id}@example.com`, 800)),
+      ])
+      .execute();
+    await db
+      .insertInto('web_visits')
+      .values(range(1, 100).map((id) => ({ id, provider_id: 'acme', ip_address: '192.0.2.1', path: '/', user_agent: 'test', visited_at: ts(store, daysBefore(id <= dueVisits ? 200 : 5)) })))
+      .execute();
+  });
+}
+
+/** A trial sign-up that started `ageDays` before NOW (timestamps bound as the engine wants). */
+function trial(store: TempStore, id: number, provider: string, email: string, ageDays: number): Record<string, unknown> {
+  return { id, provider_id: provider, email, phone: '+447700900123', started_at: ts(store, daysBefore(ageDays)) };
 }
 
 interface StageRec {
@@ -68,7 +78,7 @@ interface StageRec {
   guard: { due: number; total: number } | null;
 }
 
-describe('the mass-deletion guard', () => {
+describe.each(engines)('the mass-deletion guard on %s', (engine) => {
   let store: TempStore | undefined;
   afterEach(async () => {
     await store?.close();
@@ -77,11 +87,11 @@ describe('the mass-deletion guard', () => {
   });
 
   it('stops a stage that would delete 50 of 100 rows; other stages run; --force deletes exactly the 50, once', async () => {
-    store = await tempStore(policy({ max_fraction: 0.25, min_rows: 10 }));
-    fill(store, 50, 20);
+    store = await tempStore(policy({ max_fraction: 0.25, min_rows: 10 }), engine);
+    await fill(store, 50, 20);
 
     // plan predicts it.
-    const plan = await cli(['--json', 'plan', '--now', NOW_ISO], store.dir);
+    const plan = await cli(['--json', 'plan', '--now', NOW_ISO], store.dir, store.env);
     expect(plan.code, plan.stderr).toBe(0);
     const planned = (JSON.parse(plan.stdout) as { stages: { rule: string; due: number; total: number; guard: string }[] }).stages;
     expect(planned.map((s) => [s.rule, s.due, s.total, s.guard])).toEqual([
@@ -89,7 +99,7 @@ describe('the mass-deletion guard', () => {
       ['visits', 20, 100, 'ok'],
     ]);
 
-    const run = await cli(['run', '--now', NOW_ISO], store.dir);
+    const run = await cli(['run', '--now', NOW_ISO], store.dir, store.env);
     expect(run.code, run.stdout + run.stderr).toBe(1);
     expect(run.stdout).toMatch(/^run 1 guarded: due 70, changed 20, held 0, blocked 0, guarded stages 1,/m);
 
@@ -98,44 +108,37 @@ describe('the mass-deletion guard', () => {
     expect(guardedLines).toHaveLength(1);
     expect(guardedLines[0]).toMatchObject({ level: 50, event: 'guarded', run_id: 1, provider: 'acme', rule: 'trials', stage: 1, table: 'trial_signups', due: 50, total: 100 });
 
-    const db = openDb(store.dbFile);
-    try {
-      const runRow = db.prepare('select status, due, changed, guarded, stages from lethe_runs where id = 1').get() as { status: string; due: number; changed: number; guarded: number; stages: string };
-      expect(runRow).toMatchObject({ status: 'guarded', due: 70, changed: 20, guarded: 1 });
-      const stages = (JSON.parse(runRow.stages) as StageRec[]).map((s) => ({ rule: s.rule, status: s.status, due: s.due, changed: s.changed, guard: s.guard }));
-      expect(stages).toEqual([
-        { rule: 'trials', status: 'guarded', due: 50, changed: 0, guard: { due: 50, total: 100 } },
-        { rule: 'visits', status: 'done', due: 20, changed: 20, guard: null },
-      ]);
-      // Nothing of the guarded stage was deleted or audited; the stage under the threshold ran.
-      expect(ids(db, 'trial_signups')).toEqual([...range(1, 100), ...range(1001, 1300)]);
-      expect(ids(db, 'web_visits')).toEqual(range(21, 100));
-      expect(auditedKeys(db, 'delete')).toEqual(new Map([['web_visits', range(1, 20)]]));
-    } finally {
-      db.close();
-    }
+    const db = store.adapter.db;
+    const [runRow] = (await rows(db, sql`select status, due, changed, guarded, stages from lethe_runs where id = 1`)) as { status: string; due: number; changed: number; guarded: number; stages: string }[];
+    expect(runRow).toMatchObject({ status: 'guarded', due: 70, changed: 20, guarded: 1 });
+    const stages = (JSON.parse(runRow!.stages) as StageRec[]).map((s) => ({ rule: s.rule, status: s.status, due: s.due, changed: s.changed, guard: s.guard }));
+    expect(stages).toEqual([
+      { rule: 'trials', status: 'guarded', due: 50, changed: 0, guard: { due: 50, total: 100 } },
+      { rule: 'visits', status: 'done', due: 20, changed: 20, guard: null },
+    ]);
+    // Nothing of the guarded stage was deleted or audited; the stage under the threshold ran.
+    expect(await ids(db, 'trial_signups')).toEqual([...range(1, 100), ...range(1001, 1300)]);
+    expect(await ids(db, 'web_visits')).toEqual(range(21, 100));
+    expect(await auditedKeys(db, 'delete')).toEqual(new Map([['web_visits', range(1, 20)]]));
 
     // --force: exactly the 50 due trial sign-ups go, nothing of the other provider.
-    const forced = await cli(['run', '--now', NOW_ISO, '--force'], store.dir);
+    const forced = await cli(['run', '--now', NOW_ISO, '--force'], store.dir, store.env);
     expect(forced.code, forced.stdout + forced.stderr).toBe(0);
     expect(forced.stdout).toMatch(/^run 2 ok: due 50, changed 50, held 0, blocked 0, guarded stages 0,/m);
     expect(logLines(forced.stdout).filter((l) => l.event === 'guarded')).toEqual([]);
-    const db2 = openDb(store.dbFile);
-    try {
-      expect(ids(db2, 'trial_signups')).toEqual([...range(51, 100), ...range(1001, 1300)]);
-      const deletes = auditedKeys(db2, 'delete');
-      expect(sorted(deletes.get('trial_signups')!)).toEqual(range(1, 50));
-      expect(db2.prepare('select id, status, guarded from lethe_runs order by id').all()).toEqual([
-        { id: 1, status: 'guarded', guarded: 1 },
-        { id: 2, status: 'ok', guarded: 0 },
-      ]);
-      // --force is not remembered: a new mass deletion is stopped again (30 due of 80 > 25%).
-      const trial = db2.prepare('insert into trial_signups (id, provider_id, email, phone, started_at) values (?, ?, ?, ?, ?)');
-      for (const id of range(101, 130)) trial.run(id, 'acme', `t${id}@example.com`, '+447700900123', daysBefore(400));
-    } finally {
-      db2.close();
-    }
-    const third = await cli(['--json', 'run', '--now', NOW_ISO], store.dir);
+    expect(await ids(db, 'trial_signups')).toEqual([...range(51, 100), ...range(1001, 1300)]);
+    const deletes = await auditedKeys(db, 'delete');
+    expect(sorted(deletes.get('trial_signups')!)).toEqual(range(1, 50));
+    expect(await rows(db, sql`select id, status, guarded from lethe_runs order by id`)).toEqual([
+      { id: 1, status: 'guarded', guarded: 1 },
+      { id: 2, status: 'ok', guarded: 0 },
+    ]);
+    // --force is not remembered: a new mass deletion is stopped again (30 due of 80 > 25%).
+    await db
+      .insertInto('trial_signups')
+      .values(range(101, 130).map((id) => trial(store!, id, 'acme', `t${id}@example.com`, 400)))
+      .execute();
+    const third = await cli(['--json', 'run', '--now', NOW_ISO], store.dir, store.env);
     expect(third.code).toBe(1);
     const r3 = JSON.parse(third.stdout) as { status: string; changed: number; stages: StageRec[] };
     expect(r3.status).toBe('guarded');
@@ -149,9 +152,9 @@ describe('the mass-deletion guard', () => {
   // a deadlock. Node sees the unsettled top-level await in bin/lethe and exits 13, silently.
   // (In-process the promise never settles.) --dry-run --force skips checkGuard and works.
   it('a dry run evaluates the guard, counts the rest, and changes nothing (lethe run --dry-run)', async () => {
-    store = await tempStore(policy({ max_fraction: 0.25, min_rows: 10 }));
-    fill(store, 50, 20);
-    const dry = await cli(['--json', 'run', '--dry-run', '--now', NOW_ISO], store.dir);
+    store = await tempStore(policy({ max_fraction: 0.25, min_rows: 10 }), engine);
+    await fill(store, 50, 20);
+    const dry = await cli(['--json', 'run', '--dry-run', '--now', NOW_ISO], store.dir, store.env);
     expect(dry.code, `exit ${dry.code}; stdout: ${dry.stdout.slice(0, 500)}; stderr: ${dry.stderr.slice(-500)}`).toBe(0);
     const r = JSON.parse(dry.stdout) as { status: string; stages: StageRec[] };
     expect(r.status).toBe('dry_run');
@@ -159,14 +162,12 @@ describe('the mass-deletion guard', () => {
       ['trials', 'guarded', 50, 0],
       ['visits', 'done', 20, 20],
     ]);
-    const db = openDb(store.dbFile, true);
-    expect(count(db, 'select count(*) from web_visits')).toBe(100);
-    db.close();
+    expect(await count(store.adapter.db, sql`select count(*) from web_visits`)).toBe(100);
   });
 
   it('runs a stage under the threshold normally (20 of 100 due, max_fraction 0.25)', async () => {
-    store = await tempStore(policy({ max_fraction: 0.25, min_rows: 10 }));
-    fill(store, 20, 0);
+    store = await tempStore(policy({ max_fraction: 0.25, min_rows: 10 }), engine);
+    await fill(store, 20, 0);
     const r = await enforce(store);
     expect(r.status).toBe('ok');
     expect(r.guarded).toBe(0);
@@ -174,43 +175,39 @@ describe('the mass-deletion guard', () => {
       ['trials', 'done', 20, 20, null],
       ['visits', 'done', 0, 0, null],
     ]);
-    const db = openDb(store.dbFile, true);
-    expect(ids(db, 'trial_signups')).toEqual([...range(21, 100), ...range(1001, 1300)]);
-    db.close();
+    expect(await ids(store.adapter.db, 'trial_signups')).toEqual([...range(21, 100), ...range(1001, 1300)]);
   });
 
   it('exactly max_fraction is not "exceeding" it (25 of 100 due at 0.25 runs)', async () => {
-    store = await tempStore(policy({ max_fraction: 0.25, min_rows: 10 }));
-    fill(store, 25, 0);
+    store = await tempStore(policy({ max_fraction: 0.25, min_rows: 10 }), engine);
+    await fill(store, 25, 0);
     const r = await enforce(store);
     expect(r.status).toBe('ok');
     expect(r.stages[0]).toMatchObject({ rule: 'trials', status: 'done', due: 25, changed: 25, guard: null });
   });
 
   it('does not guard below min_rows (60 of 100 due, min_rows 100)', async () => {
-    store = await tempStore(policy({ max_fraction: 0.25, min_rows: 100 }));
-    fill(store, 60, 0);
+    store = await tempStore(policy({ max_fraction: 0.25, min_rows: 100 }), engine);
+    await fill(store, 60, 0);
     const r = await enforce(store);
     expect(r.status).toBe('ok');
     expect(r.guarded).toBe(0);
     expect(r.stages[0]).toMatchObject({ rule: 'trials', status: 'done', due: 60, changed: 60, guard: null });
-    const db = openDb(store.dbFile, true);
-    expect(count(db, `select count(*) from trial_signups where provider_id = 'acme'`)).toBe(40);
-    db.close();
+    expect(await count(store.adapter.db, sql`select count(*) from trial_signups where provider_id = 'acme'`)).toBe(40);
   });
 
   it('does not guard at exactly min_rows due (30 of 100, min_rows 30): due must exceed min_rows', async () => {
     // DESIGN: a stage is guarded when its due rows "exceed max_fraction … (and min_rows)".
-    store = await tempStore(policy({ max_fraction: 0.25, min_rows: 30 }));
-    fill(store, 30, 0);
+    store = await tempStore(policy({ max_fraction: 0.25, min_rows: 30 }), engine);
+    await fill(store, 30, 0);
     const r = await enforce(store);
     expect(r.status).toBe('ok');
     expect(r.stages[0]).toMatchObject({ rule: 'trials', status: 'done', due: 30, changed: 30, guard: null });
   });
 
   it('guards one row past min_rows (31 of 100, min_rows 30)', async () => {
-    store = await tempStore(policy({ max_fraction: 0.25, min_rows: 30 }));
-    fill(store, 31, 0);
+    store = await tempStore(policy({ max_fraction: 0.25, min_rows: 30 }), engine);
+    await fill(store, 31, 0);
     const r = await enforce(store);
     expect(r.status).toBe('guarded');
     expect(r.stages[0]).toMatchObject({ rule: 'trials', status: 'guarded', due: 31, changed: 0, guard: { due: 31, total: 100 } });

@@ -1,31 +1,43 @@
 /**
- * Shared helpers for the robustness tests: plain better-sqlite3 reads of a store file (a
- * separate connection from the engine's), an awaitable CLI child, and a bounded poll.
- * Nothing here reads the wall clock for a due decision: the injected NOW is the only clock.
+ * Shared helpers for the robustness tests: engine-neutral reads of a store through Kysely
+ * (the harness's adapter, or a second one opened on the same URL), an awaitable CLI child,
+ * and a bounded poll. Nothing here reads the wall clock for a due decision: the injected NOW
+ * is the only clock.
  */
-import Database from 'better-sqlite3';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { BIN, NOW, TEST_HMAC_KEY, spawnCli } from '../support/harness.js';
+import type { Adapter } from '../../src/store/types.js';
 
 export const NOW_ISO = NOW.toISOString();
 export { BIN };
 
-export type Db = Database.Database;
+/** A Kysely handle on the store (`store.adapter.db`, or a second adapter's). */
+export type Db = Kysely<any>;
 
-/** A second, independent connection to the store file. */
-export function openDb(file: string, readonly = false): Db {
-  const db = new Database(file, { readonly, fileMustExist: true });
-  db.pragma('busy_timeout = 10000');
-  return db;
+
+/** A value as the same plain JS on every engine: Dates as ISO-8601 UTC text, bigints as numbers. */
+export function plain(v: unknown): unknown {
+  if (v instanceof Date) return v.toISOString();
+  if (typeof v === 'bigint') return Number(v);
+  return v;
 }
 
-/** `select <col> from <table> order by id` as numbers. */
-export function ids(db: Db, table: string): number[] {
-  return (db.prepare(`select id from "${table}" order by id`).all() as { id: number }[]).map((r) => Number(r.id));
+/** The rows of a query, each value made `plain`. */
+export async function rows(db: Db, q: RawBuilder<unknown>): Promise<Record<string, unknown>[]> {
+  const r = await (q as RawBuilder<Record<string, unknown>>).execute(db);
+  return r.rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, plain(v)])));
 }
 
-export function count(db: Db, sql: string, ...params: unknown[]): number {
-  const row = db.prepare(sql).get(...params) as Record<string, unknown> | undefined;
-  return Number(Object.values(row ?? {})[0] ?? 0);
+/** `select id from <table> order by id` as numbers. */
+export async function ids(db: Db, table: string): Promise<number[]> {
+  const r = await sql<{ id: unknown }>`select id from ${sql.table(table)} order by id`.execute(db);
+  return r.rows.map((x) => Number(x.id));
+}
+
+/** The first column of the first row of `q`, as a number (0 when there is none). */
+export async function count(db: Db, q: RawBuilder<unknown>): Promise<number> {
+  const r = await (q as RawBuilder<Record<string, unknown>>).execute(db);
+  return Number(Object.values(r.rows[0] ?? {})[0] ?? 0);
 }
 
 export interface AuditRow {
@@ -40,8 +52,8 @@ export interface AuditRow {
   keys: number[];
 }
 
-export function auditRows(db: Db): AuditRow[] {
-  return (db.prepare('select * from lethe_audit order by seq').all() as Record<string, unknown>[]).map((r) => ({
+export async function auditRows(db: Db): Promise<AuditRow[]> {
+  return (await db.selectFrom('lethe_audit').selectAll().orderBy('seq').execute()).map((r: Record<string, unknown>) => ({
     seq: Number(r.seq),
     run_id: Number(r.run_id),
     provider: String(r.provider),
@@ -55,9 +67,9 @@ export function auditRows(db: Db): AuditRow[] {
 }
 
 /** Every key audited for `action`, per table, in seq order (duplicates kept, so callers can check them). */
-export function auditedKeys(db: Db, action: string): Map<string, number[]> {
+export async function auditedKeys(db: Db, action: string): Promise<Map<string, number[]>> {
   const out = new Map<string, number[]>();
-  for (const e of auditRows(db)) {
+  for (const e of await auditRows(db)) {
     if (e.action !== action) continue;
     out.set(e.table_name, [...(out.get(e.table_name) ?? []), ...e.keys]);
   }
@@ -66,18 +78,25 @@ export function auditedKeys(db: Db, action: string): Map<string, number[]> {
 
 export const sorted = (xs: Iterable<number>): number[] => [...xs].sort((a, b) => a - b);
 
-/** Rows whose foreign key points at a missing parent, found by an explicit left join per FK. */
-export function danglingReferences(db: Db, tables: readonly string[]): string[] {
+/** Rows whose foreign key points at a missing parent, found by an explicit left join per introspected FK. */
+export async function danglingReferences(adapter: Adapter, tables: readonly string[]): Promise<string[]> {
+  const schema = await adapter.introspect();
   const out: string[] = [];
   for (const t of tables) {
-    const fks = db.prepare(`select * from pragma_foreign_key_list(?)`).all(t) as { table: string; from: string; to: string | null }[];
-    for (const fk of fks) {
-      const to = fk.to ?? 'id';
-      const n = count(
-        db,
-        `select count(*) from "${t}" c left join "${fk.table}" p on p."${to}" = c."${fk.from}" where c."${fk.from}" is not null and p."${to}" is null`,
+    for (const fk of schema.tables.get(t)?.foreignKeys ?? []) {
+      const on = sql.join(
+        fk.columns.map((c, i) => sql`${sql.ref(`p.${fk.refColumns[i]!}`)} = ${sql.ref(`c.${c}`)}`),
+        sql` and `,
       );
-      if (n) out.push(`${t}.${fk.from} -> ${fk.table}.${to}: ${n}`);
+      const notNull = sql.join(
+        fk.columns.map((c) => sql`${sql.ref(`c.${c}`)} is not null`),
+        sql` and `,
+      );
+      const n = await count(
+        adapter.db,
+        sql`select count(*) as n from ${sql.table(t)} c left join ${sql.table(fk.refTable)} p on ${on} where ${notNull} and ${sql.ref(`p.${fk.refColumns[0]!}`)} is null`,
+      );
+      if (n) out.push(`${t}.${fk.columns.join(',')} -> ${fk.refTable}.${fk.refColumns.join(',')}: ${n}`);
     }
   }
   return out;
@@ -107,7 +126,7 @@ export function startCli(args: string[], cwd: string, env: Record<string, string
   return { child, done, hasExited: () => exited, output: () => stdout + stderr };
 }
 
-/** Awaits a CLI child to completion. */
+/** Awaits a CLI child to completion (`env`: the store's, `store.env`, for server engines). */
 export function cli(args: string[], cwd: string, env: Record<string, string> = {}): Promise<ChildResult> {
   return startCli(args, cwd, env).done;
 }
@@ -116,10 +135,14 @@ export function cli(args: string[], cwd: string, env: Record<string, string> = {
  * Polls `cond` until it is true, yielding to the event loop between tries. Bounded by a number
  * of tries (each a few milliseconds apart) so a stuck child fails the test instead of hanging it.
  */
-export async function pollUntil(cond: () => boolean, what: string, opts: { tries?: number; abort?: () => string | null } = {}): Promise<void> {
+export async function pollUntil(
+  cond: () => boolean | Promise<boolean>,
+  what: string,
+  opts: { tries?: number; abort?: () => string | null } = {},
+): Promise<void> {
   const tries = opts.tries ?? 15_000;
   for (let i = 0; i < tries; i++) {
-    if (cond()) return;
+    if (await cond()) return;
     const why = opts.abort?.();
     if (why) throw new Error(`gave up waiting for ${what}: ${why}`);
     await new Promise((r) => setTimeout(r, 2));

@@ -9,13 +9,16 @@ import { enforce, runCli, tempStore, type TempStore } from '../support/harness.j
 import { entryHash, rowToEntry, verifyChain } from '../../src/audit/chain.js';
 import { seedLoopup } from './fixtures.js';
 import { Fixture, type Row } from './support.js';
+import { testEngines } from '../support/engines.js';
 
-describe('lethe audit verify', () => {
+const engines = await testEngines();
+
+describe.each(engines)('lethe audit verify on %s', (engine) => {
   let store: TempStore;
   let entries: Row[];
 
   beforeAll(async () => {
-    store = await tempStore();
+    store = await tempStore(undefined, engine);
     const fx = new Fixture(store);
     await fx.providers();
     await seedLoopup(fx);
@@ -25,7 +28,7 @@ describe('lethe audit verify', () => {
   });
   afterAll(async () => store.close());
 
-  const verify = () => runCli(['audit', 'verify'], { cwd: store.dir });
+  const verify = () => runCli(['audit', 'verify'], { cwd: store.dir, env: store.env });
   const update = async (seq: number, set: Row) => store.adapter.db.updateTable('lethe_audit').set(set).where('seq', '=', seq).execute();
   const original = (seq: number) => entries.find((e) => Number(e.seq) === seq)!;
 

@@ -11,8 +11,11 @@ import { rowToEntry } from '../../src/audit/chain.js';
 import type { RunResult } from '../../src/exec/outcomes.js';
 import { C, seedPipcall } from './fixtures.js';
 import { Fixture, LONDON, NOW_ISO, dumpAll, iso, leakedValues, rowById, type Dump } from './support.js';
+import { testEngines } from '../support/engines.js';
 
-describe('CLI on the pipcall fixture', () => {
+const engines = await testEngines();
+
+describe.each(engines)('CLI on the pipcall fixture on %s', (engine) => {
   let store: TempStore;
   let fx: Fixture;
   let explain504 = '';
@@ -20,14 +23,14 @@ describe('CLI on the pipcall fixture', () => {
   let run: RunResult;
 
   beforeAll(async () => {
-    store = await tempStore();
+    store = await tempStore(undefined, engine);
     fx = new Fixture(store);
     await fx.providers();
     await seedPipcall(fx);
   });
   afterAll(async () => store.close());
 
-  const cli = (...args: string[]) => runCli(args, { cwd: store.dir });
+  const cli = (...args: string[]) => runCli(args, { cwd: store.dir, env: store.env });
 
   it('lethe plan --json counts due, held and blocked per stage at the luxon cutoffs, child-first, and changes nothing', async () => {
     const before = await dumpAll(store);

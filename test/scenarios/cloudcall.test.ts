@@ -22,9 +22,18 @@ import {
   stageCounts,
   withoutRuns,
   type Dump,
+  type Outcome,
+  expectSameOnEveryEngine,
+  outcomeOf,
 } from './support.js';
+import type { EngineName } from '../../src/store/types.js';
+import { testEngines } from '../support/engines.js';
 
-describe('cloudcall at the fixed now', () => {
+const engines = await testEngines();
+/** Each engine's outcome of the first run, compared across engines at the end of the file. */
+const outcomes = new Map<EngineName, Outcome>();
+
+describe.each(engines)('cloudcall at the fixed now on %s', (engine) => {
   let store: TempStore;
   let fx: Fixture;
   let before: Dump;
@@ -32,13 +41,14 @@ describe('cloudcall at the fixed now', () => {
   let result: RunResult;
 
   beforeAll(async () => {
-    store = await tempStore();
+    store = await tempStore(undefined, engine);
     fx = new Fixture(store);
     await fx.providers();
     await seedCloudcall(fx);
     before = await dumpAll(store);
     result = await enforce(store);
     after = await dumpAll(store);
+    outcomes.set(engine, outcomeOf(after));
   });
   afterAll(async () => store.close());
 
@@ -73,7 +83,7 @@ describe('cloudcall at the fixed now', () => {
   });
 
   it('lethe report --json lists every cloudcall rule as an unspecified gap, with the rows it covers', () => {
-    const r = runCli(['report', '--json', '--now', NOW_ISO], { cwd: store.dir });
+    const r = runCli(['report', '--json', '--now', NOW_ISO], { cwd: store.dir, env: store.env });
     // stderr carries only lethe check's warnings (overlaps, blockable deletes)
     expect(r.stderr).not.toMatch(/error/i);
     expect(r.code).toBe(0);
@@ -105,7 +115,7 @@ describe('cloudcall at the fixed now', () => {
   });
 
   it('lethe plan --json shows the cloudcall rules as unspecified with no counts', () => {
-    const r = runCli(['plan', '--json', '--now', NOW_ISO, '--provider', 'cloudcall'], { cwd: store.dir });
+    const r = runCli(['plan', '--json', '--now', NOW_ISO, '--provider', 'cloudcall'], { cwd: store.dir, env: store.env });
     expect(r.code).toBe(0);
     const plan = JSON.parse(r.stdout) as { stages: Record<string, unknown>[] };
     expect(plan.stages.map((s) => [s.rule, s.table, s.action, s.after, s.due])).toEqual([
@@ -125,5 +135,11 @@ describe('cloudcall at the fixed now', () => {
     expect((await auditEntries(store)).length).toBe(n);
     expect(withoutRuns(await dumpAll(store))).toEqual(d);
     expect(again.now).toBe(NOW.toISOString());
+  });
+});
+
+describe('cloudcall: one fixture, every engine', () => {
+  it.runIf(engines.length > 1)(`gives the same rows, audit keys and audit hashes on ${engines.join(', ')}`, () => {
+    expectSameOnEveryEngine(engines, outcomes, (a, e, what) => expect(a, what).toEqual(e));
   });
 });

@@ -13,6 +13,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enforce, runCli, tempStore, type TempStore } from '../support/harness.js';
 import type { RunResult } from '../../src/exec/outcomes.js';
+import type { EngineName } from '../../src/store/types.js';
 import { seedAll } from './fixtures.js';
 import {
   Fixture,
@@ -26,9 +27,12 @@ import {
   within,
   withoutRuns,
 } from './support.js';
+import { testEngines } from '../support/engines.js';
 
-async function combinedStore(): Promise<{ store: TempStore; fx: Fixture }> {
-  const store = await tempStore();
+const engines = await testEngines();
+
+async function combinedStore(engine: EngineName): Promise<{ store: TempStore; fx: Fixture }> {
+  const store = await tempStore(undefined, engine);
   const fx = new Fixture(store);
   await seedAll(fx);
   await store.adapter.db
@@ -47,10 +51,10 @@ function changedRows(diff: ReturnType<typeof diffDumps>): number {
   return Object.values(diff).reduce((n, d) => n + d.deleted.length + d.changed.length, 0);
 }
 
-describe('dry run in-process', () => {
+describe.each(engines)('dry run in-process on %s', (engine) => {
   let store: TempStore;
   let fx: Fixture;
-  beforeAll(async () => ({ store, fx } = await combinedStore()));
+  beforeAll(async () => ({ store, fx } = await combinedStore(engine)));
   afterAll(async () => store.close());
 
   it('changes nothing, and counts per stage exactly what the following real run changes', async () => {
@@ -79,12 +83,12 @@ describe('dry run in-process', () => {
   });
 });
 
-describe('dry run through the CLI', () => {
+describe.each(engines)('dry run through the CLI on %s', (engine) => {
   it('`lethe run --dry-run --now` changes nothing and reports per stage what `lethe run` then does', async () => {
-    const { store, fx } = await combinedStore();
+    const { store, fx } = await combinedStore(engine);
     try {
       const before = await dumpAll(store);
-      const d = runCliWithin(['run', '--dry-run', '--now', NOW_ISO, '--json'], store.dir, 30_000);
+      const d = runCliWithin(['run', '--dry-run', '--now', NOW_ISO, '--json'], store.dir, 30_000, store.env);
       expect(d.timedOut).toBe(false);
       expect(d.code).toBe(0);
       const dry = JSON.parse(d.stdout) as RunResult;
@@ -94,7 +98,7 @@ describe('dry run through the CLI', () => {
       expect(withoutRuns(await dumpAll(store))).toEqual(withoutRuns(before));
       expect(fx.missingMedia()).toEqual([]);
 
-      const r = runCli(['run', '--now', NOW_ISO, '--json'], { cwd: store.dir });
+      const r = runCli(['run', '--now', NOW_ISO, '--json'], { cwd: store.dir, env: store.env });
       expect(r.code).toBe(0);
       const real = JSON.parse(r.stdout) as RunResult;
       expect(real.status).toBe('ok');

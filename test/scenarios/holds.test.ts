@@ -20,8 +20,11 @@ import {
   stageCounts,
   type Dump,
 } from './support.js';
+import { testEngines } from '../support/engines.js';
 
-describe('a hold placed with `lethe hold add` on a loop account', () => {
+const engines = await testEngines();
+
+describe.each(engines)('a hold placed with `lethe hold add` on a loop account on %s', (engine) => {
   let store: TempStore;
   let fx: Fixture;
   let before: Dump;
@@ -29,7 +32,7 @@ describe('a hold placed with `lethe hold add` on a loop account', () => {
   let afterHeld: Dump;
 
   beforeAll(async () => {
-    store = await tempStore();
+    store = await tempStore(undefined, engine);
     fx = new Fixture(store);
     await fx.providers();
     await seedLoop(fx);
@@ -37,7 +40,7 @@ describe('a hold placed with `lethe hold add` on a loop account', () => {
   afterAll(async () => store.close());
 
   it('places the hold', () => {
-    const r = runCli(['hold', 'add', 'accounts', '401', '--reason', 'litigation LX-1 (legal@example)', '--now', NOW_ISO, '--json'], { cwd: store.dir });
+    const r = runCli(['hold', 'add', 'accounts', '401', '--reason', 'litigation LX-1 (legal@example)', '--now', NOW_ISO, '--json'], { cwd: store.dir, env: store.env });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ id: 1, table: 'accounts', row_id: 401, expires_at: null });
   });
@@ -57,17 +60,17 @@ describe('a hold placed with `lethe hold add` on a loop account', () => {
   });
 
   it('lethe explain names the hold for the account and for a participant two foreign keys below it', () => {
-    const a = JSON.parse(runCli(['explain', 'accounts', '401', '--json', '--now', NOW_ISO], { cwd: store.dir }).stdout) as Record<string, unknown>;
+    const a = JSON.parse(runCli(['explain', 'accounts', '401', '--json', '--now', NOW_ISO], { cwd: store.dir, env: store.env }).stdout) as Record<string, unknown>;
     expect(a.held_by).toEqual([{ table: 'accounts', row_id: 401 }]);
     expect(a.verdict).toBe('held: protected by a hold on accounts 401');
-    const p = JSON.parse(runCli(['explain', 'conference_participants', '401', '--json', '--now', NOW_ISO], { cwd: store.dir }).stdout) as Record<string, unknown>;
+    const p = JSON.parse(runCli(['explain', 'conference_participants', '401', '--json', '--now', NOW_ISO], { cwd: store.dir, env: store.env }).stdout) as Record<string, unknown>;
     // reached along two foreign-key paths (conference → account, conference → host user → account)
     expect(p.verdict).toMatch(/^held: protected by a hold on accounts 401(, accounts 401)?$/);
     expect(new Set((p.held_by as { table: string; row_id: number }[]).map((h) => `${h.table} ${h.row_id}`))).toEqual(new Set(['accounts 401']));
   });
 
   it('after `lethe hold release`, the next run purges them all', async () => {
-    const rel = runCli(['hold', 'release', '1', '--now', NOW_ISO], { cwd: store.dir });
+    const rel = runCli(['hold', 'release', '1', '--now', NOW_ISO], { cwd: store.dir, env: store.env });
     expect(rel.code).toBe(0);
     expect(rel.stdout).toBe('hold 1 released\n');
     const holds = await store.adapter.db.selectFrom('lethe_holds').selectAll().execute();
@@ -85,14 +88,14 @@ describe('a hold placed with `lethe hold add` on a loop account', () => {
   });
 });
 
-describe('holds inserted into lethe_holds on pipcall rows', () => {
+describe.each(engines)('holds inserted into lethe_holds on pipcall rows on %s', (engine) => {
   let store: TempStore;
   let fx: Fixture;
   let before: Dump;
   let afterHeld: Dump;
 
   beforeAll(async () => {
-    store = await tempStore();
+    store = await tempStore(undefined, engine);
     fx = new Fixture(store);
     await fx.providers();
     await seedPipcall(fx);

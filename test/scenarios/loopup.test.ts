@@ -28,9 +28,18 @@ import {
   stageCounts,
   withoutRuns,
   type Dump,
+  type Outcome,
+  expectSameOnEveryEngine,
+  outcomeOf,
 } from './support.js';
+import type { EngineName } from '../../src/store/types.js';
+import { testEngines } from '../support/engines.js';
 
-describe('loopup at the fixed now', () => {
+const engines = await testEngines();
+/** Each engine's outcome of the first run, compared across engines at the end of the file. */
+const outcomes = new Map<EngineName, Outcome>();
+
+describe.each(engines)('loopup at the fixed now on %s', (engine) => {
   let store: TempStore;
   let fx: Fixture;
   let before: Dump;
@@ -38,13 +47,14 @@ describe('loopup at the fixed now', () => {
   let result: RunResult;
 
   beforeAll(async () => {
-    store = await tempStore();
+    store = await tempStore(undefined, engine);
     fx = new Fixture(store);
     await fx.providers();
     await seedLoopup(fx);
     before = await dumpAll(store);
     result = await enforce(store);
     after = await dumpAll(store);
+    outcomes.set(engine, outcomeOf(after));
   });
   afterAll(async () => store.close());
 
@@ -192,7 +202,13 @@ describe('loopup at the fixed now', () => {
   });
 });
 
-describe('loopup calls: the 12-month boundary holds for every ISO-8601 text form of the clock', () => {
+describe('loopup: one fixture, every engine', () => {
+  it.runIf(engines.length > 1)(`gives the same rows, audit keys and audit hashes on ${engines.join(', ')}`, () => {
+    expectSameOnEveryEngine(engines, outcomes, (a, e, what) => expect(a, what).toEqual(e));
+  });
+});
+
+describe.each(engines)('loopup calls: the 12-month boundary holds for every ISO-8601 text form of the clock, on %s', (engine) => {
   it('compares by instant: offsets and space-separated UTC text exactly at the cutoff are kept, one millisecond earlier deleted', async () => {
     // the cutoff is 2025-11-23T03:15:00.000Z
     const forms: [number, string, 'kept' | 'deleted'][] = [
@@ -207,7 +223,7 @@ describe('loopup calls: the 12-month boundary holds for every ISO-8601 text form
       [9, '2025-11-23T03:15:00Z', 'kept'],
       [10, '2025-11-23T03:14:59Z', 'deleted'],
     ];
-    const store = await tempStore();
+    const store = await tempStore(undefined, engine);
     try {
       const fx = new Fixture(store);
       await fx.providers();

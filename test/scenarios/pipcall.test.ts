@@ -29,13 +29,22 @@ import {
   stageCounts,
   withoutRuns,
   type Dump,
+  type Outcome,
+  expectSameOnEveryEngine,
+  outcomeOf,
 } from './support.js';
+import type { EngineName } from '../../src/store/types.js';
+import { testEngines } from '../support/engines.js';
+
+const engines = await testEngines();
+/** Each engine's outcome of the first run, compared across engines at the end of the file. */
+const outcomes = new Map<EngineName, Outcome>();
 
 const ONE_MONTH_DUE = [501, 504, 505, 506, 507, 508, 509, 510];
 const TWELVE_MONTHS_DUE = [504, 507, 508, 509, 510];
 const ANONYMISED = [504, 508, 509, 510];
 
-describe('pipcall at the fixed now', () => {
+describe.each(engines)('pipcall at the fixed now on %s', (engine) => {
   let store: TempStore;
   let fx: Fixture;
   let before: Dump;
@@ -43,13 +52,14 @@ describe('pipcall at the fixed now', () => {
   let result: RunResult;
 
   beforeAll(async () => {
-    store = await tempStore();
+    store = await tempStore(undefined, engine);
     fx = new Fixture(store);
     await fx.providers();
     await seedPipcall(fx);
     before = await dumpAll(store);
     result = await enforce(store);
     after = await dumpAll(store);
+    outcomes.set(engine, outcomeOf(after));
   });
   afterAll(async () => store.close());
 
@@ -187,5 +197,11 @@ describe('pipcall at the fixed now', () => {
     expect((await auditEntries(store)).length).toBe(n);
     expect(withoutRuns(await dumpAll(store))).toEqual(d);
     expect(again.now).toBe(NOW.toISOString());
+  });
+});
+
+describe('pipcall: one fixture, every engine', () => {
+  it.runIf(engines.length > 1)(`gives the same rows, audit keys and audit hashes on ${engines.join(', ')}`, () => {
+    expectSameOnEveryEngine(engines, outcomes, (a, e, what) => expect(a, what).toEqual(e));
   });
 });

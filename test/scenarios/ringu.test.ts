@@ -24,9 +24,18 @@ import {
   stageCounts,
   withoutRuns,
   type Dump,
+  type Outcome,
+  expectSameOnEveryEngine,
+  outcomeOf,
 } from './support.js';
+import type { EngineName } from '../../src/store/types.js';
+import { testEngines } from '../support/engines.js';
 
-describe('ringu at the fixed now', () => {
+const engines = await testEngines();
+/** Each engine's outcome of the first run, compared across engines at the end of the file. */
+const outcomes = new Map<EngineName, Outcome>();
+
+describe.each(engines)('ringu at the fixed now on %s', (engine) => {
   let store: TempStore;
   let fx: Fixture;
   let before: Dump;
@@ -34,13 +43,14 @@ describe('ringu at the fixed now', () => {
   let result: RunResult;
 
   beforeAll(async () => {
-    store = await tempStore();
+    store = await tempStore(undefined, engine);
     fx = new Fixture(store);
     await fx.providers();
     await seedRingu(fx);
     before = await dumpAll(store);
     result = await enforce(store);
     after = await dumpAll(store);
+    outcomes.set(engine, outcomeOf(after));
   });
   afterAll(async () => store.close());
 
@@ -93,5 +103,11 @@ describe('ringu at the fixed now', () => {
     expect((await auditEntries(store)).length).toBe(n);
     expect(withoutRuns(await dumpAll(store))).toEqual(d);
     expect(again.now).toBe(NOW.toISOString());
+  });
+});
+
+describe('ringu: one fixture, every engine', () => {
+  it.runIf(engines.length > 1)(`gives the same rows, audit keys and audit hashes on ${engines.join(', ')}`, () => {
+    expectSameOnEveryEngine(engines, outcomes, (a, e, what) => expect(a, what).toEqual(e));
   });
 });

@@ -11,6 +11,8 @@ import { sql } from 'kysely';
 import { DateTime, type DurationLikeObject } from 'luxon';
 import { BIN, NOW, TEST_HMAC_KEY, type TempStore } from '../support/harness.js';
 import type { RunResult } from '../../src/exec/outcomes.js';
+import { parseClockValue } from '../../src/store/timestamps.js';
+import type { EngineName, SchemaInfo, TableInfo } from '../../src/store/types.js';
 
 export type Row = Record<string, unknown>;
 export type Dump = Record<string, Row[]>;
@@ -113,7 +115,7 @@ export class Fixture {
         this.media.set(r.media_path, { table, id: Number(r.id) });
       }
     }
-    await this.store.adapter.db.insertInto(table).values(rows).execute();
+    await this.store.adapter.db.insertInto(table).values(await bindRows(this.store, table, rows)).execute();
   }
 
   mediaFile(rel: string): string {
@@ -129,6 +131,70 @@ export class Fixture {
   presentMedia(): string[] {
     return [...this.media.keys()].filter((p) => existsSync(this.mediaFile(p))).sort();
   }
+}
+
+// ---- engine differences ------------------------------------------------------------------------
+
+const schemas = new WeakMap<TempStore, Promise<SchemaInfo>>();
+
+/** The store's schema, introspected once per store (the tests never change it). */
+export function schemaOf(store: TempStore): Promise<SchemaInfo> {
+  let s = schemas.get(store);
+  if (!s) {
+    s = store.adapter.introspect();
+    schemas.set(store, s);
+  }
+  return s;
+}
+
+function tableInfo(schema: SchemaInfo, table: string): TableInfo {
+  const t = schema.tables.get(table);
+  if (!t) throw new Error(`no table ${table} in the store`);
+  return t;
+}
+
+/**
+ * Rows as the store's engine wants them bound. Text values of native timestamp columns
+ * (PostgreSQL timestamptz, MariaDB DATETIME(3)) are parsed as lethe parses clock text and
+ * bound as the adapter encodes an instant: MariaDB rejects ISO text with a trailing `Z`.
+ * On SQLite the clock columns are text, so the values go in exactly as written.
+ */
+export async function bindRows(store: TempStore, table: string, rows: readonly Row[]): Promise<Row[]> {
+  const t = tableInfo(await schemaOf(store), table);
+  return rows.map((r) => {
+    const out: Row = { ...r };
+    for (const [k, v] of Object.entries(r)) {
+      if (typeof v !== 'string' || t.columns.get(k)?.kind !== 'timestamp') continue;
+      const d = parseClockValue(v, 'iso');
+      if (!d) throw new Error(`${table}.${k}: "${v}" is not an instant`);
+      out[k] = store.adapter.encodeTimestamp(d);
+    }
+    return out;
+  });
+}
+
+/**
+ * A row as the same plain values on every engine: native timestamps (Dates) as ISO-8601 UTC
+ * text, integers (bigint, or digit strings a driver returns for them) as numbers.
+ */
+export function normaliseRow(row: Row, t?: TableInfo): Row {
+  const out: Row = {};
+  for (const [k, v] of Object.entries(row)) {
+    if (v instanceof Date) out[k] = v.toISOString();
+    else if (typeof v === 'bigint') out[k] = Number(v);
+    else if (typeof v === 'string' && t?.columns.get(k)?.kind === 'integer' && /^-?\d+$/.test(v)) out[k] = Number(v);
+    else out[k] = v;
+  }
+  return out;
+}
+
+/** Every row of `table`, ordered by its primary key (id), normalised. */
+export async function dumpTable(store: TempStore, table: string): Promise<Row[]> {
+  const t = tableInfo(await schemaOf(store), table);
+  const pk = t.primaryKey.length ? t.primaryKey : [...t.columns.keys()];
+  const order = sql.join(pk.map((c) => sql.ref(c)));
+  const rows = (await sql<Row>`select * from ${sql.table(table)} order by ${order}`.execute(store.adapter.db)).rows;
+  return rows.map((r) => normaliseRow(r, t));
 }
 
 // ---- row factories: personal values derived from the id, so each is distinctive ----------------
@@ -341,13 +407,11 @@ export const salesDoc = (id: number, provider: string, accountId: number | null,
 
 // ---- dumps, diffs, audit ------------------------------------------------------------------------
 
-/** Every table of the store (reference and lethe_*), every row, in rowid order. */
+/** Every table of the store (reference and lethe_*), every row, in primary-key (id) order, normalised. */
 export async function dumpAll(store: TempStore): Promise<Dump> {
-  const names = await sql<{ name: string }>`select name from sqlite_schema where type = 'table' and name not like 'sqlite_%' order by name`.execute(store.adapter.db);
+  const names = [...(await schemaOf(store)).tables.keys()].sort();
   const out: Dump = {};
-  for (const { name } of names.rows) {
-    out[name] = (await sql<Row>`select * from ${sql.table(name)} order by rowid`.execute(store.adapter.db)).rows;
-  }
+  for (const name of names) out[name] = await dumpTable(store, name);
   return out;
 }
 
@@ -475,11 +539,16 @@ export function stageCounts(r: Pick<RunResult, 'stages'>): Record<string, [numbe
   return out;
 }
 
-/** Runs bin/lethe with a short time limit (for commands that might hang). */
-export function runCliWithin(args: string[], cwd: string, timeoutMs: number): { code: number | null; stdout: string; stderr: string; timedOut: boolean } {
+/** Runs bin/lethe with a short time limit (for commands that might hang); `env` as the store's (`store.env`). */
+export function runCliWithin(
+  args: string[],
+  cwd: string,
+  timeoutMs: number,
+  env: Record<string, string> = {},
+): { code: number | null; stdout: string; stderr: string; timedOut: boolean } {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd,
-    env: { PATH: process.env.PATH ?? '', LETHE_HMAC_KEY: TEST_HMAC_KEY },
+    env: { PATH: process.env.PATH ?? '', LETHE_HMAC_KEY: TEST_HMAC_KEY, ...env },
     encoding: 'utf8',
     timeout: timeoutMs,
     killSignal: 'SIGKILL',
@@ -508,6 +577,40 @@ export function expectedRow(before: Row | undefined, changes: Row): Row {
 
 /** A 64-character lower-case hex string (hex HMAC-SHA-256). */
 export const HEX64 = /^[0-9a-f]{64}$/;
+
+/**
+ * What a scenario left behind, as plain values that do not depend on the engine: every row of
+ * every reference table, and the whole audit chain (keys, cutoffs, `at`, hashes) with its head.
+ */
+export interface Outcome {
+  tables: Dump;
+  audit: Row[];
+  head: Row[];
+}
+
+export function outcomeOf(d: Dump): Outcome {
+  return {
+    tables: Object.fromEntries(REFERENCE_TABLES.map((t) => [t, d[t] ?? []])),
+    audit: d.lethe_audit ?? [],
+    head: d.lethe_audit_head ?? [],
+  };
+}
+
+/**
+ * The same fixture must give the same rows, the same audit keys and the same audit hashes on
+ * every engine (the chain's canonical form does not depend on the engine). Compares each
+ * engine's outcome with the first engine's; every engine must have recorded one.
+ */
+export function expectSameOnEveryEngine(engines: readonly EngineName[], outcomes: ReadonlyMap<EngineName, Outcome>, expectFn: (actual: unknown, expected: unknown, what: string) => void): void {
+  expectFn([...outcomes.keys()].sort(), [...engines].sort(), 'engines that recorded an outcome');
+  const base = outcomes.get(engines[0]!)!;
+  for (const engine of engines.slice(1)) {
+    const o = outcomes.get(engine)!;
+    for (const t of REFERENCE_TABLES) expectFn(o.tables[t], base.tables[t], `${t} rows on ${engine} vs ${engines[0]}`);
+    expectFn(o.audit, base.audit, `lethe_audit (keys, hashes) on ${engine} vs ${engines[0]}`);
+    expectFn(o.head, base.head, `lethe_audit_head on ${engine} vs ${engines[0]}`);
+  }
+}
 
 /** Entries summarised as `action table rule#stage cutoff [keys]`, sorted, for exact comparison. */
 export function entryLines(entries: readonly AuditRow[]): string[] {

@@ -18,7 +18,7 @@ import { isoUtc } from '../store/timestamps.js';
 import { anonymiseValue } from './anonymise.js';
 import { queueFiles, type QueuedFile } from './files.js';
 import type { StageOutcome } from './outcomes.js';
-import { activeHolds, blockedPredicate, heldPredicate } from './holds.js';
+import { activeHolds, heldPredicate } from './holds.js';
 import { bindable, col, duePredicate, fromWithClock, keyIn, T } from './sql-fragments.js';
 
 export type Key = number | string;
@@ -231,10 +231,32 @@ async function heldKeys(ctx: ExecContext, task: StageTask, tx: Kysely<any>, keys
   return held ? keysWhere(task, tx, keys, held) : [];
 }
 
-/** Keys still referenced by a row in any child table: deleting them would orphan or fail. */
+/**
+ * Keys still referenced by a row in any child table: deleting them would orphan or fail.
+ * One index probe per child table, limited to the batch's keys: a single query with an
+ * EXISTS per child makes PostgreSQL and MariaDB scan whole child tables on every batch.
+ */
 async function blockedKeys(task: StageTask, tx: Kysely<any>, keys: Key[]): Promise<Key[]> {
-  const blocked = blockedPredicate(task);
-  return blocked ? keysWhere(task, tx, keys, blocked) : [];
+  const blocked = new Set<Key>();
+  const byRef = new Map<string, Key[]>();
+  for (const fk of task.children) {
+    const ref = fk.refColumns[0]!;
+    // The referenced column is almost always the primary key: the batch's keys are its values.
+    let values = byRef.get(ref);
+    if (!values) {
+      values = ref === task.primaryKey ? keys : (await sql<{ v: unknown }>`select ${col(T, ref)} as v from ${sql.table(task.table.name)} as ${sql.id(T)} where ${keyIn(task, keys)}`.execute(tx)).rows.map((r) => normaliseKey(r.v));
+      byRef.set(ref, values);
+    }
+    if (values.length === 0) continue;
+    const r = await sql<{ v: unknown }>`select distinct ${col('c', fk.columns[0]!)} as v from ${sql.table(fk.table)} as ${sql.id('c')} where ${col('c', fk.columns[0]!)} in (${sql.join(values)})`.execute(tx);
+    for (const row of r.rows) blocked.add(normaliseKey(row.v));
+  }
+  if (blocked.size === 0) return [];
+  if (task.children.every((fk) => fk.refColumns[0] === task.primaryKey)) return keys.filter((k) => blocked.has(k));
+  return keysWhere(task, tx, keys, sql`(${sql.join(
+    [...byRef.keys()].map((ref) => sql`${col(T, ref)} in (${sql.join([...blocked])})`),
+    sql` or `,
+  )})`);
 }
 
 async function keysWhere(task: StageTask, tx: Kysely<any>, keys: Key[], pred: RawBuilder<unknown>): Promise<Key[]> {

@@ -3,8 +3,7 @@
  * as the lethe_overdue_rows gauge.
  */
 import type { Gauge } from 'prom-client';
-import { countStage } from '../src/exec/counts.js';
-import { activeHolds } from '../src/exec/holds.js';
+import { countDue } from '../src/exec/counts.js';
 import type { Policy } from '../src/policy/model.js';
 import { planRun } from '../src/plan/planner.js';
 import type { Adapter, SchemaInfo } from '../src/store/types.js';
@@ -14,12 +13,11 @@ export async function refreshOverdue(adapter: Adapter, policy: Policy, schema: S
   if (!nowIso) return;
   const now = new Date(nowIso);
   const plan = planRun(policy, now, schema, provider ? { provider } : {});
-  const holds = await activeHolds(adapter.db, now);
   for (const pp of plan.providers) {
     const perRule = new Map<string, number>();
     for (const task of pp.tasks) {
-      const c = await countStage(adapter, policy.store.tenantColumn, task, holds);
-      perRule.set(task.rule.id, (perRule.get(task.rule.id) ?? 0) + c.due);
+      const due = await countDue(adapter, policy.store.tenantColumn, task);
+      perRule.set(task.rule.id, (perRule.get(task.rule.id) ?? 0) + due);
     }
     for (const [rule, n] of perRule) gauge.set({ provider: pp.provider.id, rule }, n);
   }

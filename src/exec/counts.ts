@@ -32,3 +32,11 @@ export async function countStage(adapter: Adapter, tenantColumn: string, task: S
   const total = Number((await one(sql`select count(*) as n from ${sql.table(task.table.name)} as ${sql.id(T)} where ${col(T, tenantColumn)} = ${task.provider.id}`)).n);
   return { due: Number(d.n), held: h, blocked: b, total, oldest: d.o ?? null };
 }
+
+/** Just the due rows of a stage (the overdue gauge after each run needs nothing more). */
+export async function countDue(adapter: Adapter, tenantColumn: string, task: StageTask): Promise<number> {
+  const { from, clock } = fromWithClock(task);
+  const due = duePredicate(adapter, task, clock, tenantColumn);
+  const r = await sql<{ n: unknown }>`select count(*) as n from ${from} where ${due}`.execute(adapter.db);
+  return Number(r.rows[0]?.n ?? 0);
+}

@@ -103,6 +103,10 @@ class MysqlAdapter extends ServerAdapter {
     return sql`(str_to_date(replace(replace(${expr}, 'T', ' '), 'Z', ''), '%Y-%m-%d %H:%i:%s.%f') < ${cutoff})`;
   }
 
+  castForColumn(expr: RawBuilder<unknown>): RawBuilder<unknown> {
+    return expr; // MySQL converts on assignment
+  }
+
   clockUnparseable(expr: RawBuilder<unknown>, column: ColumnInfo, format: ClockFormat): RawBuilder<unknown> {
     if (format !== 'iso' || column.kind === 'timestamp') return sql`false`;
     return sql`(${expr} is not null and str_to_date(replace(replace(${expr}, 'T', ' '), 'Z', ''), '%Y-%m-%d %H:%i:%s.%f') is null)`;

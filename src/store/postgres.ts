@@ -115,6 +115,11 @@ class PostgresAdapter extends ServerAdapter {
     return sql`(case when ${expr} ~ '^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?)?(Z|[+-]\\d{2}(:?\\d{2})?)?$' then (${expr})::timestamptz < ${cutoff} else false end)`;
   }
 
+  castForColumn(expr: RawBuilder<unknown>, column: ColumnInfo): RawBuilder<unknown> {
+    // The type name comes from the catalogue (information_schema.columns.data_type), never from input.
+    return column.kind === 'text' ? expr : sql`cast(${expr} as ${sql.raw(column.dataType)})`;
+  }
+
   clockUnparseable(expr: RawBuilder<unknown>, column: ColumnInfo, format: ClockFormat): RawBuilder<unknown> {
     if (format !== 'iso') return sql`(${expr} is not null and false)`;
     if (column.kind === 'timestamp') return sql`false`;

@@ -39,6 +39,7 @@ export abstract class ServerAdapter implements Adapter {
   abstract dbNow(): Promise<Date>;
   abstract transaction<T>(fn: (tx: Kysely<any>) => Promise<T>): Promise<T>;
   abstract clockBefore(expr: RawBuilder<unknown>, column: ColumnInfo, format: ClockFormat, cutoff: Date): RawBuilder<unknown>;
+  abstract castForColumn(expr: RawBuilder<unknown>, column: ColumnInfo): RawBuilder<unknown>;
   abstract clockUnparseable(expr: RawBuilder<unknown>, column: ColumnInfo, format: ClockFormat): RawBuilder<unknown>;
 }
 

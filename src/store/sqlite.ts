@@ -169,6 +169,10 @@ class SqliteAdapter implements Adapter {
     return sql`(typeof(${expr}) = 'text' and ${expr} < ${bound} and ${expr} glob ${ISO_GLOB} and julianday(${expr}) < julianday(${isoUtc(cutoff)}))`;
   }
 
+  castForColumn(expr: RawBuilder<unknown>): RawBuilder<unknown> {
+    return expr; // dynamic typing: the value is stored as bound
+  }
+
   clockUnparseable(expr: RawBuilder<unknown>, _column: ColumnInfo, format: ClockFormat): RawBuilder<unknown> {
     if (format !== 'iso') return sql`(${expr} is not null and typeof(${expr}) not in ('integer', 'real'))`;
     return sql`(${expr} is not null and (typeof(${expr}) <> 'text' or not (${expr} glob ${ISO_GLOB}) or julianday(${expr}) is null))`;

@@ -91,6 +91,12 @@ export interface Adapter {
    * `format`) is not NULL, parses, and lies strictly before `cutoff`.
    */
   clockBefore(expr: RawBuilder<unknown>, column: ColumnInfo, format: ClockFormat, cutoff: Date): RawBuilder<unknown>;
+  /**
+   * `expr` typed for assignment to `column`. Needed where the engine types an expression
+   * of bound parameters as text (a CASE over parameters on PostgreSQL) and refuses to
+   * assign text to a timestamp or number column.
+   */
+  castForColumn(expr: RawBuilder<unknown>, column: ColumnInfo): RawBuilder<unknown>;
   /** A predicate true for non-NULL clock values that do not parse in `format` (for `check`). */
   clockUnparseable(expr: RawBuilder<unknown>, column: ColumnInfo, format: ClockFormat): RawBuilder<unknown>;
   close(): Promise<void>;

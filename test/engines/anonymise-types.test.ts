@@ -1,0 +1,78 @@
+/**
+ * Anonymisation writes per-row values with one UPDATE per chunk of rows (a CASE over the
+ * primary key). Every engine must store them with the column's own type: month-truncated
+ * instants in a timestamp column, truncated addresses in text, and the same values on
+ * SQLite, PostgreSQL and MariaDB.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { enforce, NOW, policyFromText, tempStore, ts, type TempStore } from '../support/harness.js';
+import { testEngines } from '../support/engines.js';
+
+const engines = await testEngines();
+
+const POLICY = `version: 1
+store: { media_root: data/media }
+providers:
+  acme:
+    name: Acme
+    rules:
+      visits:
+        quote: "Web analytics are aggregated after 30 days."
+        table: web_visits
+        clock: visited_at
+        after: 30 days
+        action: { anonymise: { ip_address: ip_truncate, user_agent: redact, visited_at: month, path: null } }
+        marker: anonymised_at
+        batch_size: 450
+`;
+
+describe.each(engines)('anonymise with per-row values on %s', (engine) => {
+  let store: TempStore | undefined;
+  afterEach(async () => store?.close());
+
+  it('writes month-truncated instants into the timestamp column and truncated IPs, in chunks, exactly once', async () => {
+    store = await tempStore(POLICY, engine);
+    const db = store.adapter.db;
+    await db.insertInto('providers').values({ id: 'acme', name: 'Acme' }).execute();
+    const rows = Array.from({ length: 1000 }, (_, i) => {
+      const id = i + 1;
+      // Ids 1..900 are 40+ days old (due); 901..1000 are 5 days old (kept).
+      const visited = new Date(NOW.getTime() - (id <= 900 ? 40 + (id % 300) : 5) * 86_400_000 - id * 1000);
+      return {
+        id,
+        provider_id: 'acme',
+        ip_address: id % 2 ? `203.0.113.${id % 250}` : `2001:db8:${(id % 65535).toString(16)}:1::${id.toString(16)}`,
+        path: `/pricing?ref=${id}`,
+        user_agent: `Agent ${id}`,
+        visited_at: ts(store!, visited),
+        anonymised_at: null,
+        _visited: visited,
+      };
+    });
+    for (let i = 0; i < rows.length; i += 200) await db.insertInto('web_visits').values(rows.slice(i, i + 200).map(({ _visited, ...r }) => r)).execute();
+
+    const r = await enforce(store, { policy: policyFromText(POLICY, store.policyFile) });
+    expect(r.error).toBeNull();
+    expect(r.stages[0]).toMatchObject({ status: 'done', due: 900, changed: 900, batches: 2 });
+
+    const after = await db.selectFrom('web_visits').selectAll().orderBy('id').execute();
+    for (const row of after) {
+      const src = rows[Number(row.id) - 1]!;
+      const visited = store.adapter.decodeTimestamp(row.visited_at)!;
+      if (Number(row.id) <= 900) {
+        const month = new Date(Date.UTC(src._visited.getUTCFullYear(), src._visited.getUTCMonth(), 1));
+        expect({ id: row.id, visited: visited.toISOString() }).toEqual({ id: row.id, visited: month.toISOString() });
+        expect(row.ip_address).toBe(Number(row.id) % 2 ? `203.0.113.0` : `2001:db8:${(Number(row.id) % 65535).toString(16)}::`);
+        expect(row.user_agent).toBe('[redacted]');
+        expect(row.path).toBeNull();
+        expect(store.adapter.decodeTimestamp(row.anonymised_at)!.toISOString()).toBe(NOW.toISOString());
+      } else {
+        expect(visited.toISOString()).toBe(src._visited.toISOString());
+        expect(row.ip_address).toBe(src.ip_address);
+        expect(row.anonymised_at).toBeNull();
+      }
+    }
+    const again = await enforce(store, { policy: policyFromText(POLICY, store.policyFile) });
+    expect(again.changed).toBe(0);
+  });
+});

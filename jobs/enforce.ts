@@ -98,6 +98,7 @@ export async function runEnforcement(adapter: Adapter, policy: Policy, schema: S
           now,
           hmacKey,
           force: opts.force ?? false,
+          dryRun,
           tx,
           afterBatch: () => drain(result.runId),
           shouldStop: () => (opts.shouldStop?.() ?? false) || wall() >= deadline,

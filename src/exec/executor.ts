@@ -31,6 +31,8 @@ export interface ExecContext {
   now: Date;
   hmacKey: Buffer | null;
   force: boolean;
+  /** A dry run: batches are rolled back at the end, so nothing is announced as purged. */
+  dryRun: boolean;
   /** Runs one batch transaction: a real transaction, or (dry run) the enclosing one. */
   tx: TxRunner;
   /** Called after each committed batch that queued files (drains the outbox). */
@@ -93,7 +95,7 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
       out.blocked += batch.blocked;
       cursor = batch.last;
       // Announced after the commit: a log line or metric never describes a batch that rolled back.
-      if (batch.entry) ctx.events.emit('purge', batch.entry);
+      if (batch.entry && !ctx.dryRun) ctx.events.emit('purge', batch.entry);
       ctx.events.emit('batch', {
         runId: ctx.runId,
         provider: out.provider,

@@ -97,11 +97,15 @@ describe.each(engines)('dry run through the CLI on %s', (engine) => {
       expect(totals(dry)).toEqual(TOTALS);
       expect(withoutRuns(await dumpAll(store))).toEqual(withoutRuns(before));
       expect(fx.missingMedia()).toEqual([]);
+      // Nothing was purged, so no log line may say so (the log goes to stderr with --json).
+      expect(d.stderr).toContain('"event":"run:end"');
+      expect(d.stderr).not.toContain('"event":"purge"');
 
       const r = runCli(['run', '--now', NOW_ISO, '--json'], { cwd: store.dir, env: store.env });
       expect(r.code).toBe(0);
       const real = JSON.parse(r.stdout) as RunResult;
       expect(real.status).toBe('ok');
+      expect(r.stderr).toContain('"event":"purge"');
       expect(stageCounts(real)).toEqual(stageCounts(dry));
       expect(totals(real)).toEqual(TOTALS);
       expect(changedRows(diffDumps(before, await dumpAll(store)))).toBe(dry.changed);

@@ -168,7 +168,8 @@ async function runBatch(
   await lockAuditHead(ctx.adapter, tx);
   const pk = col(T, task.primaryKey);
   const after = cursor === null ? sql`1 = 1` : sql`${pk} > ${cursor}`;
-  const sel = await sql<{ k: unknown }>`select ${pk} as k from ${from} where ${due} and ${after} order by ${pk} limit ${task.batchSize}`.execute(tx);
+  const hint = task.clock.path.length && ctx.adapter.keyScanHint ? sql`${sql.raw(ctx.adapter.keyScanHint)} ` : sql``;
+  const sel = await sql<{ k: unknown }>`select ${hint}${pk} as k from ${from} where ${due} and ${after} order by ${pk} limit ${task.batchSize}`.execute(tx);
   if (sel.rows.length === 0) return null;
   const keys = sel.rows.map((r) => normaliseKey(r.k));
   const last = keys[keys.length - 1]!;

@@ -53,6 +53,10 @@ export function openMysql(url: string): Adapter {
 class MysqlAdapter extends ServerAdapter {
   readonly engine = 'mysql' as const;
   readonly supportsReturning = false;
+  // MariaDB otherwise drives a joined-clock batch query from the parent's clock index and
+  // sorts every remaining due row on every batch (measured: 143 ms average, 791 ms worst,
+  // growing with the due rows); STRAIGHT_JOIN walks the rule's table in key order.
+  readonly keyScanHint = 'straight_join';
   // MariaDB has no FOR SHARE; LOCK IN SHARE MODE works on MariaDB and MySQL alike.
   readonly shareLockClause = 'lock in share mode';
 

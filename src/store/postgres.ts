@@ -55,6 +55,7 @@ export function openPostgres(url: string): Adapter {
 class PostgresAdapter extends ServerAdapter {
   readonly engine = 'postgres' as const;
   readonly supportsReturning = true;
+  readonly keyScanHint = '';
   readonly shareLockClause = 'for share';
 
   async introspect(): Promise<SchemaInfo> {

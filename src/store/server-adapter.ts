@@ -11,6 +11,7 @@ export abstract class ServerAdapter implements Adapter {
   abstract readonly engine: EngineName;
   abstract readonly supportsReturning: boolean;
   abstract readonly shareLockClause: string;
+  abstract readonly keyScanHint: string;
   readonly supportsForUpdate = true;
   constructor(
     readonly db: Kysely<any>,

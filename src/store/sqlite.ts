@@ -80,6 +80,7 @@ class SqliteAdapter implements Adapter {
   readonly supportsReturning = true;
   // BEGIN IMMEDIATE already holds the database's one write lock for the whole transaction.
   readonly supportsForUpdate = false;
+  readonly keyScanHint = '';
   readonly shareLockClause = '';
   readonly description: string;
   constructor(

@@ -67,6 +67,11 @@ export interface Adapter {
   readonly supportsReturning: boolean;
   /** Whether SELECT … FOR UPDATE is needed (and allowed) to lock rows inside a transaction. */
   readonly supportsForUpdate: boolean;
+  /**
+   * A keyword placed right after SELECT in a batch's key query when it joins the clock's
+   * table, keeping the rule's table as the driving table walked in key order ('' for none).
+   */
+  readonly keyScanHint: string;
   /** The clause that takes a shared row lock (`for share`, `lock in share mode`), or '' when not needed. */
   readonly shareLockClause: string;
 

@@ -11,7 +11,7 @@ import { loadHmacKey } from '../src/exec/anonymise.js';
 import { executeStage, type ExecContext, type TxRunner } from '../src/exec/executor.js';
 import { drainFileQueue, type DrainResult } from '../src/exec/files.js';
 import { emptyTotals, type RunResult, type StageOutcome } from '../src/exec/outcomes.js';
-import type { Policy } from '../src/policy/model.js';
+import { needsHmacKey, type Policy } from '../src/policy/model.js';
 import { planRun, type PlanFilter } from '../src/plan/planner.js';
 import { claimRun, finishRun } from '../src/runs.js';
 import { isoUtc } from '../src/store/timestamps.js';
@@ -64,10 +64,7 @@ export async function runEnforcement(adapter: Adapter, policy: Policy, schema: S
     const now = opts.now ?? (await adapter.dbNow());
     result.now = isoUtc(now);
     const plan = planRun(policy, now, schema, filter);
-    const usesHmac = plan.providers.some((p) =>
-      p.tasks.some((t) => t.stage.action.kind === 'anonymise' && t.stage.action.columns.some((c) => c.strategy === 'hmac')),
-    );
-    const hmacKey = usesHmac ? loadHmacKey(opts.env ?? process.env) : null;
+    const hmacKey = needsHmacKey(policy, filter) ? loadHmacKey(opts.env ?? process.env) : null;
 
     result.runId = await claimRun(adapter, {
       trigger: opts.trigger,

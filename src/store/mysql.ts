@@ -11,7 +11,7 @@ import { CompiledQuery, Kysely, MysqlDialect, sql, type RawBuilder } from 'kysel
 import { StoreError } from '../errors.js';
 import { redact } from './redact.js';
 import { ServerAdapter, assemble } from './server-adapter.js';
-import { epochDivisor, parseClockValue } from './timestamps.js';
+import { epochDivisor } from './timestamps.js';
 import type { Adapter, ClockFormat, ColumnInfo, SchemaInfo, SqlTypeKind } from './types.js';
 
 const TYPES: Record<SqlTypeKind, string> = {

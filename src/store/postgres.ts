@@ -9,8 +9,8 @@
 import pg from 'pg';
 import { CompiledQuery, Kysely, PostgresDialect, sql, type RawBuilder } from 'kysely';
 import { StoreError } from '../errors.js';
-import { epochDivisor, parseClockValue } from './timestamps.js';
-import type { Adapter, ClockFormat, ColumnInfo, ForeignKeyInfo, IndexInfo, SchemaInfo, SqlTypeKind, TableInfo } from './types.js';
+import { epochDivisor } from './timestamps.js';
+import type { Adapter, ClockFormat, ColumnInfo, SchemaInfo, SqlTypeKind } from './types.js';
 import { redact } from './redact.js';
 import { ServerAdapter, assemble } from './server-adapter.js';
 

@@ -6,7 +6,7 @@
  * would be due under a provider whose policy states a period.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NOW, enforce, runCli, tempStore, type TempStore } from '../support/harness.js';
+import { NOW, enforce, runCli, type TempStore } from '../support/harness.js';
 import type { RunResult } from '../../src/exec/outcomes.js';
 import { seedCloudcall } from './fixtures.js';
 import {
@@ -24,7 +24,7 @@ import {
   type Dump,
   type Outcome,
   expectSameOnEveryEngine,
-  outcomeOf,
+  firstRun,
 } from './support.js';
 import type { EngineName } from '../../src/store/types.js';
 import { testEngines } from '../support/engines.js';
@@ -41,14 +41,7 @@ describe.each(engines)('cloudcall at the fixed now on %s', (engine) => {
   let result: RunResult;
 
   beforeAll(async () => {
-    store = await tempStore(undefined, engine);
-    fx = new Fixture(store);
-    await fx.providers();
-    await seedCloudcall(fx);
-    before = await dumpAll(store);
-    result = await enforce(store);
-    after = await dumpAll(store);
-    outcomes.set(engine, outcomeOf(after));
+    ({ store, fx, before, after, result } = await firstRun(engine, seedCloudcall, outcomes));
   });
   afterAll(async () => store.close());
 

@@ -6,7 +6,7 @@
  * retained forever and never change.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NOW, enforce, tempStore, type TempStore } from '../support/harness.js';
+import { NOW, enforce, type TempStore } from '../support/harness.js';
 import type { RunResult } from '../../src/exec/outcomes.js';
 import { C, LOOP_CHILD_TABLES, LOOP_RULE_OF as RULE_OF, seedLoop } from './fixtures.js';
 import {
@@ -27,7 +27,7 @@ import {
   type Dump,
   type Outcome,
   expectSameOnEveryEngine,
-  outcomeOf,
+  firstRun,
 } from './support.js';
 import type { EngineName } from '../../src/store/types.js';
 import { testEngines } from '../support/engines.js';
@@ -45,14 +45,7 @@ describe.each(engines)('loop at the fixed now on %s', (engine) => {
   let result: RunResult;
 
   beforeAll(async () => {
-    store = await tempStore(undefined, engine);
-    fx = new Fixture(store);
-    await fx.providers();
-    await seedLoop(fx);
-    before = await dumpAll(store);
-    result = await enforce(store);
-    after = await dumpAll(store);
-    outcomes.set(engine, outcomeOf(after));
+    ({ store, fx, before, after, result } = await firstRun(engine, seedLoop, outcomes));
   });
   afterAll(async () => store.close());
 

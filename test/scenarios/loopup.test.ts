@@ -30,7 +30,7 @@ import {
   type Dump,
   type Outcome,
   expectSameOnEveryEngine,
-  outcomeOf,
+  firstRun,
 } from './support.js';
 import type { EngineName } from '../../src/store/types.js';
 import { testEngines } from '../support/engines.js';
@@ -47,14 +47,7 @@ describe.each(engines)('loopup at the fixed now on %s', (engine) => {
   let result: RunResult;
 
   beforeAll(async () => {
-    store = await tempStore(undefined, engine);
-    fx = new Fixture(store);
-    await fx.providers();
-    await seedLoopup(fx);
-    before = await dumpAll(store);
-    result = await enforce(store);
-    after = await dumpAll(store);
-    outcomes.set(engine, outcomeOf(after));
+    ({ store, fx, before, after, result } = await firstRun(engine, seedLoopup, outcomes));
   });
   afterAll(async () => store.close());
 

@@ -8,7 +8,7 @@
  * that keeps referencing it, so its delete is blocked and it stays an anonymised tombstone.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NOW, enforce, tempStore, type TempStore } from '../support/harness.js';
+import { NOW, enforce, type TempStore } from '../support/harness.js';
 import type { RunResult } from '../../src/exec/outcomes.js';
 import { C, seedPipcall } from './fixtures.js';
 import {
@@ -31,7 +31,7 @@ import {
   type Dump,
   type Outcome,
   expectSameOnEveryEngine,
-  outcomeOf,
+  firstRun,
 } from './support.js';
 import type { EngineName } from '../../src/store/types.js';
 import { testEngines } from '../support/engines.js';
@@ -52,14 +52,7 @@ describe.each(engines)('pipcall at the fixed now on %s', (engine) => {
   let result: RunResult;
 
   beforeAll(async () => {
-    store = await tempStore(undefined, engine);
-    fx = new Fixture(store);
-    await fx.providers();
-    await seedPipcall(fx);
-    before = await dumpAll(store);
-    result = await enforce(store);
-    after = await dumpAll(store);
-    outcomes.set(engine, outcomeOf(after));
+    ({ store, fx, before, after, result } = await firstRun(engine, seedPipcall, outcomes));
   });
   afterAll(async () => store.close());
 

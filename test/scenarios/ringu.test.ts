@@ -4,7 +4,7 @@
  * clock. Account data, debug logs and contacts have no stated period: never touched.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NOW, enforce, tempStore, type TempStore } from '../support/harness.js';
+import { NOW, enforce, type TempStore } from '../support/harness.js';
 import type { RunResult } from '../../src/exec/outcomes.js';
 import { seedRingu } from './fixtures.js';
 import {
@@ -26,7 +26,7 @@ import {
   type Dump,
   type Outcome,
   expectSameOnEveryEngine,
-  outcomeOf,
+  firstRun,
 } from './support.js';
 import type { EngineName } from '../../src/store/types.js';
 import { testEngines } from '../support/engines.js';
@@ -43,14 +43,7 @@ describe.each(engines)('ringu at the fixed now on %s', (engine) => {
   let result: RunResult;
 
   beforeAll(async () => {
-    store = await tempStore(undefined, engine);
-    fx = new Fixture(store);
-    await fx.providers();
-    await seedRingu(fx);
-    before = await dumpAll(store);
-    result = await enforce(store);
-    after = await dumpAll(store);
-    outcomes.set(engine, outcomeOf(after));
+    ({ store, fx, before, after, result } = await firstRun(engine, seedRingu, outcomes));
   });
   afterAll(async () => store.close());
 

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { sql } from 'kysely';
 import { DateTime, type DurationLikeObject } from 'luxon';
-import { BIN, NOW, TEST_HMAC_KEY, type TempStore } from '../support/harness.js';
+import { BIN, NOW, TEST_HMAC_KEY, enforce, tempStore, type TempStore } from '../support/harness.js';
 import type { RunResult } from '../../src/exec/outcomes.js';
 import { parseClockValue } from '../../src/store/timestamps.js';
 import type { EngineName, SchemaInfo, TableInfo } from '../../src/store/types.js';
@@ -615,4 +615,30 @@ export function expectSameOnEveryEngine(engines: readonly EngineName[], outcomes
 /** Entries summarised as `action table rule#stage cutoff [keys]`, sorted, for exact comparison. */
 export function entryLines(entries: readonly AuditRow[]): string[] {
   return entries.map((e) => `${e.action} ${e.table_name} ${e.provider}/${e.rule}#${e.stage} ${e.cutoff ?? '-'} [${e.keys.join(',')}]`).sort();
+}
+
+/** What a provider scenario's first run leaves for its tests to read. */
+export interface FirstRun {
+  store: TempStore;
+  fx: Fixture;
+  before: Dump;
+  after: Dump;
+  result: RunResult;
+}
+
+/**
+ * The setup every provider scenario shares: a fresh store on `engine` with the shipped
+ * policy, the provider's fixture, one run at the fixed now, and dumps before and after.
+ * The outcome is recorded in `outcomes` for the cross-engine comparison at the file's end.
+ */
+export async function firstRun(engine: EngineName, seed: (fx: Fixture) => Promise<void>, outcomes: Map<EngineName, Outcome>): Promise<FirstRun> {
+  const store = await tempStore(undefined, engine);
+  const fx = new Fixture(store);
+  await fx.providers();
+  await seed(fx);
+  const before = await dumpAll(store);
+  const result = await enforce(store);
+  const after = await dumpAll(store);
+  outcomes.set(engine, outcomeOf(after));
+  return { store, fx, before, after, result };
 }

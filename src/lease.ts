@@ -21,12 +21,6 @@ export class LeaseLostError extends LetheError {
   }
 }
 
-export interface LeaseState {
-  holder: string | null;
-  token: number;
-  expiresAt: string | null;
-}
-
 export type AcquireResult = { ok: true; token: number } | { ok: false; holder: string; expiresAt: string };
 
 /** A holder id naming the host and process, readable in `lethe_lease` and in messages. */
@@ -147,10 +141,4 @@ export async function withLease<T>(adapter: Adapter, env: NodeJS.ProcessEnv, fn:
     clearInterval(timer);
     await lease.release().catch(() => undefined);
   }
-}
-
-/** Reads the lease row (for status output and tests). */
-export async function readLease(adapter: Adapter): Promise<LeaseState | null> {
-  const r = await adapter.db.selectFrom('lethe_lease').select(['holder', 'token', 'expires_at']).where('name', '=', NAME).executeTakeFirst();
-  return r ? { holder: (r.holder as string | null) ?? null, token: Number(r.token), expiresAt: (r.expires_at as string | null) ?? null } : null;
 }

@@ -15,9 +15,6 @@ export type Action =
 
 export type ActionKind = Action['kind'];
 
-/** Strength order for precedence: delete beats anonymise beats set. */
-export const ACTION_STRENGTH: Readonly<Record<ActionKind, number>> = { delete: 3, anonymise: 2, set: 1 };
-
 export interface Stage {
   /** 1-based, in the order written. */
   readonly index: number;

@@ -125,9 +125,3 @@ export async function ensureLetheTables(adapter: Adapter): Promise<void> {
     throw new StoreError(`this store's lethe tables are schema version ${String(row.value)}, newer than this build (${LETHE_SCHEMA_VERSION}); upgrade lethe`);
   }
 }
-
-/** Whether lethe's tables exist (the store has been migrated). */
-export async function letheTablesExist(adapter: Adapter): Promise<boolean> {
-  const schema = await adapter.introspect();
-  return ['lethe_runs', 'lethe_audit', 'lethe_audit_head', 'lethe_holds', 'lethe_file_queue'].every((t) => schema.tables.has(t));
-}

@@ -5,14 +5,16 @@
  * counts exactly what a real run would change. Returns a RunResult; never throws.
  */
 import { performance } from 'node:perf_hooks';
-import type { AuditEntry } from '../src/audit/chain.js';
+import { safeErrorMessage } from '../src/errors.js';
 import { EventBus } from '../src/events.js';
 import { loadHmacKey } from '../src/exec/anonymise.js';
 import { executeStage, type ExecContext, type TxRunner } from '../src/exec/executor.js';
-import { drainFileQueue, type DrainResult } from '../src/exec/files.js';
+import type { DrainResult } from '../src/exec/files.js';
+import { drainFiles } from './drain-files.js';
 import { emptyTotals, type RunResult, type StageOutcome } from '../src/exec/outcomes.js';
 import { needsHmacKey, type Policy } from '../src/policy/model.js';
-import { planRun, type PlanFilter } from '../src/plan/planner.js';
+import { planRun, type PlanFilter, type StageTask } from '../src/plan/planner.js';
+import { sampleClock, type ClockVerdict } from '../src/clock/health.js';
 import { claimRun, finishRun } from '../src/runs.js';
 import { isoUtc } from '../src/store/timestamps.js';
 import type { Adapter, SchemaInfo } from '../src/store/types.js';
@@ -56,7 +58,7 @@ export async function runEnforcement(adapter: Adapter, policy: Policy, schema: S
     durationMs: 0,
     stages: [],
     guarded: 0,
-    files: { removed: 0, missing: 0, refused: 0, errors: 0 },
+    files: { removed: 0, missing: 0, shared: 0, refused: 0, errors: 0 },
     error: null,
     ...emptyTotals(),
   };
@@ -64,6 +66,9 @@ export async function runEnforcement(adapter: Adapter, policy: Policy, schema: S
     const now = opts.now ?? (await adapter.dbNow());
     result.now = isoUtc(now);
     const plan = planRun(policy, now, schema, filter);
+    // Sampled before any batch (and outside a dry run's transaction): a column that cannot be
+    // what its rule says refuses its stages, whatever the table's size; --force does not apply.
+    const verdicts = await clockVerdicts(adapter, schema, plan.providers.flatMap((pp) => pp.tasks), now);
     const hmacKey = needsHmacKey(policy, filter) ? loadHmacKey(opts.env ?? process.env) : null;
 
     result.runId = await claimRun(adapter, {
@@ -79,8 +84,7 @@ export async function runEnforcement(adapter: Adapter, policy: Policy, schema: S
 
     const drain = async (runId?: number) => {
       if (dryRun) return;
-      const onAudit = (e: AuditEntry) => events.emit('purge', e);
-      addDrain(result, await drainFileQueue(adapter, { mediaRoot: policy.store.mediaRoot, at: result.now, policySha256: policy.sha256, onAudit, ...(runId ? { runId } : {}) }), events);
+      addDrain(result, await drainFiles(adapter, policy, schema, events, result.now, runId));
     };
     // Files an earlier crash left queued go first: their rows are already gone.
     await drain();
@@ -103,7 +107,8 @@ export async function runEnforcement(adapter: Adapter, policy: Policy, schema: S
           events,
         };
         for (const task of pp.tasks) {
-          const outcome = await executeStage(ctx, task);
+          const verdict = verdicts.get(task);
+          const outcome = verdict ? refused(task, verdict) : await executeStage(ctx, task);
           record(result, outcome, events);
           if (outcome.status === 'interrupted') return;
         }
@@ -125,7 +130,7 @@ export async function runEnforcement(adapter: Adapter, policy: Policy, schema: S
     result.status = statusOf(result);
   } catch (err) {
     result.status = 'failed';
-    result.error = (err as Error).message;
+    result.error = safeErrorMessage(adapter, err);
   }
   result.durationMs = performance.now() - t0;
   result.finishedAt = isoUtc(new Date(wall()));
@@ -134,11 +139,46 @@ export async function runEnforcement(adapter: Adapter, policy: Policy, schema: S
       await finishRun(adapter, result);
     } catch (err) {
       result.status = 'failed';
-      result.error = `${result.error ?? ''} could not record the run: ${(err as Error).message}`.trim();
+      result.error = `${result.error ?? ''} could not record the run: ${safeErrorMessage(adapter, err)}`.trim();
     }
   }
   events.emit('run:end', result);
   return result;
+}
+
+/** The clock verdict of every task whose clock column fails its sample, one sample per column. */
+async function clockVerdicts(adapter: Adapter, schema: SchemaInfo, tasks: readonly StageTask[], now: Date): Promise<Map<StageTask, ClockVerdict>> {
+  const byColumn = new Map<string, ClockVerdict | null>();
+  const out = new Map<StageTask, ClockVerdict>();
+  for (const task of tasks) {
+    const { path, column, spec } = task.clock;
+    const tableName = path.length ? path[path.length - 1]!.toTable : task.table.name;
+    const k = `${tableName}\u0000${column.name}\u0000${spec.format}\u0000${spec.zone}`;
+    if (!byColumn.has(k)) byColumn.set(k, (await sampleClock(adapter, schema.tables.get(tableName)!, column, spec, now)).verdict);
+    const v = byColumn.get(k);
+    if (v) out.set(task, v);
+  }
+  return out;
+}
+
+function refused(task: StageTask, v: ClockVerdict): StageOutcome {
+  return {
+    provider: task.provider.id,
+    rule: task.rule.id,
+    stage: task.stage.index,
+    table: task.table.name,
+    action: task.stage.action.kind,
+    cutoff: isoUtc(task.cutoff.at),
+    status: 'refused',
+    due: 0,
+    changed: 0,
+    held: 0,
+    blocked: 0,
+    batches: 0,
+    longestBatchMs: 0,
+    guard: null,
+    error: `${v.message} (${v.hint})`,
+  };
 }
 
 function record(result: RunResult, o: StageOutcome, events: EventBus): void {
@@ -151,21 +191,21 @@ function record(result: RunResult, o: StageOutcome, events: EventBus): void {
     result.guarded++;
     events.emit('stage:guarded', { ...o, runId: result.runId });
   }
-  if (o.status === 'failed' && !result.error) result.error = `${o.provider}/${o.rule} stage ${o.stage}: ${o.error}`;
+  if (o.status === 'refused') events.emit('stage:refused', { ...o, runId: result.runId });
+  if ((o.status === 'failed' || o.status === 'refused') && !result.error) result.error = `${o.provider}/${o.rule} stage ${o.stage}: ${o.error}`;
   events.emit('stage:end', { ...o, runId: result.runId });
 }
 
-function addDrain(result: RunResult, d: DrainResult, events: EventBus): void {
+function addDrain(result: RunResult, d: DrainResult): void {
   result.files.removed += d.removed;
   result.files.missing += d.missing;
+  result.files.shared += d.shared;
   result.files.refused += d.refused.length;
   result.files.errors += d.errors.length;
-  for (const r of d.refused) events.emit('file:refused', r);
-  for (const e of d.errors) events.emit('file:error', e);
 }
 
 function statusOf(r: RunResult): RunResult['status'] {
-  if (r.stages.some((s) => s.status === 'failed')) return 'failed';
+  if (r.stages.some((s) => s.status === 'failed' || s.status === 'refused')) return 'failed';
   if (r.stages.some((s) => s.status === 'interrupted')) return 'interrupted';
   if (r.dryRun) return 'dry_run';
   if (r.guarded > 0) return 'guarded';

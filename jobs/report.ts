@@ -16,7 +16,7 @@ export async function refreshOverdue(adapter: Adapter, policy: Policy, schema: S
   for (const pp of plan.providers) {
     const perRule = new Map<string, number>();
     for (const task of pp.tasks) {
-      const due = await countDue(adapter, policy.store.tenantColumn, task);
+      const due = await countDue(adapter, task);
       perRule.set(task.rule.id, (perRule.get(task.rule.id) ?? 0) + due);
     }
     for (const [rule, n] of perRule) gauge.set({ provider: pp.provider.id, rule }, n);

@@ -8,7 +8,7 @@ import type { Adapter } from '../src/store/types.js';
 
 /** Verifies the chain and logs the outcome (error level when broken). */
 export async function verifyAudit(adapter: Adapter, log: Logger): Promise<VerifyResult> {
-  const r = await verifyChain(adapter.db);
+  const r = await verifyChain(adapter);
   if (r.ok) log.info({ event: 'audit:verified', entries: r.checked }, 'audit chain verifies');
   else log.error({ event: 'audit:broken', first_bad_seq: r.firstBad, reason: r.reason, entries_ok: r.checked }, 'audit chain does not verify');
   return r;

@@ -74,3 +74,17 @@ export function exitCodeFor(err: unknown): 1 | 2 {
   }
   return 1;
 }
+
+/**
+ * A message for an error that may have come from the database, safe to log, print and
+ * store: a driver's message can quote row values (a trigger's text, a constraint's detail),
+ * so it is reduced to the error's code, constraint and table. lethe's own errors keep
+ * their messages, which never hold row values.
+ */
+export function safeErrorMessage(adapter: { safeError(err: unknown): { code: string; constraint: string | null; table: string | null } | null }, err: unknown): string {
+  if (err instanceof LetheError) return err.message;
+  const db = adapter.safeError(err);
+  if (db) return `database error ${db.code}${db.constraint ? ` (constraint ${db.constraint})` : ''}${db.table ? ` on ${db.table}` : ''}`;
+  if (err instanceof Error && !(err as { sql?: unknown }).sql) return err.message;
+  return 'database error (no details: its message may hold row values)';
+}

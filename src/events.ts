@@ -3,6 +3,7 @@
  * reported through `listener:error` and never breaks the run that emitted the event.
  */
 import type { AuditEntry } from './audit/chain.js';
+import type { KeyValue } from './exec/row-key.js';
 import type { RunResult, StageOutcome } from './exec/outcomes.js';
 
 export interface LetheEvents {
@@ -11,7 +12,13 @@ export interface LetheEvents {
   purge: AuditEntry;
   'stage:end': StageOutcome & { runId: number };
   'stage:guarded': StageOutcome & { runId: number };
-  'file:refused': { path: string; reason: string; table: string; rowId: number | string };
+  /** A stage whose clock column failed its sample: nothing of it was run. */
+  'stage:refused': StageOutcome & { runId: number };
+  'file:refused': { path: string; reason: string; table: string; rowKey: KeyValue | null };
+  /** Files whose rows were deleted but that were already gone: nothing was removed, nothing audited. */
+  'file:missing': { count: number };
+  /** Files kept because a remaining row still names them. */
+  'file:shared': { count: number };
   /** An unlink that failed for a reason other than the file being gone; it stays queued. */
   'file:error': { path: string; message: string };
   'run:end': RunResult;

@@ -37,10 +37,13 @@ export function logEvents(events: EventBus, log: Logger): void {
   events.on('stage:guarded', (e) =>
     log.error({ event: 'guarded', run_id: e.runId, provider: e.provider, rule: e.rule, stage: e.stage, table: e.table, due: e.guard?.due, total: e.guard?.total }, 'stage not run: the guard stopped a mass change (lethe run --force overrides once)'),
   );
+  events.on('stage:refused', (e) => log.error({ event: 'stage:refused', run_id: e.runId, provider: e.provider, rule: e.rule, stage: e.stage, table: e.table, error: e.error }, 'stage refused: its clock column does not hold what the rule says; nothing was changed'));
   events.on('stage:end', (e) => {
     if (e.status === 'failed') log.error({ event: 'stage:failed', run_id: e.runId, provider: e.provider, rule: e.rule, stage: e.stage, error: e.error }, 'stage failed');
   });
-  events.on('file:refused', (e) => log.error({ event: 'file:refused', table: e.table, row_id: e.rowId, reason: e.reason }, 'file not deleted: its path is not under media_root'));
+  events.on('file:refused', (e) => log.error({ event: 'file:refused', table: e.table, row_key: e.rowKey, reason: e.reason }, 'file not deleted: refused'));
+  events.on('file:missing', (e) => log.warn({ event: 'file:missing', count: e.count }, 'files of deleted rows were already gone (check media_root if this is unexpected)'));
+  events.on('file:shared', (e) => log.info({ event: 'file:shared', count: e.count }, 'files kept: rows that stay still name them'));
   events.on('file:error', (e) => log.error({ event: 'file:error', error: e.message }, 'file not deleted: unlink failed; it stays queued for the next drain'));
   events.on('run:end', (r) =>
     log[r.status === 'failed' ? 'error' : 'info'](

@@ -7,6 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
+import type { KeyValue } from '../exec/row-key.js';
+import { letheDb, letheTable } from '../store/lethe-tables.js';
 import type { Adapter } from '../store/types.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -23,14 +25,17 @@ export interface AuditDraft {
   table_name: string;
   action: AuditAction;
   cutoff: string | null;
-  keys: readonly (number | string)[];
+  /** Row keys in canonical form: a scalar per row, or an array per row for a composite key. */
+  keys: readonly KeyValue[];
+  /** Rows changed; more than keys.length only when a rule's `key` is not unique. Defaults to keys.length. */
+  row_count?: number;
   policy_sha256: string;
 }
 
-export interface AuditEntry extends Omit<AuditDraft, 'keys'> {
+export interface AuditEntry extends Omit<AuditDraft, 'keys' | 'row_count'> {
   seq: number;
   row_count: number;
-  keys: (number | string)[];
+  keys: KeyValue[];
   prev_hash: string;
   hash: string;
 }
@@ -58,16 +63,9 @@ export function entryHash(prevHash: string, e: Omit<AuditEntry, 'prev_hash' | 'h
   return createHash('sha256').update(prevHash + canonicalJson(e)).digest('hex');
 }
 
-/** Keys as the chain records them: safe integers as numbers, anything else as text. */
-export function normaliseKey(k: unknown): number | string {
-  if (typeof k === 'number') return k;
-  if (typeof k === 'bigint') return Number.isSafeInteger(Number(k)) ? Number(k) : k.toString();
-  if (typeof k === 'string' && /^-?\d+$/.test(k) && Number.isSafeInteger(Number(k))) return Number(k);
-  return String(k);
-}
-
 /** Creates the head row of the chain if it does not exist (run inside migrations). */
-export async function ensureAuditHead(db: Kysely<any>): Promise<void> {
+export async function ensureAuditHead(adapter: Adapter): Promise<void> {
+  const db = letheDb(adapter);
   const head = await db.selectFrom('lethe_audit_head').select('id').where('id', '=', 1).executeTakeFirst();
   if (!head) await db.insertInto('lethe_audit_head').values({ id: 1, seq: 0, hash: GENESIS_HASH }).execute();
 }
@@ -78,7 +76,7 @@ export async function ensureAuditHead(db: Kysely<any>): Promise<void> {
  * sees every hold committed before it began. SQLite's BEGIN IMMEDIATE already did this.
  */
 export async function lockAuditHead(adapter: Adapter, tx: Kysely<any>): Promise<void> {
-  if (adapter.supportsForUpdate) await sql`select seq from lethe_audit_head where id = 1 for update`.execute(tx);
+  if (adapter.supportsForUpdate) await sql`select seq from ${letheTable(adapter, 'lethe_audit_head')} where id = 1 for update`.execute(tx);
 }
 
 /**
@@ -87,7 +85,7 @@ export async function lockAuditHead(adapter: Adapter, tx: Kysely<any>): Promise<
  */
 export async function appendAudit(adapter: Adapter, tx: Kysely<any>, draft: AuditDraft): Promise<AuditEntry> {
   const lock = adapter.supportsForUpdate ? sql` for update` : sql``;
-  const res = await sql<{ seq: unknown; hash: string }>`select seq, hash from lethe_audit_head where id = 1${lock}`.execute(tx);
+  const res = await sql<{ seq: unknown; hash: string }>`select seq, hash from ${letheTable(adapter, 'lethe_audit_head')} where id = 1${lock}`.execute(tx);
   const head = res.rows[0];
   if (!head) throw new Error('lethe_audit_head is missing: run lethe db migrate');
   const body = {
@@ -100,16 +98,17 @@ export async function appendAudit(adapter: Adapter, tx: Kysely<any>, draft: Audi
     table_name: draft.table_name,
     action: draft.action,
     cutoff: draft.cutoff,
-    row_count: draft.keys.length,
-    keys: draft.keys.map(normaliseKey),
+    row_count: draft.row_count ?? draft.keys.length,
+    keys: [...draft.keys],
     policy_sha256: draft.policy_sha256,
   };
   const hash = entryHash(head.hash, body);
-  await tx
+  const ltx = letheDb(adapter, tx);
+  await ltx
     .insertInto('lethe_audit')
     .values({ ...body, keys: JSON.stringify(body.keys), prev_hash: head.hash, hash })
     .execute();
-  await tx.updateTable('lethe_audit_head').set({ seq: body.seq, hash }).where('id', '=', 1).execute();
+  await ltx.updateTable('lethe_audit_head').set({ seq: body.seq, hash }).where('id', '=', 1).execute();
   return { ...body, prev_hash: head.hash, hash };
 }
 
@@ -133,10 +132,11 @@ export function rowToEntry(r: Record<string, unknown>): AuditEntry {
   };
 }
 
-function safeKeys(raw: unknown): (number | string)[] {
+/** The keys as written: JSON.stringify of what is parsed gives back the hashed text. */
+function safeKeys(raw: unknown): KeyValue[] {
   try {
     const v = JSON.parse(String(raw)) as unknown;
-    return Array.isArray(v) ? v.map(normaliseKey) : [];
+    return Array.isArray(v) ? (v as KeyValue[]) : [];
   } catch {
     return [];
   }
@@ -154,7 +154,8 @@ export interface VerifyResult {
  * Recomputes the chain in seq order, a page at a time (memory stays flat), and checks the
  * head row against the last entry, so a truncated tail is caught as well as an edit.
  */
-export async function verifyChain(db: Kysely<any>, pageSize = 2000): Promise<VerifyResult> {
+export async function verifyChain(adapter: Adapter, pageSize = 2000): Promise<VerifyResult> {
+  const db = letheDb(adapter);
   let prev = GENESIS_HASH;
   let expectSeq = 1;
   let checked = 0;
@@ -166,7 +167,7 @@ export async function verifyChain(db: Kysely<any>, pageSize = 2000): Promise<Ver
       if (e.seq !== expectSeq) return bad(checked, expectSeq, `entry ${expectSeq} is missing (next is ${e.seq})`);
       if (e.prev_hash !== prev) return bad(checked, e.seq, `prev_hash does not match the hash of entry ${e.seq - 1}`);
       const { prev_hash: _p, hash: _h, ...body } = e;
-      if (entryHash(prev, body) !== e.hash || e.row_count !== e.keys.length) return bad(checked, e.seq, 'the entry was changed after it was written');
+      if (entryHash(prev, body) !== e.hash || e.row_count < e.keys.length) return bad(checked, e.seq, 'the entry was changed after it was written');
       prev = e.hash;
       expectSeq++;
       checked++;

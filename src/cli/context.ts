@@ -8,6 +8,7 @@ import { ConfigError, UsageError, formatProblem, type Problem } from '../errors.
 import { ensureAuditHead } from '../audit/chain.js';
 import { loadPolicyFile, sortProblems } from '../policy/load.js';
 import { liveCheck } from '../policy/live-check.js';
+import { qualifiers } from '../plan/fk-graph.js';
 import type { Policy } from '../policy/model.js';
 import { ensureLetheTables } from '../store/lethe-schema.js';
 import { openStore, redact } from '../store/open.js';
@@ -75,15 +76,15 @@ export async function openRuntime(g: GlobalOptions, env: NodeJS.ProcessEnv, opts
   const mediaOverride = g.mediaRoot ?? env.LETHE_MEDIA_ROOT;
   const policy: Policy = mediaOverride ? Object.freeze({ ...loaded, store: Object.freeze({ ...loaded.store, mediaRoot: resolve(mediaOverride) }) }) : loaded;
   const { url, baseDir } = storeUrl(g, env, policy);
-  const adapter = await openStore(url, baseDir, { mustExist: true });
+  const adapter = await openStore(url, baseDir, { mustExist: true, letheSchema: policy.store.letheSchema });
   try {
     if (opts.ensureTables ?? true) {
       await ensureLetheTables(adapter);
-      await ensureAuditHead(adapter.db);
+      await ensureAuditHead(adapter);
     }
-    const schema = await adapter.introspect();
+    const schema = await introspectFor(adapter, policy);
     if (opts.check ?? true) {
-      const problems = await liveCheck(policy, schema, adapter);
+      const problems = liveCheck(policy, schema);
       const errors = problems.filter((p) => p.severity === 'error');
       if (errors.length) throw new ConfigError(`${policy.file}: ${errors.length} problem(s) against the store ${redact(url)}`, errors);
       warnings.push(...problems.filter((p) => p.severity === 'warning'));
@@ -104,8 +105,8 @@ async function withLiveProblems(err: ConfigError, partial: Policy, g: GlobalOpti
   let adapter: Adapter | null = null;
   try {
     const { url, baseDir } = storeUrl(g, env, partial);
-    adapter = await openStore(url, baseDir, { mustExist: true });
-    const live = (await liveCheck(partial, await adapter.introspect(), adapter)).filter((p) => p.severity === 'error');
+    adapter = await openStore(url, baseDir, { mustExist: true, letheSchema: partial.store.letheSchema });
+    const live = liveCheck(partial, await introspectFor(adapter, partial)).filter((p) => p.severity === 'error');
     if (live.length === 0) return err;
     const all = sortProblems([...err.problems, ...live]);
     return new ConfigError(`${partial.file}: ${all.length} problem(s)`, all);
@@ -114,6 +115,12 @@ async function withLiveProblems(err: ConfigError, partial: Policy, g: GlobalOpti
   } finally {
     await adapter?.close().catch(() => undefined);
   }
+}
+
+/** The live schema of the store's default schema and of every schema or database the policy names. */
+export function introspectFor(adapter: Adapter, policy: Policy): Promise<SchemaInfo> {
+  const names = policy.providers.flatMap((p) => p.rules.flatMap((r) => [r.table, r.clock?.table ?? '', r.tenantColumn?.table ?? '']));
+  return adapter.introspect(qualifiers(names.filter(Boolean)));
 }
 
 export function printWarnings(warnings: readonly Problem[], stream: NodeJS.WritableStream = process.stderr): void {

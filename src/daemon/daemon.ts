@@ -14,7 +14,7 @@ import { runEnforcement } from '../../jobs/enforce.js';
 import { drainFiles } from '../../jobs/drain-files.js';
 import { refreshOverdue } from '../../jobs/report.js';
 import { verifyAudit } from '../../jobs/verify-audit.js';
-import { openRuntime, type GlobalOptions, type Runtime } from '../cli/context.js';
+import { introspectFor, openRuntime, type GlobalOptions, type Runtime } from '../cli/context.js';
 import { ConfigError, formatProblem } from '../errors.js';
 import { EventBus } from '../events.js';
 import { loadHmacKey } from '../exec/anonymise.js';
@@ -89,7 +89,7 @@ export class Daemon {
     log.info({ event: 'http', port: typeof addr === 'object' && addr ? addr.port : this.opts.port }, 'serving /healthz, /readyz and /metrics');
 
     // Files an earlier crash left queued: their rows are already gone and audited.
-    if (this.#lease.token !== null) await drainFiles(this.#rt.adapter, this.#policy, this.events, isoUtc(this.#rt.now ?? (await this.#rt.adapter.dbNow())));
+    if (this.#lease.token !== null) await drainFiles(this.#rt.adapter, this.#policy, this.#rt.schema, this.events, isoUtc(this.#rt.now ?? (await this.#rt.adapter.dbNow())));
 
     this.metrics.chainOk.set((await verifyAudit(this.#rt.adapter, log)).ok ? 1 : 0);
     this.#schedule();
@@ -146,7 +146,7 @@ export class Daemon {
         this.#skip(provider, 'slot_taken', 'this slot already ran', slot);
         return null;
       }
-      const schema = await rt.adapter.introspect();
+      const schema = await introspectFor(rt.adapter, policy);
       const result = await runEnforcement(rt.adapter, policy, schema, {
         trigger: 'schedule',
         filter: provider ? { provider } : {},
@@ -196,7 +196,7 @@ export class Daemon {
       const { policy: loaded, warnings } = loadPolicyFile(file);
       if (loaded.sha256 === this.#policy.sha256) return true;
       const policy: Policy = Object.freeze({ ...loaded, store: this.#policy.store });
-      const problems = (await liveCheck(policy, await this.#rt.adapter.introspect(), this.#rt.adapter)).filter((p) => p.severity === 'error');
+      const problems = liveCheck(policy, await introspectFor(this.#rt.adapter, policy)).filter((p) => p.severity === 'error');
       if (problems.length) throw new ConfigError(`${file}: ${problems.length} problem(s) against the store`, problems);
       if (needsHmacKey(policy)) loadHmacKey(env);
       if (loaded.store.url !== this.#policy.store.url) log.warn({ event: 'reload:store' }, 'store.url changed: restart lethe to switch stores; the running store stays');

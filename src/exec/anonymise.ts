@@ -39,6 +39,54 @@ export interface AnonymiseContext {
   hmacKey: Buffer | null;
   /** Encodes a Date for the column's engine type (for `month` on native timestamps). */
   encodeTimestamp: (d: Date) => unknown;
+  /** How `hmac` writes into this column (default: 64 hex characters, untagged). */
+  pseudonym?: PseudonymForm;
+}
+
+/**
+ * How an `hmac` pseudonym is written into a column.
+ *
+ * - With a marker, the pseudonym is the hex HMAC-SHA-256 of the value's UTF-8 text, cut to
+ *   the column's width when that is under 64 characters.
+ * - Without a marker nothing records that a row is done, so the pseudonym must be
+ *   recognisable: its last 8 hex characters are a keyed check of the rest (the first
+ *   8 hex characters of HMAC(key, "lethe-pseudonym:" + rest)). A value whose check verifies
+ *   is a pseudonym already and is left as it is, so a rerun never hashes a pseudonym again.
+ *   The chance that a real value verifies by accident is 1 in 2^32.
+ */
+export interface PseudonymForm {
+  /** Characters written: 64, or the column's width when narrower. */
+  readonly width: number;
+  readonly tagged: boolean;
+}
+
+/** The narrowest columns a pseudonym is written into (64 bits of HMAC, plus the check when tagged). */
+export const MIN_PSEUDONYM_WIDTH = { untagged: 16, tagged: 24 } as const;
+
+/** The pseudonym form for a column: tagged unless a marker records which rows are done. */
+export function pseudonymFor(column: { maxLength: number | null }, hasMarker: boolean): PseudonymForm {
+  return { width: Math.min(64, column.maxLength ?? 64), tagged: !hasMarker };
+}
+
+const TAG = 8;
+
+function hexHmac(key: Buffer, text: string): string {
+  return createHmac('sha256', key).update(text, 'utf8').digest('hex');
+}
+
+/** The pseudonym of `value`; a tagged pseudonym maps to itself. */
+export function pseudonym(value: string, key: Buffer, form: PseudonymForm): string {
+  if (!form.tagged) return hexHmac(key, value).slice(0, form.width);
+  if (isPseudonym(value, key, form)) return value;
+  const body = hexHmac(key, value).slice(0, form.width - TAG);
+  return body + hexHmac(key, `lethe-pseudonym:${body}`).slice(0, TAG);
+}
+
+/** Whether `value` is a tagged pseudonym written with `key`. */
+export function isPseudonym(value: string, key: Buffer, form: PseudonymForm): boolean {
+  if (value.length !== form.width || !/^[0-9a-f]+$/.test(value)) return false;
+  const body = value.slice(0, -TAG);
+  return hexHmac(key, `lethe-pseudonym:${body}`).slice(0, TAG) === value.slice(-TAG);
 }
 
 /** The anonymised form of `value` under `strategy`. */
@@ -49,7 +97,7 @@ export function anonymiseValue(strategy: Strategy, value: unknown, ctx: Anonymis
       return REDACTED;
     case 'hmac': {
       if (!ctx.hmacKey) throw new ConfigError('hmac needs LETHE_HMAC_KEY or LETHE_HMAC_KEY_FILE');
-      return createHmac('sha256', ctx.hmacKey).update(String(value), 'utf8').digest('hex');
+      return pseudonym(String(value), ctx.hmacKey, ctx.pseudonym ?? { width: 64, tagged: false });
     }
     case 'phone_prefix':
       return phonePrefix(String(value));

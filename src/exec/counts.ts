@@ -6,8 +6,8 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { StageTask } from '../plan/planner.js';
 import type { Adapter } from '../store/types.js';
-import { blockedPredicate, heldPredicate, type HeldIds } from './holds.js';
-import { col, duePredicate, fromWithClock, T } from './sql-fragments.js';
+import { blockedPredicate, heldPredicate, type HeldKeys } from './holds.js';
+import { duePredicate, fromWithClock, T, tenantScope } from './sql-fragments.js';
 
 export interface StageCounts {
   due: number;
@@ -15,28 +15,27 @@ export interface StageCounts {
   blocked: number;
   /** The provider's rows in the table. */
   total: number;
-  /** The oldest clock value among due rows, as the store returned it. */
+  /** The oldest clock value among due rows, as Adapter.clockRaw renders it (for the clock reader). */
   oldest: unknown;
 }
 
 /** Counts a stage's due, held and blocked rows without changing anything. */
-export async function countStage(adapter: Adapter, tenantColumn: string, task: StageTask, holds: HeldIds): Promise<StageCounts> {
+export async function countStage(adapter: Adapter, task: StageTask, holds: HeldKeys): Promise<StageCounts> {
   const { from, clock } = fromWithClock(task);
-  const due = duePredicate(adapter, task, clock, tenantColumn);
+  const due = duePredicate(adapter, task, clock);
   const one = async (q: RawBuilder<unknown>) => ((await (q as RawBuilder<{ n: unknown; o?: unknown }>).execute(adapter.db)).rows[0] ?? { n: 0 });
-  const d = await one(sql`select count(*) as n, min(${clock}) as o from ${from} where ${due}`);
-  const held = heldPredicate(task, holds);
+  const d = await one(sql`select count(*) as n, min(${adapter.clockRaw(clock, task.clock.column, task.clock.spec)}) as o from ${from} where ${due}`);
+  const held = heldPredicate(adapter, task, holds);
   const blocked = blockedPredicate(task);
   const h = held ? Number((await one(sql`select count(*) as n from ${from} where ${due} and ${held}`)).n) : 0;
   const b = blocked ? Number((await one(sql`select count(*) as n from ${from} where ${due} and ${blocked}${held ? sql` and not ${held}` : sql``}`)).n) : 0;
-  const total = Number((await one(sql`select count(*) as n from ${sql.table(task.table.name)} as ${sql.id(T)} where ${col(T, tenantColumn)} = ${task.provider.id}`)).n);
+  const total = Number((await one(sql`select count(*) as n from ${sql.table(task.table.name)} as ${sql.id(T)} where ${tenantScope(task.scope)}`)).n);
   return { due: Number(d.n), held: h, blocked: b, total, oldest: d.o ?? null };
 }
 
 /** Just the due rows of a stage (the overdue gauge after each run needs nothing more). */
-export async function countDue(adapter: Adapter, tenantColumn: string, task: StageTask): Promise<number> {
+export async function countDue(adapter: Adapter, task: StageTask): Promise<number> {
   const { from, clock } = fromWithClock(task);
-  const due = duePredicate(adapter, task, clock, tenantColumn);
-  const r = await sql<{ n: unknown }>`select count(*) as n from ${from} where ${due}`.execute(adapter.db);
+  const r = await sql<{ n: unknown }>`select count(*) as n from ${from} where ${duePredicate(adapter, task, clock)}`.execute(adapter.db);
   return Number(r.rows[0]?.n ?? 0);
 }

@@ -1,27 +1,29 @@
 /**
  * Executes one planned stage in keyset batches, one transaction per batch. Inside each
- * transaction it selects the next keys that are due (so the due condition is re-checked
- * against committed data), drops the held ones (holds are read in the same transaction,
- * so a hold placed mid-run protects every row not yet done), drops the blocked ones
- * (deletes whose rows are still referenced), acts, queues files and appends the audit
- * entry. Memory per batch is bounded by the batch size, never by the table.
+ * transaction it selects the next due keys and locks their rows (so an application cannot
+ * move them out of due before the write), drops the held ones (holds are read in the same
+ * transaction, so a hold placed mid-run protects every row not yet done) and the blocked
+ * ones (deletes whose rows are still referenced), acts with a statement that repeats the
+ * due condition, queues the files of the rows it deleted and appends the audit entry.
+ * Memory per batch is bounded by the batch size, never by the table.
  */
 import { performance } from 'node:perf_hooks';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { appendAudit, lockAuditHead, normaliseKey, type AuditEntry } from '../audit/chain.js';
+import { appendAudit, lockAuditHead, type AuditEntry } from '../audit/chain.js';
+import { safeErrorMessage } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { Policy } from '../policy/model.js';
 import type { StageTask } from '../plan/planner.js';
 import type { Adapter } from '../store/types.js';
 import { isoUtc } from '../store/timestamps.js';
-import { anonymiseValue } from './anonymise.js';
-import { queueFiles, type QueuedFile } from './files.js';
+import { anonymiseValue, pseudonymFor } from './anonymise.js';
+import { queueFiles, renderPath, type QueuedFile } from './files.js';
 import type { StageOutcome } from './outcomes.js';
 import { activeHolds, heldPredicate } from './holds.js';
-import { bindable, col, duePredicate, fromWithClock, keyIn, T } from './sql-fragments.js';
+import { KEY_CHUNK, RowKey, type KeyValue } from './row-key.js';
+import { bindable, col, duePredicate, fromWithClock, rowKey, T, tenantScope } from './sql-fragments.js';
 
-export type Key = number | string;
 export type TxRunner = <R>(fn: (tx: Kysely<any>) => Promise<R>) => Promise<R>;
 
 export interface ExecContext {
@@ -44,6 +46,16 @@ export interface ExecContext {
   events: EventBus;
 }
 
+/** What one stage's statements are built from, worked out once per stage. */
+interface StageSql {
+  key: RowKey;
+  from: RawBuilder<unknown>;
+  /** The due condition with the clock joined in (for selecting keys). */
+  selectDue: RawBuilder<unknown>;
+  /** The same condition as subqueries on t alone (for DELETE and UPDATE, which cannot join). */
+  writeDue: RawBuilder<unknown>;
+}
+
 /** Runs one stage to completion (or until stopped) and reports what it did. Never throws. */
 export async function executeStage(ctx: ExecContext, task: StageTask): Promise<StageOutcome> {
   const out: StageOutcome = {
@@ -52,7 +64,7 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
     stage: task.stage.index,
     table: task.table.name,
     action: task.stage.action.kind,
-    cutoff: isoUtc(task.cutoff),
+    cutoff: isoUtc(task.cutoff.at),
     status: 'done',
     due: 0,
     changed: 0,
@@ -63,18 +75,17 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
     guard: null,
     error: null,
   };
-  const tenant = ctx.policy.store.tenantColumn;
   const { from, clock } = fromWithClock(task);
-  const due = duePredicate(ctx.adapter, task, clock, tenant);
+  const q: StageSql = { key: rowKey(ctx.adapter, task), from, selectDue: duePredicate(ctx.adapter, task, clock), writeDue: duePredicate(ctx.adapter, task) };
   try {
-    const guard = await checkGuard(ctx, task, from, due, tenant);
+    const guard = await checkGuard(ctx, task, q);
     if (guard) {
       out.status = 'guarded';
       out.guard = guard;
       out.due = guard.due;
       return out;
     }
-    let cursor: Key | null = null;
+    let cursor: KeyValue | null = null;
     for (;;) {
       // better-sqlite3 is synchronous: without this, signals, HTTP probes, lease renewal and
       // cron ticks would wait for the whole run instead of the current batch.
@@ -84,7 +95,8 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
         break;
       }
       const started = performance.now();
-      const batch = await ctx.tx((tx) => runBatch(ctx, task, tx, from, due, cursor));
+      const batch = await withRetry(ctx, () => ctx.tx((tx) => runBatch(ctx, task, q, tx, cursor)));
+      // Only an empty selection ends a stage: under row locks a batch can come back short.
       if (!batch) break;
       const ms = performance.now() - started;
       out.batches++;
@@ -110,13 +122,35 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
         ms,
       });
       if (batch.queuedFiles) await ctx.afterBatch();
-      if (batch.selected < task.batchSize) break;
     }
   } catch (err) {
     out.status = 'failed';
-    out.error = (err as Error).message;
+    out.error = safeErrorMessage(ctx.adapter, err);
   }
   return out;
+}
+
+/** Batches rolled back by a deadlock, a lock wait or rows changing underneath are retried. */
+const ATTEMPTS = 3;
+
+async function withRetry<R>(ctx: ExecContext, fn: () => Promise<R>): Promise<R> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      // A dry run's batches share one transaction: after an error there is nothing to retry in.
+      const retryable = err instanceof RowsMoved || ctx.adapter.isRetryable(err);
+      if (ctx.dryRun || attempt >= ATTEMPTS || !retryable) throw err;
+      await yieldToEventLoop();
+    }
+  }
+}
+
+/** An update matched fewer rows than it locked: the batch is rolled back and tried again. */
+export class RowsMoved extends Error {
+  constructor(table: string, expected: number, got: number) {
+    super(`rows of ${table} changed while the batch ran (${got} of ${expected} still due); the batch was rolled back`);
+  }
 }
 
 /**
@@ -124,22 +158,17 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
  * table, and exceed min_rows, is not run. Counted through ctx.tx, so a dry run (one open
  * transaction on SQLite's single connection) counts inside it instead of waiting on it.
  */
-async function checkGuard(
-  ctx: ExecContext,
-  task: StageTask,
-  from: RawBuilder<unknown>,
-  due: RawBuilder<unknown>,
-  tenant: string,
-): Promise<{ due: number; total: number } | null> {
+async function checkGuard(ctx: ExecContext, task: StageTask, q: StageSql): Promise<{ due: number; total: number } | null> {
   if (ctx.force) return null;
   const { maxFraction, minRows } = task.provider.guard;
   return ctx.tx(async (tx) => {
-    const dueCount = await count(tx, sql`select count(*) as n from ${from} where ${due}`);
+    const dueCount = await count(tx, sql`select count(*) as n from ${q.from} where ${q.selectDue}`);
     if (dueCount <= minRows || dueCount === 0) return null;
-    const total = await count(tx, sql`select count(*) as n from ${sql.table(task.table.name)} as ${sql.id(T)} where ${col(T, tenant)} = ${task.provider.id}`);
+    const total = await count(tx, sql`select count(*) as n from ${sql.table(task.table.name)} as ${sql.id(T)} where ${tenantScope(task.scope)}`);
     return dueCount > maxFraction * total ? { due: dueCount, total } : null;
   });
 }
+
 
 async function count(db: Kysely<any>, q: RawBuilder<unknown>): Promise<number> {
   const r = await (q as RawBuilder<{ n: unknown }>).execute(db);
@@ -152,67 +181,67 @@ interface BatchResult {
   changed: number;
   held: number;
   blocked: number;
-  last: Key;
+  last: KeyValue;
   queuedFiles: boolean;
 }
 
-async function runBatch(
-  ctx: ExecContext,
-  task: StageTask,
-  tx: Kysely<any>,
-  from: RawBuilder<unknown>,
-  due: RawBuilder<unknown>,
-  cursor: Key | null,
-): Promise<BatchResult | null> {
+async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kysely<any>, cursor: KeyValue | null): Promise<BatchResult | null> {
+  const { adapter } = ctx;
+  const key = q.key;
   if (ctx.fence) await ctx.fence(tx);
-  await lockAuditHead(ctx.adapter, tx);
-  const pk = col(T, task.primaryKey);
-  const after = cursor === null ? sql`1 = 1` : sql`${pk} > ${cursor}`;
-  const hint = task.clock.path.length && ctx.adapter.keyScanHint ? sql`${sql.raw(ctx.adapter.keyScanHint)} ` : sql``;
-  const sel = await sql<{ k: unknown }>`select ${hint}${pk} as k from ${from} where ${due} and ${after} order by ${pk} limit ${task.batchSize}`.execute(tx);
+  await lockAuditHead(adapter, tx);
+  const after = cursor === null ? sql`1 = 1` : key.after(T, cursor);
+  const hint = task.clock.path.length && adapter.keyScanHint ? sql`${sql.raw(adapter.keyScanHint)} ` : sql``;
+  // The share lock keeps the selected rows (and their clock's parent rows) from changing until
+  // the batch commits; the write below repeats the due condition all the same.
+  const lock = adapter.shareLockClause ? sql` ${sql.raw(adapter.shareLockClause)}` : sql``;
+  const sel = await sql<Record<string, unknown>>`select ${hint}${key.select(T)} from ${q.from} where ${q.selectDue} and ${after} order by ${key.orderBy(T)} limit ${task.batchSize}${lock}`.execute(tx);
   if (sel.rows.length === 0) return null;
-  const keys = sel.rows.map((r) => normaliseKey(r.k));
-  const last = keys[keys.length - 1]!;
+  const selected = sel.rows.map((r) => key.fromRow(r));
+  const last = selected[selected.length - 1]!;
+  // A rule's `key` need not be unique: each key is acted on once, for all its due rows.
+  const keys = unique(selected);
 
-  const held = new Set(await heldKeys(ctx, task, tx, keys));
-  let todo = keys.filter((k) => !held.has(k));
+  const held = await heldKeys(ctx, task, tx, key, keys);
+  let todo = keys.filter((k) => !held.has(RowKey.encode(k)));
   let blocked = 0;
   if (task.stage.action.kind === 'delete' && todo.length) {
-    const b = new Set(await blockedKeys(task, tx, todo));
+    const b = await blockedKeys(adapter, task, tx, key, todo);
     blocked = b.size;
-    todo = todo.filter((k) => !b.has(k));
+    todo = todo.filter((k) => !b.has(RowKey.encode(k)));
   }
 
-  let changedKeys: Key[] = [];
+  let changed: KeyValue[] = [];
+  let rowCount = 0;
   let queuedFiles = false;
   if (todo.length) {
     const action = task.stage.action;
     if (action.kind === 'delete') {
-      if (task.rule.files) {
-        const rows = await sql<{ k: unknown; f: unknown }>`select ${pk} as k, ${col(T, task.rule.files)} as f from ${sql.table(task.table.name)} as ${sql.id(T)} where ${keyIn(task, todo)}`.execute(tx);
-        const files: QueuedFile[] = rows.rows
-          .filter((r) => typeof r.f === 'string' && r.f !== '')
-          .map((r) => ({ run_id: ctx.runId, provider: task.provider.id, rule: task.rule.id, stage: task.stage.index, table_name: task.table.name, row_id: normaliseKey(r.k), path: String(r.f) }));
-        if (files.length) {
-          await queueFiles(tx, files, isoUtc(ctx.now));
-          queuedFiles = true;
-        }
+      // Read the files first (the rows are about to go), queue only those of rows really deleted.
+      const files = task.files ? await filePaths(ctx, task, tx, key, todo) : [];
+      rowCount = await inChunks(key, todo, async (chunk) => affected(await adapter.deleteWhere(task.table.name, T, sql`${key.in(T, chunk)} and ${q.writeDue}`).execute(tx)));
+      changed = await deletedKeys(task, tx, key, todo, rowCount);
+      const gone = new Set(changed.map((k) => RowKey.encode(k)));
+      const queued = files.filter((f) => gone.has(f.row_key));
+      if (queued.length) {
+        await queueFiles(adapter, tx, queued, isoUtc(ctx.now));
+        queuedFiles = true;
       }
-      await sql`delete from ${sql.table(task.table.name)} where ${sql.ref(task.primaryKey)} in (${sql.join(todo)})`.execute(tx);
-      changedKeys = todo;
     } else if (action.kind === 'set') {
       const sets = action.values.map((v) => sql`${sql.ref(v.column)} = ${bindable(v.value)}`);
-      if (task.stage.marker) sets.push(sql`${sql.ref(task.stage.marker)} = ${ctx.adapter.encodeTimestamp(ctx.now)}`);
-      await sql`update ${sql.table(task.table.name)} set ${sql.join(sets)} where ${sql.ref(task.primaryKey)} in (${sql.join(todo)})`.execute(tx);
-      changedKeys = todo;
+      if (task.stage.marker) sets.push(sql`${sql.ref(task.stage.marker)} = ${adapter.encodeTimestamp(ctx.now)}`);
+      rowCount = await inChunks(key, todo, async (chunk) =>
+        affected(await sql`update ${sql.table(task.table.name)} as ${sql.id(T)} set ${sql.join(sets)} where ${key.in(T, chunk)} and ${q.writeDue}`.execute(tx)),
+      );
+      changed = allUpdated(task, todo, rowCount);
     } else {
-      changedKeys = await anonymiseRows(ctx, task, tx, todo);
+      ({ changed, rowCount } = await anonymiseRows(ctx, task, q, tx, todo));
     }
   }
 
   let entry: AuditEntry | null = null;
-  if (changedKeys.length) {
-    entry = await appendAudit(ctx.adapter, tx, {
+  if (changed.length) {
+    entry = await appendAudit(adapter, tx, {
       run_id: ctx.runId,
       at: isoUtc(ctx.now),
       provider: task.provider.id,
@@ -220,18 +249,67 @@ async function runBatch(
       stage: task.stage.index,
       table_name: task.table.name,
       action: task.stage.action.kind,
-      cutoff: isoUtc(task.cutoff),
-      keys: changedKeys,
+      cutoff: isoUtc(task.cutoff.at),
+      keys: changed,
+      row_count: Math.max(rowCount, changed.length),
       policy_sha256: ctx.policy.sha256,
     });
   }
-  return { entry, selected: keys.length, changed: changedKeys.length, held: held.size, blocked, last, queuedFiles };
+  return { entry, selected: selected.length, changed: changed.length, held: held.size, blocked, last, queuedFiles };
 }
 
-/** Keys of the batch protected by an active hold (read in this transaction). */
-async function heldKeys(ctx: ExecContext, task: StageTask, tx: Kysely<any>, keys: Key[]): Promise<Key[]> {
-  const held = heldPredicate(task, await activeHolds(tx, ctx.now));
-  return held ? keysWhere(task, tx, keys, held) : [];
+function unique(keys: readonly KeyValue[]): KeyValue[] {
+  const seen = new Set<string>();
+  return keys.filter((k) => {
+    const e = RowKey.encode(k);
+    if (seen.has(e)) return false;
+    seen.add(e);
+    return true;
+  });
+}
+
+/** Runs `fn` over the keys in chunks small enough for every engine's parameter limit; sums the results. */
+async function inChunks(key: RowKey, keys: readonly KeyValue[], fn: (chunk: KeyValue[]) => Promise<number>): Promise<number> {
+  // One statement per batch for a one-column key; a composite key's OR-list is kept shorter.
+  const size = key.composite ? KEY_CHUNK : 10_000;
+  let total = 0;
+  for (let i = 0; i < keys.length; i += size) total += await fn(keys.slice(i, i + size));
+  return total;
+}
+
+function affected(r: { numAffectedRows?: bigint; numUpdatedOrDeletedRows?: bigint }): number {
+  return Number(r.numAffectedRows ?? r.numUpdatedOrDeletedRows ?? 0);
+}
+
+/**
+ * The keys a DELETE really removed. Under the batch's row locks that is every key in
+ * `todo`; if it removed fewer rows (a row moved out of due in a way the locks did not
+ * cover), the survivors are read back so the audit names only rows that are gone.
+ */
+async function deletedKeys(task: StageTask, tx: Kysely<any>, key: RowKey, todo: KeyValue[], rowCount: number): Promise<KeyValue[]> {
+  if (rowCount >= todo.length) return todo;
+  const left = new Set<string>();
+  for (let i = 0; i < todo.length; i += KEY_CHUNK) {
+    const r = await sql<Record<string, unknown>>`select ${key.select(T)} from ${sql.table(task.table.name)} as ${sql.id(T)} where ${key.in(T, todo.slice(i, i + KEY_CHUNK))}`.execute(tx);
+    for (const row of r.rows) left.add(RowKey.encode(key.fromRow(row)));
+  }
+  return todo.filter((k) => !left.has(RowKey.encode(k)));
+}
+
+/**
+ * An UPDATE must match every row it was given (they are locked): fewer means a row left
+ * due underneath, and the batch is retried rather than audited as changing a row it did not.
+ * A `key` that is not unique may match more; that is the rows sharing the key.
+ */
+function allUpdated(task: StageTask, todo: readonly KeyValue[], rowCount: number): KeyValue[] {
+  if (rowCount < todo.length) throw new RowsMoved(task.table.name, todo.length, rowCount);
+  return [...todo];
+}
+
+/** Keys of the batch protected by an active hold (read in this transaction), as encoded keys. */
+async function heldKeys(ctx: ExecContext, task: StageTask, tx: Kysely<any>, key: RowKey, keys: KeyValue[]): Promise<Set<string>> {
+  const held = heldPredicate(ctx.adapter, task, await activeHolds(ctx.adapter, tx, ctx.now));
+  return held ? keysWhere(task, tx, key, keys, held) : new Set();
 }
 
 /**
@@ -239,73 +317,95 @@ async function heldKeys(ctx: ExecContext, task: StageTask, tx: Kysely<any>, keys
  * One index probe per child table, limited to the batch's keys: a single query with an
  * EXISTS per child makes PostgreSQL and MariaDB scan whole child tables on every batch.
  */
-async function blockedKeys(task: StageTask, tx: Kysely<any>, keys: Key[]): Promise<Key[]> {
-  const blocked = new Set<Key>();
-  const byRef = new Map<string, Key[]>();
+async function blockedKeys(adapter: Adapter, task: StageTask, tx: Kysely<any>, key: RowKey, keys: KeyValue[]): Promise<Set<string>> {
+  const blocked = new Set<string>();
+  const keyNames = task.keyColumns.map((c) => c.name);
   for (const fk of task.children) {
-    const ref = fk.refColumns[0]!;
-    // The referenced column is almost always the primary key: the batch's keys are its values.
-    let values = byRef.get(ref);
-    if (!values) {
-      values = ref === task.primaryKey ? keys : (await sql<{ v: unknown }>`select ${col(T, ref)} as v from ${sql.table(task.table.name)} as ${sql.id(T)} where ${keyIn(task, keys)}`.execute(tx)).rows.map((r) => normaliseKey(r.v));
-      byRef.set(ref, values);
+    for (let i = 0; i < keys.length; i += KEY_CHUNK) {
+      const chunk = keys.slice(i, i + KEY_CHUNK);
+      if (fk.refColumns.length === keyNames.length && fk.refColumns.every((c, j) => c === keyNames[j])) {
+        // The foreign key references the row's key itself: probe the child table directly.
+        const childKey = new RowKey(fk.table, fk.columns.map((c, j) => ({ ...task.keyColumns[j]!, name: c })), adapter);
+        const r = await sql<Record<string, unknown>>`select distinct ${childKey.select('c')} from ${sql.table(fk.table)} as ${sql.id('c')} where ${childKey.in('c', chunk)}`.execute(tx);
+        for (const row of r.rows) blocked.add(RowKey.encode(childKey.fromRow(row)));
+      } else {
+        const exists = sql`exists (select 1 from ${sql.table(fk.table)} as ${sql.id('c')} where ${sql.join(fk.columns.map((c, j) => sql`${col('c', c)} = ${col(T, fk.refColumns[j]!)}`), sql` and `)})`;
+        for (const k of await keysWhere(task, tx, key, chunk, exists)) blocked.add(k);
+      }
     }
-    if (values.length === 0) continue;
-    const r = await sql<{ v: unknown }>`select distinct ${col('c', fk.columns[0]!)} as v from ${sql.table(fk.table)} as ${sql.id('c')} where ${col('c', fk.columns[0]!)} in (${sql.join(values)})`.execute(tx);
-    for (const row of r.rows) blocked.add(normaliseKey(row.v));
   }
-  if (blocked.size === 0) return [];
-  if (task.children.every((fk) => fk.refColumns[0] === task.primaryKey)) return keys.filter((k) => blocked.has(k));
-  return keysWhere(task, tx, keys, sql`(${sql.join(
-    [...byRef.keys()].map((ref) => sql`${col(T, ref)} in (${sql.join([...blocked])})`),
-    sql` or `,
-  )})`);
+  return new Set(keys.map((k) => RowKey.encode(k)).filter((e) => blocked.has(e)));
 }
 
-async function keysWhere(task: StageTask, tx: Kysely<any>, keys: Key[], pred: RawBuilder<unknown>): Promise<Key[]> {
-  const r = await sql<{ k: unknown }>`select ${col(T, task.primaryKey)} as k from ${sql.table(task.table.name)} as ${sql.id(T)} where ${keyIn(task, keys)} and ${pred}`.execute(tx);
-  return r.rows.map((x) => normaliseKey(x.k));
+async function keysWhere(task: StageTask, tx: Kysely<any>, key: RowKey, keys: KeyValue[], pred: RawBuilder<unknown>): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (let i = 0; i < keys.length; i += KEY_CHUNK) {
+    const r = await sql<Record<string, unknown>>`select ${key.select(T)} from ${sql.table(task.table.name)} as ${sql.id(T)} where ${key.in(T, keys.slice(i, i + KEY_CHUNK))} and ${pred}`.execute(tx);
+    for (const row of r.rows) out.add(RowKey.encode(key.fromRow(row)));
+  }
+  return out;
+}
+
+/** The media paths of the rows about to be deleted (rows whose template yields no path have none). */
+async function filePaths(ctx: ExecContext, task: StageTask, tx: Kysely<any>, key: RowKey, keys: KeyValue[]): Promise<QueuedFile[]> {
+  const template = task.files!;
+  const out: QueuedFile[] = [];
+  for (let i = 0; i < keys.length; i += KEY_CHUNK) {
+    const cols = sql.join(template.columns.map((c, j) => sql`${col(T, c)} as ${sql.id(`__f${j}`)}`));
+    const rows = await sql<Record<string, unknown>>`select ${key.select(T)}, ${cols} from ${sql.table(task.table.name)} as ${sql.id(T)} where ${key.in(T, keys.slice(i, i + KEY_CHUNK))}`.execute(tx);
+    for (const r of rows.rows) {
+      const path = renderPath(template, (c) => r[`__f${template.columns.indexOf(c)}`]);
+      if (path === null) continue;
+      out.push({ run_id: ctx.runId, provider: task.provider.id, rule: task.rule.id, stage: task.stage.index, table_name: task.table.name, row_key: RowKey.encode(key.fromRow(r)), path });
+    }
+  }
+  return out;
 }
 
 /** Rows per UPDATE when anonymising: two parameters per row and column stay far below every engine's limit. */
 const ANONYMISE_CHUNK = 200;
 
 /**
- * Rewrites personal columns. Values differ per row, so each column is set with a
- * CASE over the primary key, a chunk of rows per statement (one round trip per chunk,
- * not per row). Returns the keys changed.
+ * Rewrites personal columns. Values differ per row, so each column is set with a CASE over
+ * the key, a chunk of rows per statement (one round trip per chunk, not per row); the
+ * statement repeats the due condition. Returns the keys changed.
  */
-async function anonymiseRows(ctx: ExecContext, task: StageTask, tx: Kysely<any>, keys: Key[]): Promise<Key[]> {
-  if (task.stage.action.kind !== 'anonymise') return [];
+async function anonymiseRows(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kysely<any>, keys: KeyValue[]): Promise<{ changed: KeyValue[]; rowCount: number }> {
+  if (task.stage.action.kind !== 'anonymise') return { changed: [], rowCount: 0 };
+  const { adapter } = ctx;
+  const key = q.key;
   const columns = task.stage.action.columns;
   const marker = task.stage.marker;
-  const rows = await sql<Record<string, unknown>>`select ${col(T, task.primaryKey)} as ${sql.id('__k')}, ${sql.join(columns.map((c) => col(T, c.column)))} from ${sql.table(task.table.name)} as ${sql.id(T)} where ${keyIn(task, keys)} order by ${col(T, task.primaryKey)}`.execute(tx);
-  const actx = { hmacKey: ctx.hmacKey, encodeTimestamp: (d: Date) => ctx.adapter.encodeTimestamp(d) };
-  const pending: { key: Key; values: unknown[] }[] = [];
-  for (const row of rows.rows) {
-    const values = columns.map((c) => anonymiseValue(c.strategy, row[c.column], actx));
-    // Without a marker, a row already in its anonymised form is left alone (idempotent reruns).
-    if (!marker && values.every((v, i) => sameValue(v, row[columns[i]!.column]))) continue;
-    pending.push({ key: normaliseKey(row.__k), values });
+  const actx = { hmacKey: ctx.hmacKey, encodeTimestamp: (d: Date) => adapter.encodeTimestamp(d) };
+  const pseudonyms = columns.map((c) => pseudonymFor(task.table.columns.get(c.column)!, marker !== null));
+  const pending: { key: KeyValue; values: unknown[] }[] = [];
+  for (let i = 0; i < keys.length; i += KEY_CHUNK) {
+    const rows = await sql<Record<string, unknown>>`select ${key.select(T)}, ${sql.join(columns.map((c, j) => sql`${col(T, c.column)} as ${sql.id(`__a${j}`)}`))} from ${sql.table(task.table.name)} as ${sql.id(T)} where ${key.in(T, keys.slice(i, i + KEY_CHUNK))} order by ${key.orderBy(T)}`.execute(tx);
+    for (const row of rows.rows) {
+      const values = columns.map((c, j) => anonymiseValue(c.strategy, row[`__a${j}`], { ...actx, pseudonym: pseudonyms[j]! }));
+      // Without a marker, a row already in its anonymised form is left alone (idempotent reruns).
+      if (!marker && values.every((v, j) => sameValue(v, row[`__a${j}`]))) continue;
+      pending.push({ key: key.fromRow(row), values });
+    }
   }
-  const pk = sql.ref(task.primaryKey);
+  let rowCount = 0;
   for (let i = 0; i < pending.length; i += ANONYMISE_CHUNK) {
     const chunk = pending.slice(i, i + ANONYMISE_CHUNK);
     const sets = columns.map((c, j) => {
       const first = chunk[0]!.values[j];
       // null and redact give every row the same value: no CASE needed.
       if (chunk.every((p) => sameValue(p.values[j], first))) return sql`${sql.ref(c.column)} = ${first}`;
-      const cases = sql`case ${pk} ${sql.join(chunk.map((p) => sql`when ${p.key} then ${p.values[j]}`), sql` `)} end`;
-      return sql`${sql.ref(c.column)} = ${ctx.adapter.castForColumn(cases, task.table.columns.get(c.column)!)}`;
+      const cases = sql`case ${sql.join(chunk.map((p) => sql`when ${key.in(T, [p.key])} then ${p.values[j]}`), sql` `)} end`;
+      return sql`${sql.ref(c.column)} = ${adapter.castForColumn(cases, task.table.columns.get(c.column)!)}`;
     });
-    if (marker) sets.push(sql`${sql.ref(marker)} = ${ctx.adapter.encodeTimestamp(ctx.now)}`);
-    await sql`update ${sql.table(task.table.name)} set ${sql.join(sets)} where ${pk} in (${sql.join(chunk.map((p) => p.key))})`.execute(tx);
+    if (marker) sets.push(sql`${sql.ref(marker)} = ${adapter.encodeTimestamp(ctx.now)}`);
+    const keysOf = chunk.map((p) => p.key);
+    rowCount += affected(await sql`update ${sql.table(task.table.name)} as ${sql.id(T)} set ${sql.join(sets)} where ${key.in(T, keysOf)} and ${q.writeDue}`.execute(tx));
   }
-  return pending.map((p) => p.key);
+  return { changed: allUpdated(task, pending.map((p) => p.key), rowCount), rowCount };
 }
 
 function sameValue(a: unknown, b: unknown): boolean {
   if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
   return a === b || (a === null && b === undefined);
 }
-

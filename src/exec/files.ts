@@ -1,16 +1,24 @@
 /**
  * The file outbox. Paths are queued in lethe_file_queue inside the batch transaction that
  * deletes their rows, and unlinked only after that transaction commits; a crash in between
- * leaves them queued and the next drain finishes them. Unlinking is idempotent (a missing
- * file counts as removed), so a drain interrupted after unlink but before its bookkeeping
- * is simply repeated. A path that resolves outside media_root is refused, never touched.
+ * leaves them queued and the next drain finishes them.
+ *
+ * Nothing outside media_root is ever unlinked, even while the media tree changes under the
+ * drain: a path is checked lexically, then walked from media_root one folder at a time with
+ * O_NOFOLLOW, holding each folder open, and the file is unlinked inside the folder held open
+ * (through /proc/self/fd), never by re-resolving its path. A folder swapped for a symlink is
+ * refused, not followed. A file that a remaining row still names is kept and counted as
+ * shared; a file already gone is counted as missing (and not audited: nothing was removed).
  */
-import { realpathSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, existsSync, lstatSync, openSync, readlinkSync, realpathSync, unlinkSync } from 'node:fs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { Kysely } from 'kysely';
 import { appendAudit, type AuditEntry } from '../audit/chain.js';
+import { letheDb } from '../store/lethe-tables.js';
 import type { Adapter } from '../store/types.js';
+import type { FilesTemplate } from '../policy/model.js';
+import { RowKey, type KeyValue } from './row-key.js';
 
 export interface QueuedFile {
   run_id: number;
@@ -18,63 +26,165 @@ export interface QueuedFile {
   rule: string;
   stage: number;
   table_name: string;
-  row_id: number | string;
+  /** The deleted row's key, canonical JSON. */
+  row_key: string;
   path: string;
 }
 
 /** Inserts queue rows inside the caller's (batch) transaction. */
-export async function queueFiles(tx: Kysely<any>, files: readonly QueuedFile[], queuedAt: string): Promise<void> {
+export async function queueFiles(adapter: Adapter, tx: Kysely<any>, files: readonly QueuedFile[], queuedAt: string): Promise<void> {
   for (let i = 0; i < files.length; i += 500) {
-    await tx
+    await letheDb(adapter, tx)
       .insertInto('lethe_file_queue')
       .values(files.slice(i, i + 500).map((f) => ({ ...f, status: 'queued', queued_at: queuedAt, note: null })))
       .execute();
   }
 }
 
-/** Where a stored path points, or why it may not be touched. */
-export function confine(mediaRoot: string, stored: string): { ok: true; abs: string } | { ok: false; reason: string } {
+/** A row's media path from its `files:` template; null when a column it needs is NULL or empty. */
+export function renderPath(template: FilesTemplate, value: (column: string) => unknown): string | null {
+  let path = '';
+  for (const p of template.parts) {
+    if ('literal' in p) {
+      path += p.literal;
+      continue;
+    }
+    const v = value(p.column);
+    if (v === null || v === undefined || (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'bigint')) return null;
+    const s = String(v);
+    if (s === '') return null;
+    path += s;
+  }
+  return path;
+}
+
+/** A stored path relative to media_root, or why it may not be touched (lexical: no file system access). */
+export function confine(mediaRoot: string, stored: string): { ok: true; rel: string; abs: string } | { ok: false; reason: string } {
   if (stored.includes('\0')) return { ok: false, reason: 'path contains a NUL byte' };
   const root = resolve(mediaRoot);
   const abs = resolve(root, stored);
-  const inside = (p: string, r: string) => {
-    const rel = relative(r, p);
-    // `..hidden.wav` is a name inside the root; only `..` itself or `../…` leads out.
-    return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
-  };
-  if (!inside(abs, root)) return { ok: false, reason: `resolves outside media_root (${abs})` };
-  // Symlinked folders could still lead out: compare real paths where they exist.
+  const rel = relative(root, abs);
+  // `..hidden.wav` is a name inside the root; only `..` itself or `../…` leads out.
+  if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) {
+    return { ok: false, reason: isAbsolute(stored) ? `an absolute path outside media_root (${abs})` : `resolves outside media_root (${abs})` };
+  }
+  return { ok: true, rel, abs };
+}
+
+export type UnlinkOutcome = 'removed' | 'missing' | { refused: string } | { error: string };
+
+const PROC_FD = '/proc/self/fd';
+const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+
+/**
+ * Unlinks `rel` (already confined) under `root` without following any symlink on the way:
+ * each folder is opened relative to the one before it and held open, and the file is
+ * unlinked in the last folder held. Where /proc is missing (not Linux), falls back to
+ * resolving real paths just before the unlink.
+ */
+export function unlinkUnder(root: string, rel: string): UnlinkOutcome {
+  if (!existsSync(PROC_FD)) return unlinkByRealPath(root, rel);
+  const parts = rel.split(sep).filter((p) => p !== '' && p !== '.');
+  const name = parts.pop();
+  if (!name) return { refused: 'names media_root itself' };
+  let fd: number;
+  try {
+    fd = openSync(realpathSync(root), DIR_FLAGS);
+  } catch (err) {
+    return { error: `cannot open media_root: ${(err as NodeJS.ErrnoException).code ?? 'error'}` };
+  }
+  try {
+    for (const dir of parts) {
+      let next: number;
+      try {
+        next = openSync(`${PROC_FD}/${fd}/${dir}`, DIR_FLAGS);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') return 'missing';
+        if (code === 'ELOOP' || code === 'ENOTDIR') return { refused: `a symlink leads outside media_root (${dir} is not a plain folder)` };
+        return { error: `cannot open a folder on the path: ${code ?? 'error'}` };
+      }
+      closeSync(fd);
+      fd = next;
+    }
+    // The folder held open must still be inside the root: a folder moved out after it was
+    // opened is not followed there.
+    const held = readlinkSync(`${PROC_FD}/${fd}`);
+    const realRoot = realpathSync(root);
+    if (held !== realRoot && !held.startsWith(realRoot + sep)) return { refused: 'its folder was moved outside media_root' };
+    const target = `${PROC_FD}/${fd}/${name}`;
+    let st;
+    try {
+      st = lstatSync(target);
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : { error: `cannot stat: ${(err as NodeJS.ErrnoException).code ?? 'error'}` };
+    }
+    if (st.isDirectory()) return { refused: 'is a directory, not a media file' };
+    try {
+      // A symlink is unlinked itself; its target is never touched.
+      unlinkSync(target);
+      return 'removed';
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      return code === 'ENOENT' ? 'missing' : { error: `unlink failed: ${code ?? 'error'}` };
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function unlinkByRealPath(root: string, rel: string): UnlinkOutcome {
+  const abs = resolve(root, rel);
   try {
     const realRoot = realpathSync(root);
-    const realParent = realpathSync(dirname(abs));
-    if (realParent !== realRoot && !inside(realParent, realRoot)) return { ok: false, reason: `a symlink leads outside media_root (${realParent})` };
-  } catch {
-    // The folder is gone, so the file is too; unlink will report ENOENT, which counts as done.
+    const realParent = realpathSync(resolve(abs, '..'));
+    if (realParent !== realRoot && !realParent.startsWith(realRoot + sep)) return { refused: 'a symlink leads outside media_root' };
+    if (lstatSync(abs).isDirectory()) return { refused: 'is a directory, not a media file' };
+    unlinkSync(abs);
+    return 'removed';
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? 'missing' : { error: `unlink failed: ${code ?? 'error'}` };
   }
-  return { ok: true, abs };
 }
 
 export interface DrainResult {
   removed: number;
   missing: number;
-  refused: { path: string; reason: string; table: string; rowId: number | string }[];
+  /** Kept because a remaining row still names the file. */
+  shared: number;
+  refused: { path: string; reason: string; table: string; rowKey: KeyValue | null }[];
   errors: { path: string; message: string }[];
+}
+
+export interface DrainOptions {
+  mediaRoot: string | null;
+  at: string;
+  policySha256: string;
+  pageSize?: number;
+  runId?: number;
+  onAudit?: (e: AuditEntry) => void;
+  /** Of the given absolute paths, those a row that is not being deleted still names. */
+  stillNamed?: (abs: readonly string[]) => Promise<ReadonlySet<string>>;
 }
 
 /**
  * Unlinks queued files and records them: each group of files removed for one
  * (run, rule, stage, table) becomes one `file` audit entry in the same transaction that
- * clears their queue rows. `limit` bounds one call; callers loop until nothing is left.
+ * clears their queue rows. Pages through the queue until nothing is left.
  */
-export async function drainFileQueue(
-  adapter: Adapter,
-  opts: { mediaRoot: string | null; at: string; policySha256: string; pageSize?: number; runId?: number; onAudit?: (e: AuditEntry) => void },
-): Promise<DrainResult> {
-  const result: DrainResult = { removed: 0, missing: 0, refused: [], errors: [] };
+export async function drainFileQueue(adapter: Adapter, opts: DrainOptions): Promise<DrainResult> {
+  const result: DrainResult = { removed: 0, missing: 0, shared: 0, refused: [], errors: [] };
+  if (opts.mediaRoot && !existsSync(opts.mediaRoot)) {
+    // A wrong --media-root: every file would look "missing". Leave the queue for a right one.
+    result.errors.push({ path: opts.mediaRoot, message: 'media_root does not exist; queued files are kept for the next drain' });
+    return result;
+  }
+  const ldb = letheDb(adapter);
   let after = 0;
   for (;;) {
     await yieldToEventLoop();
-    let q = adapter.db
+    let q = ldb
       .selectFrom('lethe_file_queue')
       .selectAll()
       .where('status', '=', 'queued')
@@ -86,43 +196,48 @@ export async function drainFileQueue(
     if (rows.length === 0) break;
     after = Number(rows[rows.length - 1]!.id);
 
-    const done: Record<string, unknown>[] = [];
-    const refused: { id: number; note: string }[] = [];
-    for (const row of rows) {
+    const closed: { id: number; status: 'refused' | 'shared'; note: string }[] = [];
+    const removed: Record<string, unknown>[] = [];
+    const gone: number[] = [];
+    const confined = rows.map((row) => ({ row, c: opts.mediaRoot ? confine(opts.mediaRoot, String(row.path)) : null }));
+    const named = opts.stillNamed ? await opts.stillNamed(confined.flatMap(({ c }) => (c?.ok ? [c.abs] : []))) : new Set<string>();
+    for (const { row, c } of confined) {
       const path = String(row.path);
-      if (!opts.mediaRoot) {
-        refused.push({ id: Number(row.id), note: 'no media_root configured' });
-        result.refused.push({ path, reason: 'no media_root configured', table: String(row.table_name), rowId: row.row_id as number });
+      const refuse = (reason: string) => {
+        closed.push({ id: Number(row.id), status: 'refused', note: reason });
+        result.refused.push({ path, reason, table: String(row.table_name), rowKey: RowKey.decode(row.row_key) });
+      };
+      if (!c) {
+        refuse('no media_root configured');
         continue;
       }
-      const c = confine(opts.mediaRoot, path);
       if (!c.ok) {
-        refused.push({ id: Number(row.id), note: c.reason });
-        result.refused.push({ path, reason: c.reason, table: String(row.table_name), rowId: row.row_id as number });
+        refuse(c.reason);
         continue;
       }
-      try {
-        unlinkSync(c.abs);
-        result.removed++;
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') result.missing++;
-        else {
-          // Left queued: a permission problem today may be fixed by the next drain.
-          result.errors.push({ path, message: (err as Error).message });
-          continue;
-        }
+      if (named.has(c.abs)) {
+        closed.push({ id: Number(row.id), status: 'shared', note: 'another row still names this file' });
+        result.shared++;
+        continue;
       }
-      done.push(row);
+      const outcome = unlinkUnder(opts.mediaRoot!, c.rel);
+      if (outcome === 'removed') {
+        result.removed++;
+        removed.push(row);
+      } else if (outcome === 'missing') {
+        result.missing++;
+        gone.push(Number(row.id));
+      } else if ('refused' in outcome) refuse(outcome.refused);
+      // Left queued: a permission problem today may be fixed by the next drain.
+      else result.errors.push({ path, message: outcome.error });
     }
 
     const written: AuditEntry[] = [];
     await adapter.transaction(async (tx) => {
-      for (const r of refused) {
-        await tx.updateTable('lethe_file_queue').set({ status: 'refused', note: r.note }).where('id', '=', r.id).execute();
-      }
+      const ltx = letheDb(adapter, tx);
+      for (const r of closed) await ltx.updateTable('lethe_file_queue').set({ status: r.status, note: r.note }).where('id', '=', r.id).execute();
       const groups = new Map<string, Record<string, unknown>[]>();
-      for (const row of done) {
+      for (const row of removed) {
         const k = [row.run_id, row.provider, row.rule, row.stage, row.table_name].join('\u0000');
         groups.set(k, [...(groups.get(k) ?? []), row]);
       }
@@ -137,15 +252,13 @@ export async function drainFileQueue(
           table_name: String(first.table_name),
           action: 'file',
           cutoff: null,
-          keys: g.map((r) => r.row_id as number),
+          keys: g.map((r) => RowKey.decode(r.row_key)).filter((k): k is KeyValue => k !== null),
           policy_sha256: opts.policySha256,
         });
         written.push(entry);
-        const ids = g.map((r) => Number(r.id));
-        for (let i = 0; i < ids.length; i += 500) {
-          await tx.deleteFrom('lethe_file_queue').where('id', 'in', ids.slice(i, i + 500)).execute();
-        }
       }
+      const done = [...removed.map((r) => Number(r.id)), ...gone];
+      for (let i = 0; i < done.length; i += 500) await ltx.deleteFrom('lethe_file_queue').where('id', 'in', done.slice(i, i + 500)).execute();
     });
     // Announced only after the commit: a log line never claims a file entry that rolled back.
     for (const e of written) opts.onAudit?.(e);

@@ -1,43 +1,55 @@
 /**
  * Legal holds (lethe_holds). A hold on a row protects it and every row that reaches it
  * through foreign keys. Holds are read inside each batch transaction, so a hold placed
- * while a run is going protects every row that run has not yet reached.
+ * while a run is going protects every row that run has not yet reached. A held row is
+ * named by its key in canonical JSON (row-key.ts), whatever the key's type or width.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import { normaliseKey } from '../audit/chain.js';
 import type { StageTask } from '../plan/planner.js';
+import { letheDb } from '../store/lethe-tables.js';
 import { isoUtc } from '../store/timestamps.js';
-import { col, pathValue, T } from './sql-fragments.js';
+import type { Adapter } from '../store/types.js';
+import { KEY_CHUNK, RowKey, type KeyValue } from './row-key.js';
+import { col, pathExists, T } from './sql-fragments.js';
 
-export type HeldIds = ReadonlyMap<string, readonly (number | string)[]>;
+export type HeldKeys = ReadonlyMap<string, readonly KeyValue[]>;
 
 /** Active holds at `now`, grouped by table: not released, not expired. */
-export async function activeHolds(db: Kysely<any>, now: Date): Promise<HeldIds> {
+export async function activeHolds(adapter: Adapter, db: Kysely<any>, now: Date): Promise<HeldKeys> {
   const nowText = isoUtc(now);
-  const rows = await db
+  const rows = await letheDb(adapter, db)
     .selectFrom('lethe_holds')
-    .select(['table_name', 'row_id'])
+    .select(['table_name', 'row_key'])
     .where('released_at', 'is', null)
     .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', nowText)]))
     .execute();
-  const byTable = new Map<string, (number | string)[]>();
+  const byTable = new Map<string, KeyValue[]>();
   for (const h of rows) {
+    const key = RowKey.decode(h.row_key);
+    if (key === null) continue;
     const list = byTable.get(String(h.table_name)) ?? [];
-    list.push(normaliseKey(h.row_id));
+    list.push(key);
     byTable.set(String(h.table_name), list);
   }
   return byTable;
 }
 
+/** `key in (…)` over any number of keys, chunked so no statement outgrows a parameter limit. */
+function anyOf(key: RowKey, alias: string, keys: readonly KeyValue[]): RawBuilder<unknown> {
+  const parts: RawBuilder<unknown>[] = [];
+  for (let i = 0; i < keys.length; i += KEY_CHUNK) parts.push(key.in(alias, keys.slice(i, i + KEY_CHUNK)));
+  return parts.length === 1 ? parts[0]! : sql`(${sql.join(parts, sql` or `)})`;
+}
+
 /** A predicate on alias t true for rows protected by one of `holds`, or null when none can apply. */
-export function heldPredicate(task: Pick<StageTask, 'table' | 'primaryKey' | 'holdPaths'>, holds: HeldIds): RawBuilder<unknown> | null {
+export function heldPredicate(adapter: Adapter, task: Pick<StageTask, 'table' | 'keyColumns' | 'holdPaths'>, holds: HeldKeys): RawBuilder<unknown> | null {
   const preds: RawBuilder<unknown>[] = [];
   const own = holds.get(task.table.name);
-  if (own?.length) preds.push(sql`${col(T, task.primaryKey)} in (${sql.join(own)})`);
-  for (const path of task.holdPaths) {
-    const last = path[path.length - 1]!;
-    const ids = holds.get(last.toTable);
-    if (ids?.length) preds.push(sql`${pathValue(path, last.refColumn)} in (${sql.join(ids)})`);
+  if (own?.length) preds.push(anyOf(new RowKey(task.table.name, task.keyColumns, adapter), T, own));
+  for (const hp of task.holdPaths) {
+    const end = hp.path[hp.path.length - 1]!.toTable;
+    const ids = holds.get(end);
+    if (ids?.length) preds.push(pathExists(hp.path, (a) => anyOf(new RowKey(end, hp.keyColumns, adapter), a, ids)));
   }
   return preds.length ? sql`(${sql.join(preds, sql` or `)})` : null;
 }
@@ -46,7 +58,7 @@ export function heldPredicate(task: Pick<StageTask, 'table' | 'primaryKey' | 'ho
 export function blockedPredicate(task: Pick<StageTask, 'children'>): RawBuilder<unknown> | null {
   if (task.children.length === 0) return null;
   const exists = task.children.map(
-    (fk) => sql`exists (select 1 from ${sql.table(fk.table)} as ${sql.id('c')} where ${col('c', fk.columns[0]!)} = ${col(T, fk.refColumns[0]!)})`,
+    (fk) => sql`exists (select 1 from ${sql.table(fk.table)} as ${sql.id('c')} where ${sql.join(fk.columns.map((c, i) => sql`${col('c', c)} = ${col(T, fk.refColumns[i]!)}`), sql` and `)})`,
   );
   return sql`(${sql.join(exists, sql` or `)})`;
 }

@@ -1,7 +1,7 @@
 /** What a run and each of its stages ended as. A run never throws past the runner; it returns these. */
 import type { ActionKind } from '../policy/model.js';
 
-export type StageStatus = 'done' | 'guarded' | 'interrupted' | 'failed';
+export type StageStatus = 'done' | 'guarded' | 'interrupted' | 'failed' | 'refused';
 export type RunStatus = 'ok' | 'failed' | 'interrupted' | 'guarded' | 'dry_run';
 
 export interface Totals {
@@ -37,7 +37,7 @@ export interface RunResult extends Totals {
   durationMs: number;
   stages: StageOutcome[];
   guarded: number;
-  files: { removed: number; missing: number; refused: number; errors: number };
+  files: { removed: number; missing: number; shared: number; refused: number; errors: number };
   error: string | null;
 }
 

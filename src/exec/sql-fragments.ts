@@ -1,13 +1,15 @@
 /**
  * SQL fragments built from a planned task. Identifiers come only from the introspected
  * schema (via the plan) and go through sql.ref/sql.table; every value is a bound parameter.
- * Engine differences (clock comparison) are asked of the adapter.
+ * Engine differences (clock comparison, key encoding) are asked of the adapter.
  */
 import { sql, type RawBuilder } from 'kysely';
 import type { Filter, Rule, Scalar } from '../policy/model.js';
 import type { ClockAccess, DueCondition, StageTask } from '../plan/planner.js';
 import type { Hop } from '../plan/fk-graph.js';
+import type { Scope } from '../plan/scope.js';
 import type { Adapter } from '../store/types.js';
+import { RowKey } from './row-key.js';
 
 /** The alias of the task's own table in every query. */
 export const T = 't';
@@ -19,32 +21,59 @@ export function bindable(v: Scalar): string | number | null {
   return typeof v === 'boolean' ? (v ? 1 : 0) : v;
 }
 
+/** `a.c1 = b.r1 and a.c2 = b.r2` for one foreign-key hop from alias `child` to alias `parent`. */
+function link(hop: Hop, child: string, parent: string): RawBuilder<unknown> {
+  return sql.join(
+    hop.columns.map((c, i) => sql`${col(parent, hop.refColumns[i]!)} = ${col(child, c)}`),
+    sql` and `,
+  );
+}
+
 /** `FROM table t JOIN parent j1 ON … ` following the clock's foreign-key path. */
 export function fromWithClock(task: StageTask): { from: RawBuilder<unknown>; clock: RawBuilder<unknown> } {
   const parts: RawBuilder<unknown>[] = [sql`${sql.table(task.table.name)} as ${sql.id(T)}`];
   let alias = T;
   task.clock.path.forEach((hop, i) => {
     const next = `j${i + 1}`;
-    parts.push(sql`join ${sql.table(hop.toTable)} as ${sql.id(next)} on ${col(next, hop.refColumn)} = ${col(alias, hop.column)}`);
+    parts.push(sql`join ${sql.table(hop.toTable)} as ${sql.id(next)} on ${link(hop, alias, next)}`);
     alias = next;
   });
   return { from: sql.join(parts, sql` `), clock: col(alias, task.clock.column.name) };
 }
 
+/** `from p1 join p2 on … where <p1 linked to t>`: the rows reached from t along `path` (non-empty). */
+function pathFrom(path: readonly Hop[]): { from: RawBuilder<unknown>; last: string } {
+  const joins = path.slice(1).map((hop, i) => sql`join ${sql.table(hop.toTable)} as ${sql.id(`p${i + 2}`)} on ${link(hop, `p${i + 1}`, `p${i + 2}`)}`);
+  return {
+    from: sql`${sql.table(path[0]!.toTable)} as ${sql.id('p1')} ${sql.join(joins, sql` `)} where ${link(path[0]!, T, 'p1')}`,
+    last: `p${path.length}`,
+  };
+}
+
 /** The value of `column` in the row reached from `t` along `path`, as a correlated scalar subquery. */
 export function pathValue(path: readonly Hop[], column: string): RawBuilder<unknown> {
   if (path.length === 0) return col(T, column);
-  const first = path[0]!;
-  const joins = path.slice(1).map((hop, i) => sql`join ${sql.table(hop.toTable)} as ${sql.id(`p${i + 2}`)} on ${col(`p${i + 2}`, hop.refColumn)} = ${col(`p${i + 1}`, hop.column)}`);
-  const last = `p${path.length}`;
-  return sql`(select ${col(last, column)} from ${sql.table(first.toTable)} as ${sql.id('p1')} ${sql.join(joins, sql` `)} where ${col('p1', first.refColumn)} = ${col(T, first.column)})`;
+  const { from, last } = pathFrom(path);
+  return sql`(select ${col(last, column)} from ${from})`;
 }
 
-/** `tenant = provider AND the rule's where-filters`, on alias t. */
-export function scope(rule: Rule, tenantColumn: string): RawBuilder<unknown> {
-  const preds: RawBuilder<unknown>[] = [sql`${col(T, tenantColumn)} = ${rule.provider}`];
+/** True when the row reached from `t` along `path` satisfies `pred` (on the last table's alias). */
+export function pathExists(path: readonly Hop[], pred: (alias: string) => RawBuilder<unknown>): RawBuilder<unknown> {
+  if (path.length === 0) return pred(T);
+  const { from, last } = pathFrom(path);
+  return sql`exists (select 1 from ${from} and ${pred(last)})`;
+}
+
+/** `the row belongs to the provider AND the rule's where-filters`, on alias t. */
+export function scope(rule: Rule, sc: Scope | null): RawBuilder<unknown> {
+  const preds: RawBuilder<unknown>[] = [tenantScope(sc)];
   for (const f of rule.where) preds.push(filterPredicate(f));
   return sql.join(preds, sql` and `);
+}
+
+/** `the row belongs to the provider` on alias t (every row in a single-tenant store): the guard's denominator. */
+export function tenantScope(sc: Scope | null): RawBuilder<unknown> {
+  return sc ? pathExists(sc.path, (a) => sql`${col(a, sc.column.name)} = ${sc.value}`) : sql`1 = 1`;
 }
 
 function filterPredicate(f: Filter): RawBuilder<unknown> {
@@ -57,29 +86,31 @@ function filterPredicate(f: Filter): RawBuilder<unknown> {
   return parts.length === 1 ? parts[0]! : sql`(${sql.join(parts, sql` or `)})`;
 }
 
-function clockValue(clock: ClockAccess): RawBuilder<unknown> {
+/** The clock value of the row at t, through its foreign-key path (a subquery when it is not t's own). */
+export function clockValue(clock: ClockAccess): RawBuilder<unknown> {
   return pathValue(clock.path, clock.column.name);
 }
 
 /** True for rows an exclusion condition (a later stage, a retain, a stronger rule) claims. */
-export function conditionHolds(adapter: Adapter, cond: DueCondition, tenantColumn: string): RawBuilder<unknown> {
-  const inScope = scope(cond.rule, tenantColumn);
+export function conditionHolds(adapter: Adapter, cond: DueCondition): RawBuilder<unknown> {
+  const inScope = scope(cond.rule, cond.scope);
   if (cond.rule.kind === 'retain') {
     // A retain obligation lasts while its clock is NULL or not yet past: keep unless provably expired.
     if (!cond.cutoff || !cond.clock) return sql`(${inScope})`;
-    const expired = adapter.clockBefore(clockValue(cond.clock), cond.clock.column, cond.clock.format, cond.cutoff);
+    const expired = adapter.clockBefore(clockValue(cond.clock), cond.clock.column, cond.clock.spec, cond.cutoff.at);
     return sql`(${inScope} and not ${expired})`;
   }
-  const due = adapter.clockBefore(clockValue(cond.clock!), cond.clock!.column, cond.clock!.format, cond.cutoff!);
+  const due = adapter.clockBefore(clockValue(cond.clock!), cond.clock!.column, cond.clock!.spec, cond.cutoff!.at);
   return sql`(${inScope} and ${due})`;
 }
 
-/** The full "due for this task" predicate, given the clock expression from fromWithClock. */
-export function duePredicate(adapter: Adapter, task: StageTask, clock: RawBuilder<unknown>, tenantColumn: string): RawBuilder<unknown> {
-  const preds: RawBuilder<unknown>[] = [
-    scope(task.rule, tenantColumn),
-    adapter.clockBefore(clock, task.clock.column, task.clock.format, task.cutoff),
-  ];
+/**
+ * The full "due for this task" predicate on alias t. `clock` is the clock expression: the
+ * joined column from fromWithClock when selecting, or omitted for the subquery form that
+ * DELETE and UPDATE statements carry (they cannot join).
+ */
+export function duePredicate(adapter: Adapter, task: StageTask, clock: RawBuilder<unknown> = clockValue(task.clock)): RawBuilder<unknown> {
+  const preds: RawBuilder<unknown>[] = [scope(task.rule, task.scope), adapter.clockBefore(clock, task.clock.column, task.clock.spec, task.cutoff.at)];
   if (task.stage.marker) preds.push(sql`${col(T, task.stage.marker)} is null`);
   const action = task.stage.action;
   if (action.kind === 'set') {
@@ -93,13 +124,13 @@ export function duePredicate(adapter: Adapter, task: StageTask, clock: RawBuilde
       .map((c) => (c.strategy === null ? sql`${col(T, c.column)} is null` : sql`${col(T, c.column)} = ${REDACTED}`));
     if (settled.length === action.columns.length) preds.push(sql`not (${sql.join(settled, sql` and `)})`);
   }
-  for (const c of [...task.supersededBy, ...task.retainedBy, ...task.yieldsTo]) preds.push(sql`not ${conditionHolds(adapter, c, tenantColumn)}`);
+  for (const c of [...task.supersededBy, ...task.retainedBy, ...task.yieldsTo]) preds.push(sql`not ${conditionHolds(adapter, c)}`);
   return sql.join(preds, sql` and `);
 }
 
 export const REDACTED = '[redacted]';
 
-/** `t.pk in (…)` for a batch of keys. */
-export function keyIn(task: StageTask, keys: readonly (number | string)[]): RawBuilder<unknown> {
-  return sql`${col(T, task.primaryKey)} in (${sql.join(keys)})`;
+/** The task's row key on `adapter`. */
+export function rowKey(adapter: Adapter, task: Pick<StageTask, 'table' | 'keyColumns'>): RowKey {
+  return new RowKey(task.table.name, task.keyColumns, adapter);
 }

@@ -4,23 +4,41 @@
  * protects (everything that references a held row, transitively), and the child-first
  * order deletes go in. Pure functions of SchemaInfo.
  */
-import type { ForeignKeyInfo, SchemaInfo } from '../store/types.js';
+import type { ForeignKeyInfo, SchemaInfo, TableInfo } from '../store/types.js';
 
-/** One hop from a child row to its parent: child.column = parent.refColumn. */
+/** One hop from a child row to its parent: child.columns = parent.refColumns, pairwise. */
 export interface Hop {
   readonly fromTable: string;
-  readonly column: string;
+  readonly columns: readonly string[];
   readonly toTable: string;
-  readonly refColumn: string;
+  readonly refColumns: readonly string[];
 }
 
-/** Single-column foreign keys only: composite keys cannot carry a tenant's row ids. */
+/** The foreign keys of `table` whose parent is a table lethe knows, as hops (composite keys included). */
 function hopsFrom(schema: SchemaInfo, table: string): Hop[] {
   const t = schema.tables.get(table);
   if (!t) return [];
   return t.foreignKeys
-    .filter((fk) => fk.columns.length === 1 && fk.refColumns.length === 1 && schema.tables.has(fk.refTable))
-    .map((fk) => ({ fromTable: table, column: fk.columns[0]!, toTable: fk.refTable, refColumn: fk.refColumns[0]! }));
+    .filter((fk) => fk.columns.length > 0 && fk.columns.length === fk.refColumns.length && schema.tables.has(fk.refTable))
+    .map((fk) => ({ fromTable: table, columns: fk.columns, toTable: fk.refTable, refColumns: fk.refColumns }));
+}
+
+/** The nearest tables (by foreign-key hops, up to maxDepth) that satisfy `has`, with their paths. */
+export function nearestUp(schema: SchemaInfo, from: string, has: (table: string) => boolean, maxDepth = 4): Hop[][] {
+  if (has(from)) return [[]];
+  let frontier: Hop[][] = [[]];
+  for (let depth = 1; depth <= maxDepth; depth++) {
+    const next: Hop[][] = [];
+    for (const path of frontier) {
+      const at = path.length ? path[path.length - 1]!.toTable : from;
+      const seen = new Set([from, ...path.map((h) => h.toTable)]);
+      for (const hop of hopsFrom(schema, at)) if (!seen.has(hop.toTable)) next.push([...path, hop]);
+    }
+    const hits = next.filter((p) => has(p[p.length - 1]!.toTable));
+    if (hits.length) return hits;
+    frontier = next;
+  }
+  return [];
 }
 
 export type PathResult = { ok: true; path: Hop[] } | { ok: false; reason: 'none' | 'ambiguous'; alternatives: Hop[][] };
@@ -30,6 +48,8 @@ export type PathResult = { ok: true; path: Hop[] } | { ok: false; reason: 'none'
  * ambiguous (the clock could mean either), and reported rather than guessed.
  */
 export function findPath(schema: SchemaInfo, from: string, to: string, maxDepth = 4): PathResult {
+  from = findTable(schema, from)?.name ?? from;
+  to = findTable(schema, to)?.name ?? to;
   if (from === to) return { ok: true, path: [] };
   let frontier: Hop[][] = [[]];
   for (let depth = 1; depth <= maxDepth; depth++) {
@@ -67,9 +87,14 @@ export function ancestorPaths(schema: SchemaInfo, table: string, maxDepth = 4): 
 export function referencingKeys(schema: SchemaInfo, table: string): ForeignKeyInfo[] {
   const out: ForeignKeyInfo[] = [];
   for (const t of schema.tables.values()) {
-    for (const fk of t.foreignKeys) if (fk.refTable === table && fk.columns.length === 1) out.push(fk);
+    for (const fk of t.foreignKeys) if (fk.refTable === table && fk.columns.length > 0 && fk.columns.length === fk.refColumns.length) out.push(fk);
   }
   return out;
+}
+
+/** A hop's description for messages: `calls.account_id → accounts`. */
+export function describeHop(h: Hop): string {
+  return `${h.fromTable}.${h.columns.join('+')} → ${h.toTable}`;
 }
 
 /**
@@ -94,4 +119,26 @@ export function childFirstOrder(schema: SchemaInfo): string[] {
     return v;
   };
   return [...names].sort((a, b) => d(a) - d(b) || a.localeCompare(b));
+}
+
+/**
+ * The table a policy names: `calls`, or `schema.table`. A name qualified with the store's
+ * default schema (`public.calls`) is the unqualified table.
+ */
+export function findTable(schema: SchemaInfo, name: string): TableInfo | undefined {
+  const t = schema.tables.get(name);
+  if (t) return t;
+  const dot = name.lastIndexOf('.');
+  if (dot > 0 && schema.defaultSchema !== null && name.slice(0, dot) === schema.defaultSchema) return schema.tables.get(name.slice(dot + 1));
+  return undefined;
+}
+
+/** The schemas (or databases) other than the default that a set of qualified table names lives in. */
+export function qualifiers(names: Iterable<string>): string[] {
+  const out = new Set<string>();
+  for (const n of names) {
+    const dot = n.lastIndexOf('.');
+    if (dot > 0) out.add(n.slice(0, dot));
+  }
+  return [...out].sort();
 }

@@ -1,30 +1,38 @@
 /**
  * The planner decides, without touching the store, what a run must do: for every provider
- * and rule, each stage's cutoff (calendar arithmetic in the provider's zone), the foreign-key
- * path to the clock, the retain rules and later stages that exclude rows, and the order the
- * tasks run in (deletes child-first, then anonymise, then set). Pure: policy + now + schema.
+ * and rule, each stage's cutoff (calendar arithmetic in the provider's zone), how the rule's
+ * rows are named (key), scoped (tenant) and clocked (foreign-key path to the clock), the
+ * retain rules and later stages that exclude rows, and the order the tasks run in (deletes
+ * child-first, then anonymise, then set). Pure: policy + now + schema.
  */
+import { cutoffOf, type Cutoff } from '../clock/read.js';
 import { ConfigError } from '../errors.js';
-import type { EnforceRule, Policy, ProviderPolicy, RetainRule, Rule, Stage, UnspecifiedRule } from '../policy/model.js';
+import type { EnforceRule, FilesTemplate, Policy, ProviderPolicy, RetainRule, Rule, Stage, UnspecifiedRule } from '../policy/model.js';
 import { cutoffFor } from '../policy/period-math.js';
-import type { ColumnInfo, ForeignKeyInfo, SchemaInfo, TableInfo } from '../store/types.js';
-import { ancestorPaths, childFirstOrder, findPath, referencingKeys, type Hop } from './fk-graph.js';
+import type { ClockSpec, ColumnInfo, ForeignKeyInfo, SchemaInfo, TableInfo } from '../store/types.js';
+import { ancestorPaths, childFirstOrder, findPath, findTable, referencingKeys, type Hop } from './fk-graph.js';
+import { resolveScope, type Scope } from './scope.js';
 
-/** Where a rule's clock lives relative to its table. */
+/** Where a rule's clock lives relative to its table, and how its values are read. */
 export interface ClockAccess {
   readonly path: readonly Hop[];
   readonly column: ColumnInfo;
-  readonly format: EnforceRule['clock']['format'];
+  readonly spec: ClockSpec;
 }
 
 /** A condition "rule R's stage is due" used to exclude rows from another stage. */
 export interface DueCondition {
   readonly rule: EnforceRule | RetainRule;
+  readonly scope: Scope | null;
   readonly clock: ClockAccess | null;
   /** null: the condition holds for every row in scope (retain forever). */
-  readonly cutoff: Date | null;
-  /** Columns that must all be NULL (an unfinished marker) for the condition to hold. */
-  readonly marker: string | null;
+  readonly cutoff: Cutoff | null;
+}
+
+/** An upward chain of foreign keys to a table whose rows can be held, and that table's key. */
+export interface HoldPath {
+  readonly path: readonly Hop[];
+  readonly keyColumns: readonly ColumnInfo[];
 }
 
 export interface StageTask {
@@ -32,10 +40,13 @@ export interface StageTask {
   readonly rule: EnforceRule;
   readonly stage: Stage;
   readonly table: TableInfo;
-  readonly primaryKey: string;
+  /** The columns that name a row: the primary key, or the rule's `key`. */
+  readonly keyColumns: readonly ColumnInfo[];
+  /** The provider's rows (null: every row of the table). */
+  readonly scope: Scope | null;
   readonly clock: ClockAccess;
-  /** Rows whose clock is strictly before this are due. */
-  readonly cutoff: Date;
+  /** Rows whose clock reads strictly before this are due. */
+  readonly cutoff: Cutoff;
   /** Later non-delete stages of the same rule: a row due for one of them belongs to it. */
   readonly supersededBy: readonly DueCondition[];
   /** Active retain obligations on the same table: rows they cover are not touched. */
@@ -45,7 +56,8 @@ export interface StageTask {
   /** Foreign keys whose rows block a delete of this table's rows. */
   readonly children: readonly ForeignKeyInfo[];
   /** Upward FK chains: a hold on any row at their end protects this row. */
-  readonly holdPaths: readonly (readonly Hop[])[];
+  readonly holdPaths: readonly HoldPath[];
+  readonly files: FilesTemplate | null;
   readonly batchSize: number;
 }
 
@@ -79,16 +91,18 @@ export function planRun(policy: Policy, now: Date, schema: SchemaInfo, filter: P
     const retains = rules.filter((r): r is RetainRule => r.kind === 'retain');
     const gaps = rules.filter((r): r is UnspecifiedRule => r.kind === 'unspecified');
     const tasks: StageTask[] = [];
+    const byTable = groupByTable(rules, schema);
     for (const rule of rules) {
       if (rule.kind !== 'enforce') continue;
       if (filter.rule && rule.id !== filter.rule) continue;
-      for (const stage of rule.stages) tasks.push(buildTask(provider, rule, stage, rules, now, schema));
+      for (const stage of rule.stages) tasks.push(buildTask(policy, provider, rule, stage, byTable.get(rule) ?? [], now, schema));
     }
+    const position = new Map(rules.map((r, i) => [r, i]));
     tasks.sort(
       (a, b) =>
         ORDER[a.stage.action.kind] - ORDER[b.stage.action.kind] ||
         (a.stage.action.kind === 'delete' ? rank.get(a.table.name)! - rank.get(b.table.name)! : 0) ||
-        rules.indexOf(a.rule) - rules.indexOf(b.rule) ||
+        position.get(a.rule)! - position.get(b.rule)! ||
         b.stage.index - a.stage.index,
     );
     providers.push({ provider, tasks, retains, gaps });
@@ -96,28 +110,45 @@ export function planRun(policy: Policy, now: Date, schema: SchemaInfo, filter: P
   return { now, providers };
 }
 
-/** The cutoff of a stage at `now`: rows with a clock strictly before it are due. */
-export function stageCutoff(provider: ProviderPolicy, stage: Stage, now: Date): Date {
-  return cutoffFor(now, stage.after, provider.timezone);
+/** The other rules of each rule's table (so a 5,000-rule policy does not compare every pair). */
+function groupByTable(rules: readonly Rule[], schema: SchemaInfo): Map<Rule, Rule[]> {
+  const tables = new Map<string, Rule[]>();
+  for (const r of rules) {
+    const name = findTable(schema, r.table)?.name ?? r.table;
+    tables.set(name, [...(tables.get(name) ?? []), r]);
+  }
+  const out = new Map<Rule, Rule[]>();
+  for (const group of tables.values()) for (const r of group) out.set(r, group);
+  return out;
 }
 
-function buildTask(provider: ProviderPolicy, rule: EnforceRule, stage: Stage, all: readonly Rule[], now: Date, schema: SchemaInfo): StageTask {
+/** The cutoff of a stage at `now`, for clocks read in `clockZone`. */
+export function stageCutoff(provider: ProviderPolicy, stage: Stage, now: Date, clockZone: string): Cutoff {
+  return cutoffOf(cutoffFor(now, stage.after, provider.timezone), clockZone);
+}
+
+function buildTask(policy: Policy, provider: ProviderPolicy, rule: EnforceRule, stage: Stage, sameTable: readonly Rule[], now: Date, schema: SchemaInfo): StageTask {
   const table = requireTable(schema, rule.table);
+  const keyColumns = keyColumnsOf(policy, schema, table.name);
+  if (!keyColumns) throw new ConfigError(`rule ${provider.id}/${rule.id}: ${table.name} has no primary key and the rule gives no \`key\`; run lethe check`);
+  const scope = scopeOf(policy, provider, rule, schema);
   const clock = clockAccess(schema, rule, rule.clock);
   const later = rule.stages.filter((s) => s.index > stage.index && s.action.kind !== 'delete');
-  const supersededBy: DueCondition[] = later.map((s) => ({ rule, clock, cutoff: stageCutoff(provider, s, now), marker: null }));
+  const supersededBy: DueCondition[] = later.map((s) => ({ rule, scope, clock, cutoff: stageCutoff(provider, s, now, clock.spec.zone) }));
 
   const retainedBy: DueCondition[] = [];
   const yieldsTo: DueCondition[] = [];
-  for (const other of all) {
-    if (other === rule || other.table !== rule.table) continue;
+  for (const other of sameTable) {
+    if (other === rule) continue;
     if (other.kind === 'retain') {
-      const cutoff = other.after.kind === 'duration' ? cutoffFor(now, other.after, provider.timezone) : null;
-      retainedBy.push({ rule: other, clock: other.clock ? clockAccess(schema, other, other.clock) : null, cutoff, marker: null });
+      const c = other.clock ? clockAccess(schema, other, other.clock) : null;
+      const cutoff = other.after.kind === 'duration' && c ? cutoffOf(cutoffFor(now, other.after, provider.timezone), c.spec.zone) : null;
+      retainedBy.push({ rule: other, scope: scopeOf(policy, provider, other, schema), clock: c, cutoff });
     } else if (other.kind === 'enforce' && stage.action.kind === 'set') {
+      const c = clockAccess(schema, other, other.clock);
       for (const s of other.stages) {
         if (s.action.kind !== 'anonymise') continue;
-        yieldsTo.push({ rule: other, clock: clockAccess(schema, other, other.clock), cutoff: stageCutoff(provider, s, now), marker: null });
+        yieldsTo.push({ rule: other, scope: scopeOf(policy, provider, other, schema), clock: c, cutoff: stageCutoff(provider, s, now, c.spec.zone) });
       }
     }
   }
@@ -127,28 +158,65 @@ function buildTask(provider: ProviderPolicy, rule: EnforceRule, stage: Stage, al
     rule,
     stage,
     table,
-    primaryKey: table.primaryKey[0]!,
+    keyColumns,
+    scope,
     clock,
-    cutoff: stageCutoff(provider, stage, now),
+    cutoff: stageCutoff(provider, stage, now, clock.spec.zone),
     supersededBy,
     retainedBy,
     yieldsTo,
     children: stage.action.kind === 'delete' ? referencingKeys(schema, table.name) : [],
-    holdPaths: ancestorPaths(schema, table.name),
+    holdPaths: holdPathsOf(policy, schema, table.name),
+    files: rule.files,
     batchSize: rule.batchSize,
   };
 }
 
 function requireTable(schema: SchemaInfo, name: string): TableInfo {
-  const t = schema.tables.get(name);
-  if (!t || t.primaryKey.length !== 1) throw new ConfigError(`table ${name} is missing or has no single-column primary key; run lethe check`);
+  const t = findTable(schema, name);
+  if (!t) throw new ConfigError(`table ${name} does not exist; run lethe check`);
   return t;
+}
+
+/**
+ * The columns that name a row of `table`: its primary key, else the `key` of the policy's
+ * rules on it (check makes them agree). Null when neither exists.
+ */
+export function keyColumnsOf(policy: Policy, schema: SchemaInfo, tableName: string): ColumnInfo[] | null {
+  const table = findTable(schema, tableName);
+  if (!table) return null;
+  let names: readonly string[] | null = table.primaryKey.length ? table.primaryKey : null;
+  if (!names) {
+    for (const p of policy.providers) {
+      for (const r of p.rules) if (r.key && findTable(schema, r.table)?.name === table.name) names ??= r.key;
+    }
+  }
+  if (!names) return null;
+  const cols = names.map((n) => table.columns.get(n));
+  return cols.every((c): c is ColumnInfo => c !== undefined) ? cols : null;
+}
+
+/** Upward chains from `table` to every table whose rows can carry a hold. */
+export function holdPathsOf(policy: Policy, schema: SchemaInfo, tableName: string): HoldPath[] {
+  const out: HoldPath[] = [];
+  for (const path of ancestorPaths(schema, tableName)) {
+    const keyColumns = keyColumnsOf(policy, schema, path[path.length - 1]!.toTable);
+    if (keyColumns) out.push({ path, keyColumns });
+  }
+  return out;
+}
+
+/** The rule's scope; the schema must have passed live-check. */
+export function scopeOf(policy: Policy, provider: ProviderPolicy, rule: Rule, schema: SchemaInfo): Scope | null {
+  const r = resolveScope(policy, provider, rule, schema);
+  if (!r.ok) throw new ConfigError(`rule ${provider.id}/${rule.id}: ${r.message}; run lethe check`);
+  return r.scope;
 }
 
 /** Resolves a clock reference to its FK path and column. */
 export function clockAccess(schema: SchemaInfo, rule: Rule, clock: NonNullable<Rule['clock']>): ClockAccess {
   const found = findPath(schema, rule.table, clock.table);
-  const col = schema.tables.get(clock.table)?.columns.get(clock.column);
+  const col = findTable(schema, clock.table)?.columns.get(clock.column);
   if (!found.ok || !col) throw new ConfigError(`rule ${rule.provider}/${rule.id}: clock ${clock.text} is not reachable; run lethe check`);
-  return { path: found.path, column: col, format: clock.format };
+  return { path: found.path, column: col, spec: { format: clock.format, zone: clock.zone } };
 }

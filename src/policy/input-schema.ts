@@ -6,17 +6,39 @@
  */
 import { z } from 'zod';
 
-/** Plain SQL identifiers only: names are matched against the live schema, never quoted from input. */
+/** One SQL name part; names are matched against the live schema as the catalogue spells them, never quoted from input. */
+const NAME = '[A-Za-z_][A-Za-z0-9_$]{0,63}';
+
+/** A plain column name (mixed case allowed). */
 export const Identifier = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, { error: 'must be a plain identifier (letters, digits, underscore)' });
+  .regex(new RegExp(`^${NAME}$`), { error: 'must be a plain identifier (letters, digits, underscore)' });
 
-const ClockRef = z
+/** A table: `calls`, or `schema.table` (PostgreSQL) / `database.table` (MySQL). */
+const TableName = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/, {
-    error: 'must be a column of the table, or table.column reached through foreign keys',
-  })
-  .describe('A column of the rule\'s table (`terminated_at`), or `table.column` of a table it reaches by foreign keys (`accounts.terminated_at`).');
+  .regex(new RegExp(`^${NAME}(\\.${NAME})?$`), { error: 'must be a plain identifier (letters, digits, underscore), or schema.table' })
+  .describe('A table of the store: `calls`, or `schema.table` on PostgreSQL and `database.table` on MySQL.');
+
+/** A column reached from the rule's table: `col`, `table.col` or `schema.table.col` (the last dot starts the column). */
+const ColumnPath = (what: string) =>
+  z.string().regex(new RegExp(`^${NAME}(\\.${NAME}){0,2}$`), {
+    error: `must be a column of the table, or table.column reached through foreign keys (${what})`,
+  });
+
+const ClockRef = ColumnPath('the clock').describe(
+  'A column of the rule\'s table (`terminated_at`), or `table.column` of a table it reaches by foreign keys (`accounts.terminated_at`, `kamailio.acc.time`).',
+);
+
+const Zone = z.string().min(1).describe('An IANA time zone; clock values without a zone of their own are read in it (default UTC).');
+
+/** `{col}` placeholders and literal text, e.g. `{record_path}/{record_name}`. */
+const FilesTemplate = z
+  .string()
+  .min(1)
+  .describe('A column holding a media path (`media_path`), or a template of columns (`"{record_path}/{record_name}"`); the file is deleted with the row.');
+
+const TenantValue = z.union([z.string().min(1), z.int()]).describe('The value of the tenant column for this provider\'s rows (default: the provider id).');
 
 const PeriodText = z
   .union([z.string().min(1), z.literal(0)])
@@ -56,11 +78,25 @@ const Cron = z.string().min(1).describe('A node-cron expression (5 or 6 fields).
 const RunTime = z.string().min(1).describe('The longest a run may go on, e.g. `30 minutes`; it stops after its current batch and the next tick resumes.');
 
 export const RuleInput = z.strictObject({
-  quote: z.string().trim().min(1, { error: 'the quote is empty: copy the sentence of the policy this rule enforces' }).describe('The sentence of the policy this rule enforces, verbatim.'),
+  quote: z
+    .string()
+    .trim()
+    .min(1, { error: 'the quote is empty: copy the sentence of the policy this rule enforces' })
+    .optional()
+    .describe('The sentence of the policy this rule enforces, verbatim. Optional; `lethe check` warns without one.'),
+  note: z.string().optional().describe('Why the rule is written this way; printed by explain and report.'),
   category: z.string().optional(),
-  table: Identifier,
+  table: TableName,
   clock: ClockRef.optional(),
   clock_format: ClockFormat.optional(),
+  clock_zone: Zone.optional(),
+  key: z
+    .union([Identifier, z.array(Identifier).min(1).max(8)])
+    .optional()
+    .describe('For a table without a primary key: the column (or list of columns) that names a row, normally a unique index.'),
+  tenant_column: ColumnPath('the tenant column')
+    .optional()
+    .describe('Where this rule finds the tenant: a column of the table, or table.column reached through foreign keys.'),
   after: PeriodText.optional(),
   action: Action.optional(),
   marker: Identifier.optional(),
@@ -69,12 +105,13 @@ export const RuleInput = z.strictObject({
     .record(Identifier, z.union([Scalar, z.array(Scalar).min(1)]))
     .optional()
     .describe('Equality filters, ANDed; a value may be null or a list.'),
-  files: Identifier.optional().describe('A column holding a media path under store.media_root; the file is deleted with the row.'),
+  files: FilesTemplate.optional(),
   batch_size: z.int().min(1).max(10_000).optional(),
 });
 
 export const ProviderInput = z.strictObject({
   name: z.string().min(1),
+  tenant: TenantValue.optional(),
   source: z.string().optional(),
   schedule: Cron.optional(),
   timezone: z.string().min(1).optional(),
@@ -90,8 +127,10 @@ export const PolicyInput = z.strictObject({
     .strictObject({
       url: z.string().min(1).optional(),
       media_root: z.string().min(1).optional(),
-      tenant_column: Identifier.optional(),
+      tenant_column: Identifier.optional().describe('The column every scoped table carries (or reaches by foreign keys); without it the store is single-tenant and rules are not scoped.'),
+      lethe_schema: Identifier.optional().describe("The schema (PostgreSQL) or database (MySQL) lethe's own tables live in, so the product's schema stays untouched."),
       clock_format: ClockFormat.optional(),
+      clock_zone: Zone.optional(),
     })
     .optional(),
   defaults: z

@@ -1,117 +1,182 @@
 /**
- * Checks a loaded policy against the live store: tables, columns and foreign-key paths
- * exist, clock values parse, clock columns are indexed, and rules that overlap or can
- * only ever be blocked are pointed out. Every problem carries the rule's file:line:col.
+ * Checks a loaded policy against the live schema: tables, columns, keys, tenancy and
+ * foreign-key paths exist, clock columns have a type their format can be read from and are
+ * indexed, and rules that overlap or can only ever be blocked are pointed out. Every problem
+ * carries the rule's file:line:col. It reads the catalogue only (no table is scanned), so it
+ * runs on every load; the clock values themselves are checked by src/clock/health.ts.
  */
-import { sql } from 'kysely';
 import type { Problem } from '../errors.js';
-import type { SchemaInfo, TableInfo, Adapter } from '../store/types.js';
+import type { ColumnInfo, SchemaInfo, TableInfo } from '../store/types.js';
 import { closest } from './duration.js';
 import type { EnforceRule, Policy, Rule } from './model.js';
 import { positionOf, problem } from './positions.js';
-import { findPath, referencingKeys } from '../plan/fk-graph.js';
-import { col, T } from '../exec/sql-fragments.js';
+import { findPath, findTable, referencingKeys } from '../plan/fk-graph.js';
+import { resolveScope } from '../plan/scope.js';
+import { MIN_PSEUDONYM_WIDTH } from '../exec/anonymise.js';
+import { existsSync } from 'node:fs';
 
-/** Validates `policy` against `schema` (and, with `adapter`, the clock values stored). */
-export async function liveCheck(policy: Policy, schema: SchemaInfo, adapter?: Adapter): Promise<Problem[]> {
+type Report = (path: string, message: string, hint?: string, severity?: Problem['severity']) => void;
+
+/** Validates `policy` against `schema`; returns every problem, errors and warnings. */
+export function liveCheck(policy: Policy, schema: SchemaInfo): Problem[] {
   const problems: Problem[] = [];
-  const report = (path: string, message: string, hint?: string, severity: Problem['severity'] = 'error') => {
-    const parts = path.split('.');
-    const pos = policy.positions.get(`${path}.=`) ?? positionOf(policy.positions, parts);
+  const report: Report = (path, message, hint, severity = 'error') => {
+    const pos = policy.positions.get(`${path}.=`) ?? positionOf(policy.positions, path.split('.'));
     problems.push(problem(policy.file, pos, path, message, hint, severity));
   };
-  const tenant = policy.store.tenantColumn;
-  const checkedClocks = new Set<string>();
+  const userTables = () => [...schema.tables.keys()].filter((t) => !t.split('.').pop()!.startsWith('lethe_'));
+  const keyOfTable = new Map<string, { rule: Rule; key: readonly string[] }>();
 
   for (const provider of policy.providers) {
     for (const rule of provider.rules) {
       const p = rule.path;
-      if (rule.table.startsWith('lethe_')) {
+      if (rule.table.split('.').pop()!.startsWith('lethe_')) {
         report(`${p}.table`, `lethe's own table ${rule.table} cannot be the subject of a rule`);
         continue;
       }
-      const table = schema.tables.get(rule.table);
+      const table = findTable(schema, rule.table);
       if (!table) {
-        const guess = closest(rule.table, [...schema.tables.keys()].filter((t) => !t.startsWith('lethe_')));
-        report(`${p}.table`, `table "${rule.table}" does not exist in the store`, guess ? `did you mean "${guess}"?` : 'run lethe db migrate, or name an existing table');
+        const guess = closest(rule.table, userTables());
+        const qualified = rule.table.includes('.');
+        report(
+          `${p}.table`,
+          `table "${rule.table}" does not exist in the store`,
+          guess ? `did you mean "${guess}"?` : qualified ? 'check the schema (PostgreSQL) or database (MySQL) name and lethe\'s privileges on it' : 'run lethe db migrate, or name an existing table',
+        );
         continue;
       }
-      if (table.primaryKey.length !== 1) report(`${p}.table`, `table "${rule.table}" needs a single-column primary key`);
-      const need = (column: string, at: string, what: string) => requireColumn(table, column, `${p}.${at}`, what, report);
-      need(tenant, 'table', `the tenant column (store.tenant_column)`);
-      for (const f of rule.where) need(f.column, `where.${f.column}`, 'a where column');
+      checkKey(rule, table, keyOfTable, report);
+      for (const f of rule.where) requireColumn(table, f.column, `${p}.where.${f.column}`, 'a where column', report);
 
-      if (rule.clock) {
-        const clockTable = schema.tables.get(rule.clock.table);
-        if (!clockTable) {
-          report(`${p}.clock`, `clock table "${rule.clock.table}" does not exist`, hintTable(schema, rule.clock.table));
-        } else if (!clockTable.columns.has(rule.clock.column)) {
-          const guess = closest(rule.clock.column, [...clockTable.columns.keys()]);
-          report(`${p}.clock`, `column "${rule.clock.column}" does not exist in ${rule.clock.table}`, guess ? `did you mean "${guess}"?` : undefined);
-        } else {
-          const path = findPath(schema, rule.table, rule.clock.table);
-          if (!path.ok) {
-            report(
-              `${p}.clock`,
-              path.reason === 'none'
-                ? `no foreign-key path leads from ${rule.table} to ${rule.clock.table}`
-                : `${rule.table} reaches ${rule.clock.table} by more than one foreign-key path (${path.alternatives.map((a) => a.map((h) => h.column).join('→')).join(', ')})`,
-              path.reason === 'none' ? 'use a column of the table, or a table its foreign keys reach' : 'use a clock column on an intermediate table',
-            );
-          } else {
-            if (!clockTable.indexes.some((ix) => ix.columns[0] === rule.clock!.column)) {
-              report(`${p}.clock`, `clock column ${rule.clock.text} has no index; each run will scan ${rule.clock.table}`, `create index on ${rule.clock.table}(${rule.clock.column})`, 'warning');
-            }
-            const key = `${rule.table}|${rule.clock.text}|${rule.clock.format}`;
-            if (adapter && !checkedClocks.has(key)) {
-              checkedClocks.add(key);
-              const bad = await unparseableClock(adapter, rule, clockTable);
-              if (bad) {
-                report(
-                  `${p}.clock`,
-                  `${rule.clock.table} row ${bad.id}: clock value ${JSON.stringify(bad.value)} does not parse as ${rule.clock.format === 'iso' ? 'ISO-8601' : rule.clock.format} (${bad.count} row(s) like it; they are never due)`,
-                  rule.clock.format === 'iso' ? 'store ISO-8601 text such as 2024-03-01T00:00:00Z, or set clock_format: epoch_s / epoch_ms' : 'set clock_format to match how the column is stored',
-                );
-              }
-            }
-          }
-        }
-      }
+      const scoped = resolveScope(policy, provider, rule, schema);
+      if (!scoped.ok) report(scoped.at === 'tenant_column' ? `${p}.tenant_column` : scoped.at === 'tenant' ? `providers.${provider.id}.tenant` : `${p}.table`, scoped.message, scoped.hint);
 
-      if (rule.kind === 'enforce') checkEnforce(rule, table, schema, report);
+      if (rule.clock) checkClock(rule, schema, report);
+      if (rule.kind === 'enforce') checkEnforce(policy, rule, table, report);
     }
-    checkOverlaps(provider.rules, report);
+    checkOverlaps(provider.rules, schema, report);
     checkBlockedOnly(provider.rules, schema, report);
   }
   return problems;
 }
 
-type Report = (path: string, message: string, hint?: string, severity?: Problem['severity']) => void;
-
-function requireColumn(table: TableInfo, column: string, path: string, what: string, report: Report): boolean {
-  if (table.columns.has(column)) return true;
+function requireColumn(table: TableInfo, column: string, path: string, what: string, report: Report): ColumnInfo | null {
+  const c = table.columns.get(column);
+  if (c) return c;
   const guess = closest(column, [...table.columns.keys()]);
   report(path, `${what} "${column}" does not exist in ${table.name}`, guess ? `did you mean "${guess}"?` : `columns of ${table.name}: ${[...table.columns.keys()].join(', ')}`);
-  return false;
+  return null;
 }
 
-function hintTable(schema: SchemaInfo, name: string): string | undefined {
-  const guess = closest(name, [...schema.tables.keys()]);
-  return guess ? `did you mean "${guess}"?` : undefined;
-}
-
-function checkEnforce(rule: EnforceRule, table: TableInfo, _schema: SchemaInfo, report: Report): void {
+/** The row key: the primary key, or `key:` where there is none; the same for every rule of a table. */
+function checkKey(rule: Rule, table: TableInfo, seen: Map<string, { rule: Rule; key: readonly string[] }>, report: Report): void {
   const p = rule.path;
-  if (rule.files) requireColumn(table, rule.files, `${p}.files`, 'the files column', report);
+  if (table.primaryKey.length) {
+    if (rule.key && rule.key.join(',') !== table.primaryKey.join(',')) {
+      report(`${p}.key`, `${table.name} has a primary key (${table.primaryKey.join(', ')}); rows are named by it and \`key\` is ignored`, 'remove `key:`', 'warning');
+    }
+    return;
+  }
+  if (!rule.key) {
+    report(`${p}.table`, `${table.name} has no primary key: give the rule a \`key\` (a column, or a list of columns) that names a row`, uniqueHint(table));
+    return;
+  }
+  const cols = rule.key.map((k) => requireColumn(table, k, `${p}.key`, 'a key column', report));
+  if (cols.some((c) => !c)) return;
+  const other = seen.get(table.name);
+  if (other && other.key.join(',') !== rule.key.join(',')) {
+    report(`${p}.key`, `rules ${other.rule.provider}/${other.rule.id} and ${rule.provider}/${rule.id} name ${table.name}'s rows by different keys`, `use one key for the table: key: [${other.key.join(', ')}]`);
+  }
+  seen.set(table.name, { rule, key: rule.key });
+  for (const c of cols) {
+    if (c!.nullable) report(`${p}.key`, `key column ${table.name}.${c!.name} allows NULL: rows with a NULL key are never processed`, 'choose NOT NULL columns', 'warning');
+  }
+  if (!isUnique(table, rule.key)) {
+    report(
+      `${p}.key`,
+      `no unique index covers (${rule.key.join(', ')}) on ${table.name}: rows that share a key are changed together, each only while it is due`,
+      uniqueHint(table),
+      'warning',
+    );
+  }
+}
+
+function isUnique(table: TableInfo, key: readonly string[]): boolean {
+  return table.indexes.some((ix) => ix.unique && ix.columns.length > 0 && ix.columns.every((c) => key.includes(c)));
+}
+
+function uniqueHint(table: TableInfo): string {
+  const unique = table.indexes.filter((ix) => ix.unique);
+  return unique.length ? `unique indexes of ${table.name}: ${unique.map((ix) => `[${ix.columns.join(', ')}]`).join(', ')}` : `${table.name} has no unique index; a column set that names one row is best`;
+}
+
+function checkClock(rule: Rule, schema: SchemaInfo, report: Report): void {
+  const p = rule.path;
+  const clock = rule.clock!;
+  const clockTable = findTable(schema, clock.table);
+  if (!clockTable) {
+    const guess = closest(clock.table, [...schema.tables.keys()]);
+    report(`${p}.clock`, `clock table "${clock.table}" does not exist`, guess ? `did you mean "${guess}"?` : undefined);
+    return;
+  }
+  const column = clockTable.columns.get(clock.column);
+  if (!column) {
+    const guess = closest(clock.column, [...clockTable.columns.keys()]);
+    report(`${p}.clock`, `column "${clock.column}" does not exist in ${clockTable.name}`, guess ? `did you mean "${guess}"?` : undefined);
+    return;
+  }
+  const path = findPath(schema, rule.table, clockTable.name);
+  if (!path.ok) {
+    report(
+      `${p}.clock`,
+      path.reason === 'none'
+        ? `no foreign-key path leads from ${rule.table} to ${clockTable.name}`
+        : `${rule.table} reaches ${clockTable.name} by more than one foreign-key path (${path.alternatives.map((a) => a.map((h) => h.columns.join('+')).join('→')).join(', ')})`,
+      path.reason === 'none' ? 'use a column of the table, or a table its foreign keys reach' : 'use a clock column on an intermediate table',
+    );
+    return;
+  }
+  const numeric = column.kind === 'integer' || column.kind === 'real';
+  const readable = ['timestamp', 'date', 'text'].includes(column.kind);
+  if (clock.format === 'iso' && !readable) {
+    report(`${p}.clock`, `clock ${clock.text} is ${column.dataType}, which is not a date, a timestamp or ISO-8601 text`, numeric ? 'for epoch numbers set clock_format: epoch_s or epoch_ms' : undefined);
+  } else if (clock.format !== 'iso' && !numeric) {
+    report(`${p}.clock`, `clock ${clock.text} is ${column.dataType}, but clock_format ${clock.format} needs a numeric column`, readable ? 'remove clock_format (ISO-8601 and native timestamps are the default)' : undefined);
+  }
+  if (!clockTable.indexes.some((ix) => ix.columns[0] === clock.column)) {
+    report(`${p}.clock`, `clock column ${clock.text} has no index; each run will scan ${clockTable.name}`, `create index on ${clockTable.name}(${clock.column})`, 'warning');
+  }
+}
+
+function checkEnforce(policy: Policy, rule: EnforceRule, table: TableInfo, report: Report): void {
+  const p = rule.path;
+  if (rule.files) {
+    for (const c of rule.files.columns) requireColumn(table, c, `${p}.files`, 'a files column', report);
+    if (!policy.store.mediaRoot) report(`${p}.files`, 'the rule deletes files, but no media_root is configured: they would all be refused', 'set store.media_root, --media-root or LETHE_MEDIA_ROOT');
+    else if (!existsSync(policy.store.mediaRoot)) report(`${p}.files`, `media_root ${policy.store.mediaRoot} does not exist: no file could be deleted`, 'check store.media_root, --media-root or LETHE_MEDIA_ROOT', 'warning');
+  }
+  const keyNames = table.primaryKey.length ? table.primaryKey : (rule.key ?? []);
   rule.stages.forEach((s, i) => {
     const sp = rule.stages.length > 1 || rule.stages[0]!.index !== 1 ? `${p}.stages.${i}` : p;
     if (s.marker) requireColumn(table, s.marker, `${sp}.marker`, 'the marker column', report);
     if (s.action.kind === 'anonymise') {
+      const perRow = s.action.columns.some((c) => c.strategy !== null && c.strategy !== 'redact');
+      if (perRow && !table.primaryKey.length && rule.key && !isUnique(table, rule.key)) {
+        report(`${sp}.action`, `anonymising with per-row values needs a unique key, and (${rule.key.join(', ')}) is not unique on ${table.name}`, 'name a key covered by a unique index, or use null or redact');
+      }
       for (const c of s.action.columns) {
-        if (!requireColumn(table, c.column, `${sp}.action.anonymise.${c.column}`, 'an anonymised column', report)) continue;
-        if (c.column === table.primaryKey[0]) report(`${sp}.action.anonymise.${c.column}`, 'the primary key cannot be anonymised');
-        if (c.strategy === null && !table.columns.get(c.column)!.nullable) {
+        const column = requireColumn(table, c.column, `${sp}.action.anonymise.${c.column}`, 'an anonymised column', report);
+        if (!column) continue;
+        if (keyNames.includes(c.column)) report(`${sp}.action.anonymise.${c.column}`, 'a key column cannot be anonymised: it names the row');
+        if (c.strategy === null && !column.nullable) {
           report(`${sp}.action.anonymise.${c.column}`, `${table.name}.${c.column} is NOT NULL, so it cannot be set to null`, 'use redact or hmac');
+        }
+        if (c.strategy === 'hmac' && column.maxLength !== null) {
+          const min = s.marker ? MIN_PSEUDONYM_WIDTH.untagged : MIN_PSEUDONYM_WIDTH.tagged;
+          if (column.maxLength < min) report(`${sp}.action.anonymise.${c.column}`, `${table.name}.${c.column} holds ${column.maxLength} characters; a pseudonym needs at least ${min}`, 'use redact or null');
+        }
+        if (c.strategy === 'redact' && column.maxLength !== null && column.maxLength < 10) {
+          report(`${sp}.action.anonymise.${c.column}`, `${table.name}.${c.column} holds ${column.maxLength} characters; "[redacted]" needs 10`, 'use null or hmac');
         }
       }
     }
@@ -119,21 +184,40 @@ function checkEnforce(rule: EnforceRule, table: TableInfo, _schema: SchemaInfo, 
   });
 }
 
-/** Two rules of one provider on one table can both match a row; precedence decides, but say so. */
-function checkOverlaps(rules: readonly Rule[], report: Report): void {
-  const active = rules.filter((r) => r.kind !== 'unspecified');
-  for (let i = 0; i < active.length; i++) {
-    for (let j = i + 1; j < active.length; j++) {
-      const a = active[i]!;
-      const b = active[j]!;
-      if (a.table !== b.table || disjoint(a, b)) continue;
-      report(
-        `${b.path}.table`,
-        `rule ${b.id} overlaps rule ${a.id} on ${a.table}: where both are due, holds, then retain, then delete > anonymise > set decide`,
-        'add `where:` filters that separate them if that is not intended',
-        'warning',
-      );
+/**
+ * Two rules of one provider on one table can both match a row; precedence decides, but say so.
+ * One warning per table (naming the rules), so a policy of thousands of rules on one table
+ * gets one line, not millions.
+ */
+function checkOverlaps(rules: readonly Rule[], schema: SchemaInfo, report: Report): void {
+  const byTable = new Map<string, Rule[]>();
+  for (const r of rules) {
+    if (r.kind === 'unspecified') continue;
+    const t = findTable(schema, r.table)?.name ?? r.table;
+    byTable.set(t, [...(byTable.get(t) ?? []), r]);
+  }
+  for (const [table, group] of byTable) {
+    if (group.length < 2) continue;
+    const overlapping = new Set<Rule>();
+    // Rules filtered on the same column with disjoint values never meet; all others may.
+    for (let i = 0; i < group.length; i++) {
+      for (let j = i + 1; j < group.length; j++) {
+        if (!disjoint(group[i]!, group[j]!)) {
+          overlapping.add(group[i]!);
+          overlapping.add(group[j]!);
+        }
+      }
+      if (overlapping.size === group.length) break;
     }
+    if (overlapping.size < 2) continue;
+    const list = [...overlapping];
+    const names = list.length > 6 ? `${list.slice(0, 5).map((r) => r.id).join(', ')} and ${list.length - 5} more` : list.map((r) => r.id).join(', ');
+    report(
+      `${list[1]!.path}.table`,
+      `rules ${names} overlap on ${table}: where several are due, holds, then retain, then delete > anonymise > set decide`,
+      'add `where:` filters that separate them if that is not intended',
+      'warning',
+    );
   }
 }
 
@@ -147,33 +231,22 @@ function disjoint(a: Rule, b: Rule): boolean {
 
 /** A delete rule whose rows are referenced by a table no rule of the provider deletes can only be blocked. */
 function checkBlockedOnly(rules: readonly Rule[], schema: SchemaInfo, report: Report): void {
-  const deleted = new Set(
-    rules.filter((r): r is EnforceRule => r.kind === 'enforce' && r.stages.some((s) => s.action.kind === 'delete')).map((r) => r.table),
-  );
+  const name = (t: string) => findTable(schema, t)?.name ?? t;
+  const deleted = new Set(rules.filter((r): r is EnforceRule => r.kind === 'enforce' && r.stages.some((s) => s.action.kind === 'delete')).map((r) => name(r.table)));
+  const seen = new Set<string>();
   for (const r of rules) {
     if (r.kind !== 'enforce' || !r.stages.some((s) => s.action.kind === 'delete')) continue;
-    const blockers = [...new Set(referencingKeys(schema, r.table).map((fk) => fk.table))].filter((t) => t !== r.table && !deleted.has(t));
+    const table = name(r.table);
+    if (seen.has(`${table}|${r.stages.some((s) => s.action.kind === 'anonymise')}`)) continue;
+    seen.add(`${table}|${r.stages.some((s) => s.action.kind === 'anonymise')}`);
+    const blockers = [...new Set(referencingKeys(schema, table).map((fk) => fk.table))].filter((t) => t !== table && !deleted.has(t));
     if (blockers.length === 0) continue;
     const anonymises = r.stages.some((s) => s.action.kind === 'anonymise');
     report(
       `${r.path}.table`,
-      `deletes of ${r.table} are blocked while rows in ${blockers.join(', ')} (which no rule of this provider deletes) reference them`,
+      `deletes of ${table} are blocked while rows in ${blockers.join(', ')} (which no rule of this provider deletes) reference them`,
       anonymises ? 'blocked rows keep their anonymised form until nothing references them' : 'consider an anonymise stage so blocked rows lose their personal data',
       'warning',
     );
   }
-}
-
-async function unparseableClock(adapter: Adapter, rule: Rule, clockTable: TableInfo): Promise<{ id: unknown; value: unknown; count: number } | null> {
-  const clock = rule.clock!;
-  // Check the clock table directly: it is smaller and names the row that holds the bad value.
-  const column = clockTable.columns.get(clock.column)!;
-  if (column.kind === 'timestamp' && clock.format === 'iso') return null; // native timestamps always parse
-  const expr = col(T, clock.column);
-  const bad = adapter.clockUnparseable(expr, column, clock.format);
-  const pk = clockTable.primaryKey[0] ?? clock.column;
-  const first = await sql<{ id: unknown; v: unknown }>`select ${col(T, pk)} as id, ${expr} as v from ${sql.table(clockTable.name)} as ${sql.id(T)} where ${bad} order by ${col(T, pk)} limit 1`.execute(adapter.db);
-  if (!first.rows[0]) return null;
-  const n = await sql<{ n: unknown }>`select count(*) as n from ${sql.table(clockTable.name)} as ${sql.id(T)} where ${bad}`.execute(adapter.db);
-  return { id: first.rows[0].id, value: first.rows[0].v, count: Number(n.rows[0]?.n ?? 0) };
 }

@@ -219,10 +219,10 @@ function zodProblems(file: string, issue: z.core.$ZodIssue, positions: ReadonlyM
 
 const KEYS: Record<string, string[]> = {
   root: ['version', 'store', 'defaults', 'providers'],
-  store: ['url', 'media_root', 'tenant_column', 'clock_format'],
+  store: ['url', 'media_root', 'tenant_column', 'lethe_schema', 'clock_format', 'clock_zone'],
   defaults: ['schedule', 'timezone', 'batch_size', 'guard', 'max_run_time'],
-  provider: ['name', 'source', 'schedule', 'timezone', 'batch_size', 'guard', 'max_run_time', 'rules'],
-  rule: ['quote', 'category', 'table', 'clock', 'clock_format', 'after', 'action', 'marker', 'stages', 'where', 'files', 'batch_size'],
+  provider: ['name', 'tenant', 'source', 'schedule', 'timezone', 'batch_size', 'guard', 'max_run_time', 'rules'],
+  rule: ['quote', 'note', 'category', 'table', 'clock', 'clock_format', 'clock_zone', 'key', 'tenant_column', 'after', 'action', 'marker', 'stages', 'where', 'files', 'batch_size'],
   stage: ['after', 'action', 'marker'],
   guard: ['max_fraction', 'min_rows'],
   action: ['anonymise', 'set'],

@@ -2,7 +2,7 @@
  * The resolved policy: what every part of lethe past the loader sees. Frozen, fully
  * defaulted, with periods parsed and each rule's source position kept for later checks.
  */
-import type { ClockFormat } from '../store/types.js';
+import type { ClockFormat, ClockSpec } from '../store/types.js';
 import type { Period } from './duration.js';
 
 export type Strategy = null | 'redact' | 'hmac' | 'phone_prefix' | 'ip_truncate' | 'month' | 'email_domain';
@@ -23,13 +23,22 @@ export interface Stage {
   readonly marker: string | null;
 }
 
-export interface ClockRef {
-  /** The table holding the clock column: the rule's own table, or one reached by foreign keys. */
+/** A column of the rule's table, or of a table it reaches by foreign keys (`accounts.terminated_at`). */
+export interface ColumnRef {
+  /** The table holding the column: the rule's own table, or one reached by foreign keys. */
   readonly table: string;
   readonly column: string;
-  readonly format: ClockFormat;
   /** As written, e.g. `accounts.terminated_at`. */
   readonly text: string;
+}
+
+export interface ClockRef extends ColumnRef, ClockSpec {}
+
+/** `files:` resolved: literal text and column placeholders, e.g. `{record_path}/{record_name}`. */
+export interface FilesTemplate {
+  readonly text: string;
+  readonly parts: readonly ({ readonly literal: string } | { readonly column: string })[];
+  readonly columns: readonly string[];
 }
 
 export interface Filter {
@@ -45,10 +54,17 @@ export interface Position {
 interface RuleBase {
   readonly provider: string;
   readonly id: string;
-  readonly quote: string;
+  /** The sentence of the policy the rule enforces; null when the rule gives none (check warns). */
+  readonly quote: string | null;
+  /** The operator's rationale, printed by explain and report. */
+  readonly note: string | null;
   readonly category: string | null;
   readonly table: string;
   readonly where: readonly Filter[];
+  /** `key:` for tables without a primary key; null to use the primary key. */
+  readonly key: readonly string[] | null;
+  /** `tenant_column:` of the rule; null to use store.tenant_column (directly or through foreign keys). */
+  readonly tenantColumn: ColumnRef | null;
   /** Path in the YAML, e.g. providers.pipcall.rules.call-data */
   readonly path: string;
   readonly position: Position;
@@ -59,7 +75,7 @@ export interface EnforceRule extends RuleBase {
   readonly kind: 'enforce';
   readonly clock: ClockRef;
   readonly stages: readonly Stage[];
-  readonly files: string | null;
+  readonly files: FilesTemplate | null;
   readonly batchSize: number;
 }
 
@@ -88,6 +104,8 @@ export interface Guard {
 export interface ProviderPolicy {
   readonly id: string;
   readonly name: string;
+  /** The tenant column's value for this provider's rows: `tenant:`, else the id. */
+  readonly tenant: string | number;
   readonly source: string | null;
   readonly schedule: string;
   readonly timezone: string;
@@ -107,8 +125,12 @@ export interface Policy {
     readonly url: string | null;
     /** Absolute (resolved against the policy file's folder). */
     readonly mediaRoot: string | null;
-    readonly tenantColumn: string;
+    /** null: a single-tenant store, rules are not scoped. */
+    readonly tenantColumn: string | null;
+    /** The schema or database of lethe's own tables; null for the store's default. */
+    readonly letheSchema: string | null;
     readonly clockFormat: ClockFormat;
+    readonly clockZone: string;
   };
   readonly providers: readonly ProviderPolicy[];
   /** Source positions of every YAML path, for problems found after loading. */
@@ -120,8 +142,8 @@ export const BUILTIN_DEFAULTS = Object.freeze({
   timezone: 'UTC',
   batchSize: 1000,
   guard: Object.freeze({ maxFraction: 0.25, minRows: 1000 }),
-  tenantColumn: 'provider_id',
   clockFormat: 'iso' as ClockFormat,
+  clockZone: 'UTC',
 });
 
 /** Every enforce rule of a policy, optionally narrowed to one provider and one rule id. */

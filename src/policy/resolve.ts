@@ -14,6 +14,8 @@ import {
   BUILTIN_DEFAULTS,
   type Action,
   type ClockRef,
+  type ColumnRef,
+  type FilesTemplate,
   type Filter,
   type Guard,
   type Policy,
@@ -34,13 +36,18 @@ interface Context {
 /** Resolves defaults and meaning; returns the frozen policy and every problem found. */
 export function resolvePolicy(input: PolicyInput, ctx: Context): { policy: Policy; problems: Problem[] } {
   const problems: Problem[] = [];
+  // A path ending in '^' points at the key itself (the rule's name), not at its value.
   const report = (path: (string | number)[], message: string, hint?: string, severity: Problem['severity'] = 'error') => {
-    const pos = ctx.positions.get(`${path.join('.')}.=`) ?? positionOf(ctx.positions, path);
-    problems.push(problem(ctx.file, pos, path.join('.'), message, hint, severity));
+    const atKey = path[path.length - 1] === '^';
+    const p = atKey ? path.slice(0, -1) : path;
+    const pos = (atKey ? undefined : ctx.positions.get(`${p.join('.')}.=`)) ?? positionOf(ctx.positions, p);
+    problems.push(problem(ctx.file, pos, p.join('.'), message, hint, severity));
   };
 
   const d = input.defaults ?? {};
   const clockFormat: ClockFormat = input.store?.clock_format ?? BUILTIN_DEFAULTS.clockFormat;
+  const clockZone = input.store?.clock_zone ?? BUILTIN_DEFAULTS.clockZone;
+  if (input.store?.clock_zone) checkZone(input.store.clock_zone, ['store', 'clock_zone'], report);
   const defaults = {
     schedule: d.schedule ?? BUILTIN_DEFAULTS.schedule,
     timezone: d.timezone ?? BUILTIN_DEFAULTS.timezone,
@@ -61,13 +68,14 @@ export function resolvePolicy(input: PolicyInput, ctx: Context): { policy: Polic
     const batchSize = p.batch_size ?? defaults.batchSize;
     const rules: Rule[] = [];
     for (const [rid, r] of Object.entries(p.rules)) {
-      const rule = resolveRule(pid, rid, r, { batchSize, clockFormat }, [...base, 'rules', rid], report, ctx.positions);
+      const rule = resolveRule(pid, rid, r, { batchSize, clockFormat, clockZone }, [...base, 'rules', rid], report, ctx.positions);
       if (rule) rules.push(rule);
     }
     if (Object.keys(p.rules).length === 0) report([...base, 'rules'], `provider "${pid}" has no rules`, undefined, 'warning');
     providers.push({
       id: pid,
       name: p.name,
+      tenant: p.tenant ?? pid,
       source: p.source ?? null,
       schedule,
       timezone,
@@ -85,8 +93,10 @@ export function resolvePolicy(input: PolicyInput, ctx: Context): { policy: Polic
     store: {
       url: input.store?.url ?? null,
       mediaRoot: input.store?.media_root ? resolvePath(dir, input.store.media_root) : null,
-      tenantColumn: input.store?.tenant_column ?? BUILTIN_DEFAULTS.tenantColumn,
+      tenantColumn: input.store?.tenant_column ?? null,
+      letheSchema: input.store?.lethe_schema ?? null,
       clockFormat,
+      clockZone,
     },
     providers,
     positions: ctx.positions,
@@ -117,7 +127,7 @@ function resolveRule(
   provider: string,
   id: string,
   r: RuleInput,
-  inherited: { batchSize: number; clockFormat: ClockFormat },
+  inherited: { batchSize: number; clockFormat: ClockFormat; clockZone: string },
   path: string[],
   report: Report,
   positions: ReadonlyMap<string, Position>,
@@ -125,15 +135,23 @@ function resolveRule(
   const base = {
     provider,
     id,
-    quote: r.quote.trim().replace(/\s+/g, ' '),
+    quote: r.quote ? r.quote.trim().replace(/\s+/g, ' ') : null,
+    note: r.note?.trim() ? r.note.trim().replace(/\s+/g, ' ') : null,
     category: r.category ?? null,
     table: r.table,
     where: resolveWhere(r.where),
+    key: r.key === undefined ? null : Array.isArray(r.key) ? r.key : [r.key],
+    tenantColumn: r.tenant_column ? columnRef(r.tenant_column, r.table) : null,
     path: path.join('.'),
     position: positionOf(positions, path),
   };
-  const clockFormat = r.clock_format ?? inherited.clockFormat;
-  const clock: ClockRef | null = r.clock ? parseClock(r.clock, r.table, clockFormat) : null;
+  if (!base.quote) report([...path, '^'], `rule ${provider}/${id} has no quote`, 'add `quote:` with the sentence of the policy this rule enforces', 'warning');
+  if (base.key && new Set(base.key).size !== base.key.length) report([...path, 'key'], 'a key column is listed twice');
+  if (r.clock_zone) checkZone(r.clock_zone, [...path, 'clock_zone'], report);
+  const spec = { format: r.clock_format ?? inherited.clockFormat, zone: r.clock_zone ?? inherited.clockZone };
+  const clock: ClockRef | null = r.clock ? { ...columnRef(r.clock, r.table), ...spec } : null;
+  const files = r.files === undefined ? null : filesTemplate(r.files, [...path, 'files'], report);
+  if (r.files !== undefined && !files) return null;
 
   if (r.stages && (r.after !== undefined || r.action !== undefined)) {
     report([...path, 'stages'], 'a rule has either `after` and `action`, or `stages`, not both', 'move `after` and `action` into a stage');
@@ -165,7 +183,7 @@ function resolveRule(
       report([...path, 'action'], 'missing required key "action"', 'delete, {anonymise: …}, {set: …} or retain');
       return null;
     }
-    return enforce(base, clock, [{ after: parsed.period, action: r.action, marker: r.marker }], [path], r, inherited, path, report);
+    return enforce(base, clock, [{ after: parsed.period, action: r.action, marker: r.marker }], [path], r, files, inherited, path, report);
   }
 
   if (r.action === 'retain') {
@@ -191,7 +209,7 @@ function resolveRule(
     stagePaths.push(sp);
   });
   if (stages.length !== r.stages.length) return null;
-  return enforce(base, clock, stages, stagePaths, r, inherited, path, report);
+  return enforce(base, clock, stages, stagePaths, r, files, inherited, path, report);
 }
 
 function enforce(
@@ -200,6 +218,7 @@ function enforce(
   raw: { after: Period; action: ActionInput; marker: string | undefined }[],
   stagePaths: string[][],
   r: RuleInput,
+  files: FilesTemplate | null,
   inherited: { batchSize: number },
   path: string[],
   report: Report,
@@ -215,11 +234,6 @@ function enforce(
     if (action.kind === 'anonymise') {
       if (action.columns.length === 0) {
         report([...sp, 'action'], 'anonymise names no columns', 'e.g. {anonymise: {email: hmac, name: null}}');
-        ok = false;
-      }
-      const needsMarker = action.columns.some((c) => c.strategy === 'hmac');
-      if (needsMarker && !s.marker) {
-        report([...sp, 'action'], 'hmac is not idempotent: an anonymise stage using it needs a marker', 'add `marker: anonymised_at` (a column set when the row is done)');
         ok = false;
       }
     }
@@ -242,11 +256,11 @@ function enforce(
       ok = false;
     }
   }
-  if (r.files && !stages.some((s) => s.action.kind === 'delete')) {
+  if (files && !stages.some((s) => s.action.kind === 'delete')) {
     report([...path, 'files'], '`files` are deleted with their row, but no stage deletes', 'remove `files:` or add a delete stage', 'warning');
   }
   if (!ok) return null;
-  return { ...base, kind: 'enforce', clock, stages, files: r.files ?? null, batchSize: r.batch_size ?? inherited.batchSize };
+  return { ...base, kind: 'enforce', clock, stages, files, batchSize: r.batch_size ?? inherited.batchSize };
 }
 
 function resolveAction(a: Exclude<ActionInput, 'retain'>): Action {
@@ -260,11 +274,45 @@ function actionKind(a: ActionInput): Action['kind'] | 'retain' {
   return 'anonymise' in a ? 'anonymise' : 'set';
 }
 
-function parseClock(text: string, table: string, format: ClockFormat): ClockRef {
-  const dot = text.indexOf('.');
-  return dot < 0
-    ? { table, column: text, format, text }
-    : { table: text.slice(0, dot), column: text.slice(dot + 1), format, text };
+/** `col`, `table.col` or `schema.table.col`: the last dot starts the column. */
+function columnRef(text: string, table: string): ColumnRef {
+  const dot = text.lastIndexOf('.');
+  return dot < 0 ? { table, column: text, text } : { table: text.slice(0, dot), column: text.slice(dot + 1), text };
+}
+
+const PLACEHOLDER = /\{([^{}]*)\}/g;
+const COLUMN_NAME = /^[A-Za-z_][A-Za-z0-9_$]{0,63}$/;
+
+/** `media_path`, or a template such as `{record_path}/{record_name}`. */
+function filesTemplate(text: string, path: string[], report: Report): FilesTemplate | null {
+  if (!text.includes('{') && !text.includes('}')) {
+    if (COLUMN_NAME.test(text)) return { text, parts: [{ column: text }], columns: [text] };
+    report(path, `"${text}" is neither a column name nor a template`, 'name a column (media_path) or write a template of columns ("{record_path}/{record_name}")');
+    return null;
+  }
+  const parts: FilesTemplate['parts'][number][] = [];
+  let at = 0;
+  for (const m of text.matchAll(PLACEHOLDER)) {
+    if (m.index > at) parts.push({ literal: text.slice(at, m.index) });
+    if (!COLUMN_NAME.test(m[1]!)) {
+      report(path, `"{${m[1]}}" in the files template is not a column name`, 'placeholders name columns: {record_path}/{record_name}');
+      return null;
+    }
+    parts.push({ column: m[1]! });
+    at = m.index + m[0].length;
+  }
+  if (at < text.length) parts.push({ literal: text.slice(at) });
+  const literal = parts.filter((p): p is { literal: string } => 'literal' in p).map((p) => p.literal).join('');
+  if (literal.includes('{') || literal.includes('}')) {
+    report(path, `unbalanced braces in the files template "${text}"`, 'each column is written {column}');
+    return null;
+  }
+  const columns = [...new Set(parts.flatMap((p) => ('column' in p ? [p.column] : [])))];
+  if (columns.length === 0) {
+    report(path, `the files template "${text}" names no column`, 'e.g. "{record_path}/{record_name}"');
+    return null;
+  }
+  return { text, parts, columns };
 }
 
 function resolveWhere(where: RuleInput['where']): Filter[] {

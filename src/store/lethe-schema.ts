@@ -5,14 +5,25 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { StoreError } from '../errors.js';
+import { letheDb } from './lethe-tables.js';
 import type { Adapter } from './types.js';
 
-export const LETHE_SCHEMA_VERSION = 1;
+/**
+ * 1: the first release. 2: holds and the file queue name rows by `row_key` (canonical JSON
+ * of any key) instead of an integer `row_id`; holds record who placed and released them.
+ */
+export const LETHE_SCHEMA_VERSION = 2;
 
-/** Creates lethe_* tables and indexes if they do not exist; safe to call on every start. */
+/** Creates lethe_* tables and indexes if they do not exist, and migrates older ones; safe on every start. */
 export async function ensureLetheTables(adapter: Adapter): Promise<void> {
   const t = (k: Parameters<Adapter['sqlType']>[0]) => sql.raw(adapter.sqlType(k));
-  const db: Kysely<any> = adapter.db;
+  if (adapter.letheSchema) await adapter.ensureSchema(adapter.letheSchema);
+  const db: Kysely<any> = letheDb(adapter);
+  const found = await storedVersion(db);
+  if (found !== null && found > LETHE_SCHEMA_VERSION) {
+    throw new StoreError(`this store's lethe tables are schema version ${found}, newer than this build (${LETHE_SCHEMA_VERSION}); upgrade lethe`);
+  }
+  if (found === 1) await migrateFrom1(adapter);
 
   await db.schema
     .createTable('lethe_runs')
@@ -68,34 +79,9 @@ export async function ensureLetheTables(adapter: Adapter): Promise<void> {
     .addColumn('hash', t('key'), (c) => c.notNull())
     .execute();
 
-  await db.schema
-    .createTable('lethe_holds')
-    .ifNotExists()
-    .addColumn('id', t('serial'), (c) => c.primaryKey())
-    .addColumn('table_name', t('key'), (c) => c.notNull())
-    .addColumn('row_id', t('bigint'), (c) => c.notNull())
-    .addColumn('reason', t('text'), (c) => c.notNull())
-    .addColumn('placed_at', t('key'), (c) => c.notNull())
-    .addColumn('expires_at', t('key'))
-    .addColumn('released_at', t('key'))
-    .execute();
-  await db.schema.createIndex('ix_lethe_holds_row').ifNotExists().on('lethe_holds').columns(['table_name', 'row_id']).execute();
-
-  await db.schema
-    .createTable('lethe_file_queue')
-    .ifNotExists()
-    .addColumn('id', t('serial'), (c) => c.primaryKey())
-    .addColumn('run_id', t('bigint'), (c) => c.notNull())
-    .addColumn('provider', t('key'), (c) => c.notNull())
-    .addColumn('rule', t('key'), (c) => c.notNull())
-    .addColumn('stage', t('int'), (c) => c.notNull())
-    .addColumn('table_name', t('key'), (c) => c.notNull())
-    .addColumn('row_id', t('bigint'), (c) => c.notNull())
-    .addColumn('path', t('text'), (c) => c.notNull())
-    .addColumn('status', t('key'), (c) => c.notNull())
-    .addColumn('queued_at', t('key'), (c) => c.notNull())
-    .addColumn('note', t('text'))
-    .execute();
+  await createHolds(db, 'lethe_holds', t);
+  await db.schema.createIndex('ix_lethe_holds_table').ifNotExists().on('lethe_holds').column('table_name').execute();
+  await createFileQueue(db, 'lethe_file_queue', t);
   await db.schema.createIndex('ix_lethe_file_queue_status').ifNotExists().on('lethe_file_queue').column('status').execute();
 
   // The enforcer lease: one row, taken and renewed by plain updates (see src/lease.ts).
@@ -115,13 +101,81 @@ export async function ensureLetheTables(adapter: Adapter): Promise<void> {
     .addColumn('name', t('key'), (c) => c.primaryKey())
     .addColumn('value', t('text'), (c) => c.notNull())
     .execute();
-  // Later versions migrate from the recorded version; a store newer than this build is refused.
-  const row = await db.selectFrom('lethe_meta').select('value').where('name', '=', 'schema_version').executeTakeFirst();
-  if (!row) {
+  if (found === null) {
     // Two replicas starting together may both get here; the second insert loses harmlessly.
     await db.insertInto('lethe_meta').values({ name: 'schema_version', value: String(LETHE_SCHEMA_VERSION) }).execute().catch(() => undefined);
   }
-  else if (Number(row.value) > LETHE_SCHEMA_VERSION) {
-    throw new StoreError(`this store's lethe tables are schema version ${String(row.value)}, newer than this build (${LETHE_SCHEMA_VERSION}); upgrade lethe`);
+}
+
+type TypeOf = (k: Parameters<Adapter['sqlType']>[0]) => ReturnType<typeof sql.raw>;
+
+async function createHolds(db: Kysely<any>, name: string, t: TypeOf): Promise<void> {
+  await db.schema
+    .createTable(name)
+    .ifNotExists()
+    .addColumn('id', t('serial'), (c) => c.primaryKey())
+    .addColumn('table_name', t('key'), (c) => c.notNull())
+    // The held row's key as canonical JSON: 42, "5b8e…", ["/var/spool/vm", 3].
+    .addColumn('row_key', t('text'), (c) => c.notNull())
+    .addColumn('reason', t('text'), (c) => c.notNull())
+    .addColumn('placed_at', t('key'), (c) => c.notNull())
+    .addColumn('placed_by', t('key'))
+    .addColumn('expires_at', t('key'))
+    .addColumn('released_at', t('key'))
+    .addColumn('released_by', t('key'))
+    .addColumn('release_reason', t('text'))
+    .execute();
+}
+
+async function createFileQueue(db: Kysely<any>, name: string, t: TypeOf): Promise<void> {
+  await db.schema
+    .createTable(name)
+    .ifNotExists()
+    .addColumn('id', t('serial'), (c) => c.primaryKey())
+    .addColumn('run_id', t('bigint'), (c) => c.notNull())
+    .addColumn('provider', t('key'), (c) => c.notNull())
+    .addColumn('rule', t('key'), (c) => c.notNull())
+    .addColumn('stage', t('int'), (c) => c.notNull())
+    .addColumn('table_name', t('key'), (c) => c.notNull())
+    .addColumn('row_key', t('text'), (c) => c.notNull())
+    .addColumn('path', t('text'), (c) => c.notNull())
+    .addColumn('status', t('key'), (c) => c.notNull())
+    .addColumn('queued_at', t('key'), (c) => c.notNull())
+    .addColumn('note', t('text'))
+    .execute();
+}
+
+/** The schema version recorded in lethe_meta, or null for a store lethe has not set up. */
+async function storedVersion(db: Kysely<any>): Promise<number | null> {
+  try {
+    const row = await db.selectFrom('lethe_meta').select('value').where('name', '=', 'schema_version').executeTakeFirst();
+    return row ? Number(row.value) : null;
+  } catch {
+    return null; // no lethe_meta yet
   }
 }
+
+/**
+ * 1 → 2: holds and queued files keep their rows, now named by row_key (an integer id's
+ * canonical JSON is its decimal text). Each table is copied into the new layout and swapped
+ * in; they hold a few rows each, so this is quick even on a long-lived store.
+ */
+async function migrateFrom1(adapter: Adapter): Promise<void> {
+  const t: TypeOf = (k) => sql.raw(adapter.sqlType(k));
+  // Version 1 had no lethe_schema option: its tables are in the default schema.
+  const db = adapter.db;
+  const copy = async (name: string, create: (db: Kysely<any>, name: string, t: TypeOf) => Promise<void>, columns: string[]) => {
+    const next = `${name}_v2`;
+    await db.schema.dropTable(next).ifExists().execute();
+    await create(db, next, t);
+    const cols = sql.join(columns.map((c) => sql.ref(c)));
+    await sql`insert into ${sql.table(next)} (${cols}, row_key) select ${cols}, concat(${sql.ref('row_id')}) from ${sql.table(name)}`.execute(db);
+    await db.schema.dropTable(name).execute();
+    await db.schema.alterTable(next).renameTo(name).execute();
+    await adapter.syncSerial(db, name, 'id');
+  };
+  await copy('lethe_holds', createHolds, ['id', 'table_name', 'reason', 'placed_at', 'expires_at', 'released_at']);
+  await copy('lethe_file_queue', createFileQueue, ['id', 'run_id', 'provider', 'rule', 'stage', 'table_name', 'path', 'status', 'queued_at', 'note']);
+  await db.updateTable('lethe_meta').set({ value: '2' }).where('name', '=', 'schema_version').execute();
+}
+

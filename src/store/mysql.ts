@@ -8,11 +8,19 @@
  */
 import { createPool } from 'mysql2';
 import { CompiledQuery, Kysely, MysqlDialect, sql, type RawBuilder } from 'kysely';
+import { EPOCH_SECONDS_RANGE, ISO_CLOCK_PATTERN, ISO_ZONE_PATTERN, epochBound, wallOf } from '../clock/read.js';
 import { StoreError } from '../errors.js';
 import { redact } from './redact.js';
 import { ServerAdapter, assemble } from './server-adapter.js';
-import { epochDivisor } from './timestamps.js';
-import type { Adapter, ClockFormat, ColumnInfo, SchemaInfo, SqlTypeKind } from './types.js';
+import { isoUtc } from './timestamps.js';
+import type { Adapter, ClockSpec, ColumnInfo, ColumnKind, SafeDbError, SchemaInfo, SqlTypeKind } from './types.js';
+
+/** Case-sensitive in both MariaDB's PCRE and MySQL's ICU, whatever the column's collation. */
+const ISO_RE = `(?-i)${ISO_CLOCK_PATTERN}`;
+const ZONE_RE = `(?-i)${ISO_ZONE_PATTERN}`;
+
+/** `YYYY-MM-DD HH:MM:SS.ffffff`: how a wall time or a UTC instant binds against DATETIME. */
+const datetimeText = (fixed: string) => fixed.replace('T', ' ');
 
 const TYPES: Record<SqlTypeKind, string> = {
   id: 'bigint',
@@ -53,6 +61,8 @@ export function openMysql(url: string): Adapter {
 class MysqlAdapter extends ServerAdapter {
   readonly engine = 'mysql' as const;
   readonly supportsReturning = false;
+  // MariaDB does not use `(a, b) > (?, ?)` for a range scan; the expanded form it does.
+  readonly rowValueKeyset = false;
   // MariaDB otherwise drives a joined-clock batch query from the parent's clock index and
   // sorts every remaining due row on every batch (measured: 143 ms average, 791 ms worst,
   // growing with the due rows); STRAIGHT_JOIN walks the rule's table in key order.
@@ -60,32 +70,37 @@ class MysqlAdapter extends ServerAdapter {
   // MariaDB has no FOR SHARE; LOCK IN SHARE MODE works on MariaDB and MySQL alike.
   readonly shareLockClause = 'lock in share mode';
 
-  async introspect(): Promise<SchemaInfo> {
+  async introspect(schemas: readonly string[] = []): Promise<SchemaInfo> {
     const db = this.db;
     try {
-      const cols = await sql<{ table_name: string; column_name: string; data_type: string; is_nullable: string }>`
-        select c.table_name as table_name, c.column_name as column_name, c.column_type as data_type, c.is_nullable as is_nullable
+      const current = String((await sql<{ d: string }>`select database() as d`.execute(db)).rows[0]!.d);
+      const wanted = [current, ...schemas.filter((x) => x !== current)];
+      // Tables of the connected database keep their plain names; others are `database.table`.
+      const name = (schema: string, table: string) => sql`case when ${sql.ref(schema)} = ${current} then ${sql.ref(table)} else concat(${sql.ref(schema)}, '.', ${sql.ref(table)}) end`;
+      const cols = await sql<{ table_name: string; column_name: string; data_type: string; is_nullable: string; max_length: unknown }>`
+        select ${name('c.table_schema', 'c.table_name')} as table_name, c.column_name as column_name, c.column_type as data_type,
+               c.is_nullable as is_nullable, c.character_maximum_length as max_length
         from information_schema.columns c
         join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name and t.table_type = 'BASE TABLE'
-        where c.table_schema = database()
-        order by c.table_name, c.ordinal_position`.execute(db);
+        where c.table_schema in (${sql.join(wanted)})
+        order by 1, c.ordinal_position`.execute(db);
       const pks = await sql<{ table_name: string; column_name: string }>`
-        select table_name as table_name, column_name as column_name
+        select ${name('table_schema', 'table_name')} as table_name, column_name as column_name
         from information_schema.key_column_usage
-        where table_schema = database() and constraint_name = 'PRIMARY'
-        order by table_name, ordinal_position`.execute(db);
+        where table_schema in (${sql.join(wanted)}) and constraint_name = 'PRIMARY'
+        order by 1, ordinal_position`.execute(db);
       const fks = await sql<{ name: string; table_name: string; column_name: string; ref_table: string; ref_column: string }>`
-        select constraint_name as name, table_name as table_name, column_name as column_name,
-               referenced_table_name as ref_table, referenced_column_name as ref_column
+        select constraint_name as name, ${name('table_schema', 'table_name')} as table_name, column_name as column_name,
+               ${name('referenced_table_schema', 'referenced_table_name')} as ref_table, referenced_column_name as ref_column
         from information_schema.key_column_usage
-        where table_schema = database() and referenced_table_name is not null
-        order by table_name, constraint_name, ordinal_position`.execute(db);
-      const idx = await sql<{ table_name: string; index_name: string; column_name: string }>`
-        select table_name as table_name, index_name as index_name, column_name as column_name
+        where table_schema in (${sql.join(wanted)}) and referenced_table_name is not null
+        order by 2, constraint_name, ordinal_position`.execute(db);
+      const idx = await sql<{ table_name: string; index_name: string; column_name: string; is_unique: unknown }>`
+        select ${name('table_schema', 'table_name')} as table_name, index_name as index_name, column_name as column_name, non_unique = 0 as is_unique
         from information_schema.statistics
-        where table_schema = database()
-        order by table_name, index_name, seq_in_index`.execute(db);
-      return assemble({ cols: cols.rows, pks: pks.rows, fks: fks.rows, idx: idx.rows }, kindOf);
+        where table_schema in (${sql.join(wanted)})
+        order by 1, index_name, seq_in_index`.execute(db);
+      return assemble({ cols: cols.rows, pks: pks.rows, fks: fks.rows, idx: idx.rows }, kindOf, current);
     } catch (err) {
       throw new StoreError(`cannot introspect ${this.description}: ${(err as Error).message}`, { cause: err });
     }
@@ -100,29 +115,120 @@ class MysqlAdapter extends ServerAdapter {
     return this.db.transaction().execute(fn);
   }
 
-  clockBefore(expr: RawBuilder<unknown>, column: ColumnInfo, format: ClockFormat, cutoff: Date): RawBuilder<unknown> {
-    if (format !== 'iso') return sql`(${expr} < ${cutoff.getTime() / epochDivisor(format)})`;
-    if (column.kind === 'timestamp') return sql`(${expr} < ${cutoff})`;
-    // ISO text: parse the UTC forms; anything else is NULL and so never due.
-    return sql`(str_to_date(replace(replace(${expr}, 'T', ' '), 'Z', ''), '%Y-%m-%d %H:%i:%s.%f') < ${cutoff})`;
+  clockBefore(expr: RawBuilder<unknown>, column: ColumnInfo, spec: ClockSpec, cutoff: Date): RawBuilder<unknown> {
+    if (spec.format !== 'iso') {
+      if (column.kind !== 'integer' && column.kind !== 'real') return sql`false`;
+      const scale = spec.format === 'epoch_s' ? 1 : 1000;
+      return sql`(${expr} < ${epochBound(cutoff, scale, column)} and ${expr} >= ${EPOCH_SECONDS_RANGE[0] * scale})`;
+    }
+    const wall = datetimeText(wallOf(cutoff, spec.zone));
+    // A TIMESTAMP holds an instant (the session is UTC); DATETIME and DATE hold wall times.
+    // Zero dates ('0000-00-00') are sentinels, never due.
+    if (column.kind === 'timestamp' || column.kind === 'date') {
+      const bound = column.zoned ? datetimeText(isoUtc(cutoff).slice(0, 23)) : wall;
+      return sql`(${expr} < ${bound} and ${this.#realNative(expr)})`;
+    }
+    if (column.kind !== 'text') return sql`false`;
+    const bound = isoUtc(new Date(cutoff.getTime() + 2 * 86_400_000)).slice(0, 10);
+    const utc = datetimeText(isoUtc(cutoff).slice(0, 23));
+    // ISO text: the outer comparison is an index range; the CASEs parse only text the reader's grammar accepts.
+    return sql`(${expr} < ${bound} and case when ${expr} regexp ${ISO_RE} then case when ${this.#realDay(expr)} then
+      case when length(${expr}) > 10 and ${expr} regexp ${ZONE_RE}
+        then date_sub(cast(left(regexp_replace(${expr}, ${ZONE_RE}, ''), 26) as datetime(6)), interval ${this.#offsetMinutes(expr)} minute) < ${utc}
+        else cast(left(${expr}, 26) as datetime(6)) < ${wall} end
+      else 0 end else 0 end)`;
+  }
+
+  #realNative(expr: RawBuilder<unknown>): RawBuilder<unknown> {
+    return sql`${expr} >= '0001-01-01' and month(${expr}) > 0 and dayofmonth(${expr}) > 0`;
+  }
+
+  /** The text's day exists in its month and its year is not 0000 (only called on text the grammar accepts). */
+  #realDay(expr: RawBuilder<unknown>): RawBuilder<unknown> {
+    return sql`left(${expr}, 4) <> '0000' and cast(substr(${expr}, 9, 2) as unsigned) <= day(last_day(concat(left(${expr}, 7), '-01')))`;
+  }
+
+  /** Minutes east of UTC of the text's zone (Z, ±hh, ±hhmm, ±hh:mm). */
+  #offsetMinutes(expr: RawBuilder<unknown>): RawBuilder<unknown> {
+    const z = sql`replace(regexp_substr(${expr}, ${ZONE_RE}), ':', '')`;
+    return sql`(case when right(${expr}, 1) = 'Z' then 0 else (case when left(${z}, 1) = '-' then -1 else 1 end) * (cast(substr(${z}, 2, 2) as unsigned) * 60 + case when length(${z}) = 5 then cast(substr(${z}, 4, 2) as unsigned) else 0 end) end)`;
+  }
+
+  clockInvalid(expr: RawBuilder<unknown>, column: ColumnInfo, spec: ClockSpec): RawBuilder<unknown> {
+    if (spec.format !== 'iso') {
+      if (column.kind !== 'integer' && column.kind !== 'real') return sql`(${expr} is not null)`;
+      const scale = spec.format === 'epoch_s' ? 1 : 1000;
+      return sql`(${expr} < ${EPOCH_SECONDS_RANGE[0] * scale} or ${expr} > ${EPOCH_SECONDS_RANGE[1] * scale})`;
+    }
+    if (column.kind === 'timestamp' || column.kind === 'date') return sql`(${expr} is not null and not (${this.#realNative(expr)}))`;
+    if (column.kind !== 'text') return sql`(${expr} is not null)`;
+    return sql`(${expr} is not null and case when ${expr} regexp ${ISO_RE} then not (${this.#realDay(expr)}) else 1 end)`;
+  }
+
+  clockRaw(expr: RawBuilder<unknown>, column: ColumnInfo, spec: ClockSpec): RawBuilder<unknown> {
+    if (spec.format !== 'iso' || column.kind === 'text') return expr;
+    if (column.kind === 'timestamp') return sql`date_format(${expr}, ${column.zoned ? '%Y-%m-%dT%H:%i:%s.%fZ' : '%Y-%m-%dT%H:%i:%s.%f'})`;
+    if (column.kind === 'date') return sql`date_format(${expr}, '%Y-%m-%d')`;
+    return expr;
   }
 
   castForColumn(expr: RawBuilder<unknown>): RawBuilder<unknown> {
     return expr; // MySQL converts on assignment
   }
 
-  clockUnparseable(expr: RawBuilder<unknown>, column: ColumnInfo, format: ClockFormat): RawBuilder<unknown> {
-    if (format !== 'iso' || column.kind === 'timestamp') return sql`false`;
-    return sql`(${expr} is not null and str_to_date(replace(replace(${expr}, 'T', ' '), 'Z', ''), '%Y-%m-%d %H:%i:%s.%f') is null)`;
+  keyOut(expr: RawBuilder<unknown>, column: ColumnInfo): RawBuilder<unknown> {
+    if (column.kind === 'binary') return sql`hex(${expr})`;
+    if (column.kind === 'timestamp') return sql`date_format(${expr}, '%Y-%m-%d %H:%i:%s.%f')`;
+    // Integers as text: exact beyond 2^53, and unsigned BIGINT included.
+    if (column.kind === 'integer' || column.kind === 'real') return sql`cast(${expr} as char)`;
+    return expr;
   }
 
+  bindKey(value: string | number, column: ColumnInfo): RawBuilder<unknown> {
+    if (column.kind === 'binary') return sql`unhex(${String(value)})`;
+    // A string compared with an integer column would be compared as a double: exact only to 2^53.
+    if (column.kind === 'integer' && typeof value === 'string') return sql`cast(${value} as decimal(65, 0))`;
+    return sql`${value}`;
+  }
+
+  deleteWhere(table: string, alias: string, where: RawBuilder<unknown>): RawBuilder<unknown> {
+    // The multi-table form is the one that takes an alias on MariaDB and MySQL alike.
+    return sql`delete ${sql.id(alias)} from ${sql.table(table)} as ${sql.id(alias)} where ${where}`;
+  }
+
+  async ensureSchema(name: string): Promise<void> {
+    await sql`create database if not exists ${sql.id(name)}`.execute(this.db);
+  }
+
+  async syncSerial(): Promise<void> {
+    // AUTO_INCREMENT already continues after the largest id inserted.
+  }
+
+  isRetryable(err: unknown): boolean {
+    const code = (err as { code?: unknown })?.code;
+    return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT';
+  }
+
+  safeError(err: unknown): SafeDbError | null {
+    const e = err as { code?: unknown; errno?: unknown; sqlMessage?: unknown; sqlState?: unknown };
+    if (!(err instanceof Error) || typeof e.errno !== 'number' || typeof e.code !== 'string') return null;
+    // Only identifiers are taken from the message: CONSTRAINT `name` and the table of a foreign key.
+    const msg = typeof e.sqlMessage === 'string' ? e.sqlMessage : '';
+    const constraint = /CONSTRAINT `([^`]+)`/.exec(msg)?.[1] ?? null;
+    const table = /^Cannot (?:delete or update a parent|add or update a child) row: a foreign key constraint fails \(`([^`]+)`\.`([^`]+)`/.exec(msg);
+    return { code: e.code, constraint, table: table ? `${table[1]}.${table[2]}` : null };
+  }
 }
 
-function kindOf(dataType: string): ColumnInfo['kind'] {
+function kindOf(dataType: string): { kind: ColumnKind; zoned: boolean } {
   const t = dataType.toLowerCase();
-  if (t.startsWith('datetime') || t.startsWith('timestamp') || t === 'date') return 'timestamp';
-  if (t.includes('int')) return 'integer';
-  if (t.includes('char') || t.includes('text')) return 'text';
-  if (t.startsWith('double') || t.startsWith('float') || t.startsWith('decimal')) return 'real';
-  return 'other';
+  if (t.startsWith('datetime')) return { kind: 'timestamp', zoned: false };
+  if (t.startsWith('timestamp')) return { kind: 'timestamp', zoned: true };
+  if (t === 'date') return { kind: 'date', zoned: false };
+  if (/^(tiny|small|medium|big)?int\b/.test(t) || t.startsWith('int')) return { kind: 'integer', zoned: false };
+  if (t === 'uuid') return { kind: 'uuid', zoned: false };
+  if (t.includes('char') || t.includes('text')) return { kind: 'text', zoned: false };
+  if (t.includes('binary') || t.includes('blob')) return { kind: 'binary', zoned: false };
+  if (t.startsWith('double') || t.startsWith('float') || t.startsWith('decimal')) return { kind: 'real', zoned: false };
+  return { kind: 'other', zoned: false };
 }

@@ -18,7 +18,13 @@ import type { Adapter } from './types.js';
  * `mustExist`, a SQLite file that is not there is an error rather than a new empty store,
  * so a mistyped path leaves nothing behind.
  */
-export async function openStore(url: string, baseDir: string, opts: { mustExist?: boolean } = {}): Promise<Adapter> {
+export async function openStore(url: string, baseDir: string, opts: { mustExist?: boolean; letheSchema?: string | null } = {}): Promise<Adapter> {
+  const adapter = await open(url, baseDir, opts);
+  adapter.letheSchema = opts.letheSchema ?? null;
+  return adapter;
+}
+
+async function open(url: string, baseDir: string, opts: { mustExist?: boolean }): Promise<Adapter> {
   const sqlitePath = sqliteFile(url, baseDir);
   if (sqlitePath) {
     if (opts.mustExist && sqlitePath !== ':memory:' && !existsSync(sqlitePath)) {

@@ -8,11 +8,12 @@
  */
 import pg from 'pg';
 import { CompiledQuery, Kysely, PostgresDialect, sql, type RawBuilder } from 'kysely';
+import { EPOCH_SECONDS_RANGE, ISO_CLOCK_PATTERN, ISO_ZONE_PATTERN, epochBound, wallOf } from '../clock/read.js';
 import { StoreError } from '../errors.js';
-import { epochDivisor } from './timestamps.js';
-import type { Adapter, ClockFormat, ColumnInfo, SchemaInfo, SqlTypeKind } from './types.js';
+import type { Adapter, ClockSpec, ColumnInfo, ColumnKind, SafeDbError, SchemaInfo, SqlTypeKind } from './types.js';
 import { redact } from './redact.js';
 import { ServerAdapter, assemble } from './server-adapter.js';
+import { isoUtc } from './timestamps.js';
 
 const TYPES: Record<SqlTypeKind, string> = {
   id: 'bigint',
@@ -30,7 +31,8 @@ const NUMERIC = 1700;
 /** Per-pool type parsers: bigint ids and counts as numbers, without touching pg's globals. */
 const typeParsers = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
-    if (oid === INT8) return (v: string) => Number(v);
+    // Counts and ids as numbers while exact; larger int8 values stay text rather than round.
+    if (oid === INT8) return (v: string) => (Number.isSafeInteger(Number(v)) ? Number(v) : v);
     if (oid === NUMERIC) return (v: string) => Number(v);
     return pg.types.getTypeParser(oid, format as 'text');
   }) as typeof pg.types.getTypeParser,
@@ -46,6 +48,8 @@ export function openPostgres(url: string): Adapter {
       pool,
       onCreateConnection: async (conn) => {
         await conn.executeQuery(CompiledQuery.raw(`set time zone 'UTC'`));
+        // Timestamps read as key text must print, and parse back, the same way on every connection.
+        await conn.executeQuery(CompiledQuery.raw(`set datestyle = 'ISO, YMD'`));
       },
     }),
   });
@@ -55,46 +59,61 @@ export function openPostgres(url: string): Adapter {
 class PostgresAdapter extends ServerAdapter {
   readonly engine = 'postgres' as const;
   readonly supportsReturning = true;
+  readonly rowValueKeyset = true;
   readonly keyScanHint = '';
   readonly shareLockClause = 'for share';
 
-  async introspect(): Promise<SchemaInfo> {
+  async introspect(schemas: readonly string[] = []): Promise<SchemaInfo> {
     const db = this.db;
     try {
-      const cols = await sql<{ table_name: string; column_name: string; data_type: string; is_nullable: string }>`
-        select c.table_name, c.column_name, c.data_type, c.is_nullable
-        from information_schema.columns c
-        join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name and t.table_type = 'BASE TABLE'
-        where c.table_schema = current_schema()
-        order by c.table_name, c.ordinal_position`.execute(db);
+      const current = (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]!.s;
+      const wanted = [current, ...schemas.filter((x) => x !== current)];
+      // Tables of the current schema keep their plain names; others are `schema.table`.
+      // Partitions are left out: their parent is the table rules name.
+      const name = (ns: RawBuilder<unknown>, rel: RawBuilder<unknown>) => sql`case when ${ns} = ${current} then ${rel}::text else ${ns} || '.' || ${rel} end`;
+      const rels = sql`select c.oid, n.nspname, c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where c.relkind in ('r', 'p') and not c.relispartition and n.nspname = any(${wanted})`;
+      const cols = await sql<{ table_name: string; column_name: string; data_type: string; is_nullable: string; max_length: unknown }>`
+        with rels as (${rels})
+        select ${name(sql`r.nspname`, sql`r.relname`)} as table_name, a.attname as column_name,
+               format_type(a.atttypid, a.atttypmod) as data_type,
+               case when a.attnotnull then 'NO' else 'YES' end as is_nullable,
+               case when a.atttypid in (1043, 1042) and a.atttypmod > 4 then a.atttypmod - 4 end as max_length
+        from rels r join pg_attribute a on a.attrelid = r.oid
+        where a.attnum > 0 and not a.attisdropped
+        order by 1, a.attnum`.execute(db);
       const pks = await sql<{ table_name: string; column_name: string }>`
-        select cl.relname as table_name, a.attname as column_name
+        with rels as (${rels})
+        select ${name(sql`r.nspname`, sql`r.relname`)} as table_name, a.attname as column_name
         from pg_constraint con
-        join pg_class cl on cl.oid = con.conrelid
+        join rels r on r.oid = con.conrelid
         cross join lateral unnest(con.conkey) with ordinality as u(attnum, ord)
         join pg_attribute a on a.attrelid = con.conrelid and a.attnum = u.attnum
-        where con.contype = 'p' and cl.relnamespace = current_schema()::regnamespace
-        order by cl.relname, u.ord`.execute(db);
+        where con.contype = 'p'
+        order by 1, u.ord`.execute(db);
       const fks = await sql<{ name: string; table_name: string; column_name: string; ref_table: string; ref_column: string }>`
-        select con.conname as name, cl.relname as table_name, a.attname as column_name, rcl.relname as ref_table, ra.attname as ref_column
+        with rels as (${rels})
+        select con.conname as name, ${name(sql`r.nspname`, sql`r.relname`)} as table_name, a.attname as column_name,
+               ${name(sql`rn.nspname`, sql`rcl.relname`)} as ref_table, ra.attname as ref_column
         from pg_constraint con
-        join pg_class cl on cl.oid = con.conrelid
+        join rels r on r.oid = con.conrelid
         join pg_class rcl on rcl.oid = con.confrelid
+        join pg_namespace rn on rn.oid = rcl.relnamespace
         cross join lateral unnest(con.conkey, con.confkey) with ordinality as u(k, rk, ord)
         join pg_attribute a on a.attrelid = con.conrelid and a.attnum = u.k
         join pg_attribute ra on ra.attrelid = con.confrelid and ra.attnum = u.rk
-        where con.contype = 'f' and cl.relnamespace = current_schema()::regnamespace
+        where con.contype = 'f'
         order by con.conname, u.ord`.execute(db);
-      const idx = await sql<{ table_name: string; index_name: string; column_name: string }>`
-        select t.relname as table_name, i.relname as index_name, a.attname as column_name
+      const idx = await sql<{ table_name: string; index_name: string; column_name: string; is_unique: boolean }>`
+        with rels as (${rels})
+        select ${name(sql`r.nspname`, sql`r.relname`)} as table_name, i.relname as index_name, a.attname as column_name, x.indisunique as is_unique
         from pg_index x
         join pg_class i on i.oid = x.indexrelid
-        join pg_class t on t.oid = x.indrelid
+        join rels r on r.oid = x.indrelid
         cross join lateral unnest(x.indkey) with ordinality as k(attnum, ord)
-        join pg_attribute a on a.attrelid = t.oid and a.attnum = k.attnum
-        where t.relnamespace = current_schema()::regnamespace
-        order by t.relname, i.relname, k.ord`.execute(db);
-      return assemble({ cols: cols.rows, pks: pks.rows, fks: fks.rows, idx: idx.rows }, kindOf);
+        join pg_attribute a on a.attrelid = r.oid and a.attnum = k.attnum
+        order by 1, i.relname, k.ord`.execute(db);
+      return assemble({ cols: cols.rows, pks: pks.rows, fks: fks.rows, idx: idx.rows }, kindOf, current);
     } catch (err) {
       throw new StoreError(`cannot introspect ${this.description}: ${(err as Error).message}`, { cause: err });
     }
@@ -109,31 +128,106 @@ class PostgresAdapter extends ServerAdapter {
     return this.db.transaction().setIsolationLevel('read committed').execute(fn);
   }
 
-  clockBefore(expr: RawBuilder<unknown>, column: ColumnInfo, format: ClockFormat, cutoff: Date): RawBuilder<unknown> {
-    if (format !== 'iso') return sql`(${expr} < ${cutoff.getTime() / epochDivisor(format)})`;
-    if (column.kind === 'timestamp') return sql`(${expr} < ${cutoff})`;
-    // ISO text: cast only values shaped like a date, so one bad value cannot fail the query.
-    return sql`(case when ${expr} ~ '^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?)?(Z|[+-]\\d{2}(:?\\d{2})?)?$' then (${expr})::timestamptz < ${cutoff} else false end)`;
+  clockBefore(expr: RawBuilder<unknown>, column: ColumnInfo, spec: ClockSpec, cutoff: Date): RawBuilder<unknown> {
+    if (spec.format !== 'iso') {
+      if (column.kind !== 'integer' && column.kind !== 'real') return sql`false`;
+      const scale = spec.format === 'epoch_s' ? 1 : 1000;
+      return sql`(${expr} < ${epochBound(cutoff, scale, column)} and ${expr} >= ${EPOCH_SECONDS_RANGE[0] * scale})`;
+    }
+    const wall = wallOf(cutoff, spec.zone);
+    // -infinity is a sentinel, not a clock: never due (and invalid for check).
+    if (column.kind === 'timestamp') return column.zoned ? sql`(${expr} < ${cutoff} and isfinite(${expr}))` : sql`(${expr} < cast(${wall} as timestamp) and isfinite(${expr}))`;
+    if (column.kind === 'date') return sql`(${expr} < cast(${wall} as timestamp) and isfinite(${expr}))`;
+    if (column.kind !== 'text') return sql`false`;
+    // ISO text. The outer comparison is an index range; the CASEs parse only text the reader's
+    // grammar accepts (CASE keeps a bad value from reaching a cast that would fail the query).
+    const bound = isoUtc(new Date(cutoff.getTime() + 2 * 86_400_000)).slice(0, 10);
+    return sql`(${expr} < ${bound} and case when ${expr} ~ ${ISO_CLOCK_PATTERN} then case when ${this.#realDay(expr)} then
+      case when length(${expr}) > 10 and ${expr} ~ ${ISO_ZONE_PATTERN}
+        then cast(left(regexp_replace(${expr}, ${ISO_ZONE_PATTERN}, ''), 26) || substring(${expr} from ${ISO_ZONE_PATTERN}) as timestamptz) < ${cutoff}
+        else cast(left(${expr}, 26) as timestamp) < cast(${wall} as timestamp) end
+      else false end else false end)`;
+  }
+
+  /** The text's day exists in its month and its year is not 0000 (only called on text the grammar accepts). */
+  #realDay(expr: RawBuilder<unknown>): RawBuilder<unknown> {
+    return sql`substr(${expr}, 1, 4) <> '0000' and cast(substr(${expr}, 9, 2) as int) <= extract(day from cast(substr(${expr}, 1, 7) || '-01' as date) + interval '1 month' - interval '1 day')`;
+  }
+
+  clockInvalid(expr: RawBuilder<unknown>, column: ColumnInfo, spec: ClockSpec): RawBuilder<unknown> {
+    if (spec.format !== 'iso') {
+      if (column.kind !== 'integer' && column.kind !== 'real') return sql`(${expr} is not null)`;
+      const scale = spec.format === 'epoch_s' ? 1 : 1000;
+      return sql`(${expr} < ${EPOCH_SECONDS_RANGE[0] * scale} or ${expr} > ${EPOCH_SECONDS_RANGE[1] * scale})`;
+    }
+    if (column.kind === 'timestamp' || column.kind === 'date') return sql`(not isfinite(${expr}))`;
+    if (column.kind !== 'text') return sql`(${expr} is not null)`;
+    return sql`(case when ${expr} ~ ${ISO_CLOCK_PATTERN} then not (${this.#realDay(expr)}) else ${expr} is not null end)`;
+  }
+
+  clockRaw(expr: RawBuilder<unknown>, column: ColumnInfo, spec: ClockSpec): RawBuilder<unknown> {
+    if (spec.format !== 'iso' || column.kind === 'text') return expr;
+    if (column.kind === 'timestamp') {
+      return column.zoned
+        ? sql`case when isfinite(${expr}) then to_char(${expr} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') else 'infinity' end`
+        : sql`case when isfinite(${expr}) then to_char(${expr}, 'YYYY-MM-DD"T"HH24:MI:SS.US') else 'infinity' end`;
+    }
+    if (column.kind === 'date') return sql`case when isfinite(${expr}) then to_char(${expr}, 'YYYY-MM-DD') else 'infinity' end`;
+    return expr;
   }
 
   castForColumn(expr: RawBuilder<unknown>, column: ColumnInfo): RawBuilder<unknown> {
-    // The type name comes from the catalogue (information_schema.columns.data_type), never from input.
+    // The type name comes from the catalogue (format_type), never from input.
     return column.kind === 'text' ? expr : sql`cast(${expr} as ${sql.raw(column.dataType)})`;
   }
 
-  clockUnparseable(expr: RawBuilder<unknown>, column: ColumnInfo, format: ClockFormat): RawBuilder<unknown> {
-    if (format !== 'iso') return sql`(${expr} is not null and false)`;
-    if (column.kind === 'timestamp') return sql`false`;
-    return sql`(${expr} is not null and ${expr} !~ '^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?)?(Z|[+-]\\d{2}(:?\\d{2})?)?$')`;
+  keyOut(expr: RawBuilder<unknown>, column: ColumnInfo): RawBuilder<unknown> {
+    if (column.kind === 'binary') return sql`encode(${expr}, 'hex')`;
+    // Text, so timestamps keep their microseconds and big integers their digits.
+    return sql`cast(${expr} as text)`;
   }
 
+  bindKey(value: string | number, column: ColumnInfo): RawBuilder<unknown> {
+    if (column.kind === 'binary') return sql`decode(${String(value)}, 'hex')`;
+    // An untyped parameter takes the column's type, so text parses back to the exact value.
+    return sql`${value}`;
+  }
+
+  deleteWhere(table: string, alias: string, where: RawBuilder<unknown>): RawBuilder<unknown> {
+    return sql`delete from ${sql.table(table)} as ${sql.id(alias)} where ${where}`;
+  }
+
+  async ensureSchema(name: string): Promise<void> {
+    await sql`create schema if not exists ${sql.id(name)}`.execute(this.db);
+  }
+
+  async syncSerial(db: Kysely<any>, table: string, column: string): Promise<void> {
+    const qualified = this.letheSchema ? `${this.letheSchema}.${table}` : table;
+    await sql`select setval(pg_get_serial_sequence(${qualified}, ${column}), greatest(coalesce((select max(${sql.ref(column)}) from ${sql.table(qualified)}), 0), 1))`.execute(db);
+  }
+
+  isRetryable(err: unknown): boolean {
+    const code = (err as { code?: unknown })?.code;
+    // deadlock_detected, serialization_failure, lock_not_available
+    return code === '40P01' || code === '40001' || code === '55P03';
+  }
+
+  safeError(err: unknown): SafeDbError | null {
+    const e = err as { code?: unknown; severity?: unknown; constraint?: unknown; table?: unknown; schema?: unknown };
+    if (!(err instanceof Error) || typeof e.code !== 'string' || !/^[0-9A-Z]{5}$/.test(e.code) || e.severity === undefined) return null;
+    const table = typeof e.table === 'string' ? (typeof e.schema === 'string' ? `${e.schema}.${e.table}` : e.table) : null;
+    return { code: e.code, constraint: typeof e.constraint === 'string' ? e.constraint : null, table };
+  }
 }
 
-function kindOf(dataType: string): ColumnInfo['kind'] {
+function kindOf(dataType: string): { kind: ColumnKind; zoned: boolean } {
   const t = dataType.toLowerCase();
-  if (t.startsWith('timestamp') || t === 'date') return 'timestamp';
-  if (t.includes('int')) return 'integer';
-  if (t.includes('char') || t === 'text') return 'text';
-  if (t === 'real' || t.includes('double') || t === 'numeric') return 'real';
-  return 'other';
+  if (t.startsWith('timestamp')) return { kind: 'timestamp', zoned: t.includes('with time zone') };
+  if (t === 'date') return { kind: 'date', zoned: false };
+  if (['smallint', 'integer', 'bigint'].includes(t)) return { kind: 'integer', zoned: false };
+  if (t.startsWith('character') || t === 'text' || t === 'citext') return { kind: 'text', zoned: false };
+  if (t === 'uuid') return { kind: 'uuid', zoned: false };
+  if (t === 'bytea') return { kind: 'binary', zoned: false };
+  if (t === 'real' || t.startsWith('double') || t.startsWith('numeric')) return { kind: 'real', zoned: false };
+  return { kind: 'other', zoned: false };
 }

@@ -11,9 +11,10 @@ import Database from 'better-sqlite3';
 import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Driver, type RawBuilder } from 'kysely';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { StoreError } from '../errors.js';
-import type { Adapter, ClockFormat, ColumnInfo, ForeignKeyInfo, IndexInfo, SchemaInfo, SqlTypeKind, TableInfo } from './types.js';
-import { epochDivisor, isoUtc, parseClockValue } from './timestamps.js';
+import { cutoffOf, isBefore, readClock, type Cutoff } from '../clock/read.js';
+import { ConfigError, StoreError } from '../errors.js';
+import type { Adapter, ClockSpec, ColumnInfo, ForeignKeyInfo, IndexInfo, SafeDbError, SchemaInfo, SqlTypeKind, TableInfo } from './types.js';
+import { isoUtc } from './timestamps.js';
 
 /** Kysely's driver issues a plain BEGIN; lethe's batches need the write lock before they read. */
 class ImmediateSqliteDriver extends SqliteDriver {
@@ -32,9 +33,6 @@ class ImmediateSqliteDialect extends SqliteDialect {
     return new ImmediateSqliteDriver(this.#config);
   }
 }
-
-/** ISO-8601 text starts with a four-digit year, a month and a day. */
-const ISO_GLOB = '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]*';
 
 const TYPES: Record<SqlTypeKind, string> = {
   id: 'integer',
@@ -71,8 +69,33 @@ export function openSqlite(file: string, opts: SqliteOptions = {}): Adapter {
   // (the default 1000-page threshold) made commits cost more than the statements. Every
   // 10000 pages (~40 MB of WAL) keeps the WAL bounded at a fraction of the cost.
   if (!opts.readonly) raw.pragma('wal_autocheckpoint = 10000');
+  registerClockFunctions(raw);
   const db = new Kysely<any>({ dialect: new ImmediateSqliteDialect({ database: raw }) });
   return new SqliteAdapter(db, raw, file);
+}
+
+/**
+ * SQLite has no time zones and no strict date parser, so its clock predicates call the one
+ * clock reader (src/clock/read.ts) as SQL functions: the answer is the reader's by
+ * construction. An indexable prefilter in front of them keeps scans to the candidate rows.
+ */
+function registerClockFunctions(raw: Database.Database): void {
+  const cutoffs = new Map<string, Cutoff>();
+  const cutoff = (ms: number, zone: string) => {
+    const k = `${ms}|${zone}`;
+    let c = cutoffs.get(k);
+    if (!c) {
+      if (cutoffs.size > 256) cutoffs.clear();
+      c = cutoffOf(new Date(ms), zone);
+      cutoffs.set(k, c);
+    }
+    return c;
+  };
+  const spec = (format: unknown, zone: unknown): ClockSpec => ({ format: String(format) as ClockSpec['format'], zone: String(zone) });
+  raw.function('lethe_clock_before', { deterministic: true }, (v: unknown, format: unknown, zone: unknown, ms: unknown) =>
+    isBefore(readClock(v, spec(format, zone)), cutoff(Number(ms), String(zone))) ? 1 : 0,
+  );
+  raw.function('lethe_clock_invalid', { deterministic: true }, (v: unknown, format: unknown) => (readClock(v, spec(format, 'UTC')).kind === 'invalid' ? 1 : 0));
 }
 
 class SqliteAdapter implements Adapter {
@@ -80,8 +103,10 @@ class SqliteAdapter implements Adapter {
   readonly supportsReturning = true;
   // BEGIN IMMEDIATE already holds the database's one write lock for the whole transaction.
   readonly supportsForUpdate = false;
+  readonly rowValueKeyset = true;
   readonly keyScanHint = '';
   readonly shareLockClause = '';
+  letheSchema: string | null = null;
   readonly description: string;
   constructor(
     readonly db: Kysely<any>,
@@ -99,10 +124,6 @@ class SqliteAdapter implements Adapter {
     return isoUtc(at);
   }
 
-  decodeTimestamp(value: unknown, format: ClockFormat = 'iso'): Date | null {
-    return parseClockValue(value, format);
-  }
-
   async introspect(): Promise<SchemaInfo> {
     const tables = new Map<string, TableInfo>();
     const names = this.raw
@@ -117,7 +138,15 @@ class SqliteAdapter implements Adapter {
       }[];
       const columns = new Map<string, ColumnInfo>();
       for (const c of cols) {
-        columns.set(c.name, { name: c.name, dataType: c.type.toLowerCase(), kind: affinity(c.type), nullable: c.notnull === 0 && c.pk === 0 });
+        const width = /\(\s*(\d+)\s*\)/.exec(c.type);
+        columns.set(c.name, {
+          name: c.name,
+          dataType: c.type.toLowerCase(),
+          kind: affinity(c.type),
+          zoned: false,
+          maxLength: width && /CHAR|TEXT|CLOB/i.test(c.type) ? Number(width[1]) : null,
+          nullable: c.notnull === 0 && c.pk === 0,
+        });
       }
       const primaryKey = cols.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
       const fkRows = this.raw.prepare(`select * from pragma_foreign_key_list(?)`).all(name) as {
@@ -135,18 +164,19 @@ class SqliteAdapter implements Adapter {
         byId.set(r.id, fk);
       }
       const foreignKeys: ForeignKeyInfo[] = [...byId.values()].map((fk) => ({ table: name, ...fk }));
-      const idxRows = this.raw.prepare(`select name from pragma_index_list(?)`).all(name) as { name: string }[];
+      const idxRows = this.raw.prepare(`select name, "unique" as u from pragma_index_list(?)`).all(name) as { name: string; u: number }[];
       const indexes: IndexInfo[] = idxRows.map((ix) => ({
         name: ix.name,
+        unique: ix.u === 1,
         columns: (this.raw.prepare(`select name from pragma_index_info(?) order by seqno`).all(ix.name) as { name: string | null }[])
           .map((c) => c.name ?? '')
           .filter(Boolean),
       }));
       // An INTEGER PRIMARY KEY is the rowid: indexed, though no index row says so.
-      if (primaryKey.length === 1) indexes.push({ name: `${name}:rowid`, columns: primaryKey });
+      if (primaryKey.length === 1) indexes.push({ name: `${name}:rowid`, columns: primaryKey, unique: true });
       tables.set(name, { name, columns, primaryKey, foreignKeys, indexes });
     }
-    return { tables };
+    return { tables, defaultSchema: null };
   }
 
   async dbNow(): Promise<Date> {
@@ -158,25 +188,59 @@ class SqliteAdapter implements Adapter {
     return this.db.transaction().execute(fn);
   }
 
-  clockBefore(expr: RawBuilder<unknown>, _column: ColumnInfo, format: ClockFormat, cutoff: Date): RawBuilder<unknown> {
-    if (format !== 'iso') {
-      const bound = cutoff.getTime() / epochDivisor(format);
-      return sql`(typeof(${expr}) in ('integer', 'real') and ${expr} < ${bound})`;
-    }
-    // Any ISO text denoting an instant before the cutoff starts with a date at most one day
-    // after the cutoff's UTC date (offsets are at most ±14h), so it sorts before this bound.
-    const bound = isoUtc(new Date(cutoff.getTime() + 2 * 86_400_000)).slice(0, 10);
-    // The GLOB keeps julianday() from reading numeric text ("12") as a Julian day number.
-    return sql`(typeof(${expr}) = 'text' and ${expr} < ${bound} and ${expr} glob ${ISO_GLOB} and julianday(${expr}) < julianday(${isoUtc(cutoff)}))`;
+  clockBefore(expr: RawBuilder<unknown>, _column: ColumnInfo, spec: ClockSpec, cutoff: Date): RawBuilder<unknown> {
+    // Index prefilter: an epoch before the cutoff is a smaller number; ISO text for an instant
+    // before it starts with a date at most a day after the cutoff's (zones are at most ±14h).
+    const bound = spec.format === 'iso' ? isoUtc(new Date(cutoff.getTime() + 2 * 86_400_000)).slice(0, 10) : cutoff.getTime() / (spec.format === 'epoch_s' ? 1000 : 1);
+    return sql`(${expr} < ${bound} and lethe_clock_before(${expr}, ${spec.format}, ${spec.zone}, ${cutoff.getTime()}) = 1)`;
+  }
+
+  clockInvalid(expr: RawBuilder<unknown>, _column: ColumnInfo, spec: ClockSpec): RawBuilder<unknown> {
+    return sql`(${expr} is not null and lethe_clock_invalid(${expr}, ${spec.format}) = 1)`;
+  }
+
+  clockRaw(expr: RawBuilder<unknown>): RawBuilder<unknown> {
+    return expr;
   }
 
   castForColumn(expr: RawBuilder<unknown>): RawBuilder<unknown> {
     return expr; // dynamic typing: the value is stored as bound
   }
 
-  clockUnparseable(expr: RawBuilder<unknown>, _column: ColumnInfo, format: ClockFormat): RawBuilder<unknown> {
-    if (format !== 'iso') return sql`(${expr} is not null and typeof(${expr}) not in ('integer', 'real'))`;
-    return sql`(${expr} is not null and (typeof(${expr}) <> 'text' or not (${expr} glob ${ISO_GLOB}) or julianday(${expr}) is null))`;
+  keyOut(expr: RawBuilder<unknown>, column: ColumnInfo): RawBuilder<unknown> {
+    // Integers as text: better-sqlite3 would round ids beyond 2^53.
+    if (column.kind === 'integer') return sql`cast(${expr} as text)`;
+    if (column.kind === 'binary') return sql`hex(${expr})`;
+    return expr;
+  }
+
+  bindKey(value: string | number, column: ColumnInfo): RawBuilder<unknown> {
+    // Text bound against an INTEGER column is compared as an integer (column affinity), exactly.
+    return column.kind === 'binary' ? sql`unhex(${value})` : sql`${value}`;
+  }
+
+  deleteWhere(table: string, alias: string, where: RawBuilder<unknown>): RawBuilder<unknown> {
+    return sql`delete from ${sql.table(table)} as ${sql.id(alias)} where ${where}`;
+  }
+
+  async ensureSchema(): Promise<void> {
+    throw new ConfigError('store.lethe_schema is for PostgreSQL and MySQL; on SQLite lethe keeps its tables in the store file');
+  }
+
+  async syncSerial(): Promise<void> {
+    // An INTEGER PRIMARY KEY continues after the largest id.
+  }
+
+  isRetryable(err: unknown): boolean {
+    const code = (err as { code?: unknown })?.code;
+    return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+  }
+
+  safeError(err: unknown): SafeDbError | null {
+    if (!(err instanceof Error) || err.name !== 'SqliteError') return null;
+    // SQLite's messages name no table or constraint in a structured way, and a trigger's
+    // RAISE() text is the trigger author's: only the code is kept.
+    return { code: String((err as { code?: unknown }).code ?? 'SQLITE_ERROR'), constraint: null, table: null };
   }
 
   async close(): Promise<void> {
@@ -185,7 +249,10 @@ class SqliteAdapter implements Adapter {
 }
 
 function affinity(declared: string): ColumnInfo['kind'] {
-  const t = declared.toUpperCase();
+  const t = declared.toUpperCase().trim();
+  if (t === 'DATE') return 'date';
+  if (t === 'UUID') return 'uuid';
+  if (t.includes('BLOB') || t === '') return t === '' ? 'other' : 'binary';
   if (t.includes('INT')) return 'integer';
   if (t.includes('CHAR') || t.includes('CLOB') || t.includes('TEXT')) return 'text';
   if (t.includes('REAL') || t.includes('FLOA') || t.includes('DOUB')) return 'real';

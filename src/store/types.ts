@@ -7,15 +7,35 @@ import type { Kysely, RawBuilder } from 'kysely';
 
 export type EngineName = 'sqlite' | 'postgres' | 'mysql';
 
-/** How clock values are stored: ISO-8601 text (or a native timestamp type), or epoch numbers. */
+/** How clock values are stored: ISO-8601 text (or a native date/time type), or epoch numbers. */
 export type ClockFormat = 'iso' | 'epoch_s' | 'epoch_ms';
+
+/** How to read a clock column: its format, and the zone values without one are read in. */
+export interface ClockSpec {
+  readonly format: ClockFormat;
+  /** IANA zone for values that carry no zone (naive timestamps, DATE, ISO text without offset). */
+  readonly zone: string;
+}
+
+export type ColumnKind =
+  | 'timestamp' // a native date-time type (with or without a zone: see `zoned`)
+  | 'date' // a native calendar date
+  | 'text'
+  | 'integer'
+  | 'real'
+  | 'uuid'
+  | 'binary'
+  | 'other';
 
 export interface ColumnInfo {
   readonly name: string;
   /** The engine's own type name, lower case (e.g. `text`, `timestamp with time zone`, `datetime`). */
   readonly dataType: string;
-  /** `timestamp` for native date/time types; the rest by affinity. */
-  readonly kind: 'timestamp' | 'text' | 'integer' | 'real' | 'other';
+  readonly kind: ColumnKind;
+  /** For timestamps: whether the stored value is an instant (timestamptz, MySQL TIMESTAMP) rather than a wall time. */
+  readonly zoned: boolean;
+  /** For text: the declared maximum length in characters, or null when unbounded or unknown. */
+  readonly maxLength: number | null;
   readonly nullable: boolean;
 }
 
@@ -31,11 +51,18 @@ export interface ForeignKeyInfo {
 export interface IndexInfo {
   readonly name: string;
   readonly columns: readonly string[];
+  readonly unique: boolean;
 }
 
 export interface TableInfo {
+  /**
+   * The table's name as lethe uses it: `calls` for a table of the store's default schema
+   * (PostgreSQL's current schema, MySQL's connected database, SQLite's main), `kamailio.acc`
+   * for one in another schema or database. Spelled as the catalogue spells it.
+   */
   readonly name: string;
   readonly columns: ReadonlyMap<string, ColumnInfo>;
+  /** Primary-key columns in key order; empty for a table without one. */
   readonly primaryKey: readonly string[];
   /** Foreign keys declared on this table (this table is the child). */
   readonly foreignKeys: readonly ForeignKeyInfo[];
@@ -45,6 +72,8 @@ export interface TableInfo {
 /** The live schema as introspected: the only source of identifiers lethe puts into SQL. */
 export interface SchemaInfo {
   readonly tables: ReadonlyMap<string, TableInfo>;
+  /** The schema (PostgreSQL) or database (MySQL) unqualified names belong to; null on SQLite. */
+  readonly defaultSchema: string | null;
 }
 
 /** Column kinds the reference schema and lethe's own tables are declared with. */
@@ -58,15 +87,29 @@ export type SqlTypeKind =
   | 'text' // long text (bodies, JSON)
   | 'timestamp'; // a point in time, UTC
 
+/** A database error reduced to what may be logged: no driver message, which can quote row values. */
+export interface SafeDbError {
+  readonly code: string;
+  readonly constraint: string | null;
+  readonly table: string | null;
+}
+
 export interface Adapter {
   readonly engine: EngineName;
   readonly db: Kysely<any>;
   /** A printable, password-free description of the store for logs. */
   readonly description: string;
+  /** The schema (PostgreSQL) or database (MySQL) lethe's own tables live in; null for the default. */
+  letheSchema: string | null;
   /** Whether INSERT … RETURNING works; without it the driver's insert id is used. */
   readonly supportsReturning: boolean;
   /** Whether SELECT … FOR UPDATE is needed (and allowed) to lock rows inside a transaction. */
   readonly supportsForUpdate: boolean;
+  /**
+   * Whether `(a, b) > (?, ?)` drives an index range scan. Where it does not (MariaDB), keyset
+   * predicates on composite keys are expanded to `a >= ? and (a > ? or b > ?)`.
+   */
+  readonly rowValueKeyset: boolean;
   /**
    * A keyword placed right after SELECT in a batch's key query when it joins the clock's
    * table, keeping the rule's table as the driving table walked in key order ('' for none).
@@ -79,11 +122,9 @@ export interface Adapter {
   sqlType(kind: SqlTypeKind): string;
   /** Encodes a point in time for binding to a `timestamp` column of this engine. */
   encodeTimestamp(at: Date): unknown;
-  /** Decodes whatever the driver returned for a clock column into a Date (null when unparseable). */
-  decodeTimestamp(value: unknown, format?: ClockFormat): Date | null;
 
-  /** Reads tables, columns, primary keys, foreign keys and indexes. */
-  introspect(): Promise<SchemaInfo>;
+  /** Reads tables, columns, keys and indexes of the default schema and of `schemas`. */
+  introspect(schemas?: readonly string[]): Promise<SchemaInfo>;
   /** The store's own clock, read once per run. */
   dbNow(): Promise<Date>;
   /**
@@ -92,17 +133,34 @@ export interface Adapter {
    */
   transaction<T>(fn: (tx: Kysely<any>) => Promise<T>): Promise<T>;
   /**
-   * A predicate that is true when the clock value `expr` (of column `column`, stored in
-   * `format`) is not NULL, parses, and lies strictly before `cutoff`.
+   * A predicate true when the clock value `expr` (of `column`, read with `spec`) is a valid
+   * clock value lying strictly before `cutoff`: the same answer src/clock/read.ts gives for
+   * the same value, on every engine. NULL and invalid values are never before anything.
    */
-  clockBefore(expr: RawBuilder<unknown>, column: ColumnInfo, format: ClockFormat, cutoff: Date): RawBuilder<unknown>;
+  clockBefore(expr: RawBuilder<unknown>, column: ColumnInfo, spec: ClockSpec, cutoff: Date): RawBuilder<unknown>;
+  /** A predicate true for non-NULL clock values that are not valid under `spec` (never due; counted by check). */
+  clockInvalid(expr: RawBuilder<unknown>, column: ColumnInfo, spec: ClockSpec): RawBuilder<unknown>;
+  /** `expr` as the value src/clock/read.ts parses: text for dates and times, numbers for epochs. */
+  clockRaw(expr: RawBuilder<unknown>, column: ColumnInfo, spec: ClockSpec): RawBuilder<unknown>;
   /**
    * `expr` typed for assignment to `column`. Needed where the engine types an expression
    * of bound parameters as text (a CASE over parameters on PostgreSQL) and refuses to
    * assign text to a timestamp or number column.
    */
   castForColumn(expr: RawBuilder<unknown>, column: ColumnInfo): RawBuilder<unknown>;
-  /** A predicate true for non-NULL clock values that do not parse in `format` (for `check`). */
-  clockUnparseable(expr: RawBuilder<unknown>, column: ColumnInfo, format: ClockFormat): RawBuilder<unknown>;
+  /** A key column read so its value round-trips exactly through JSON (timestamps and binary as text). */
+  keyOut(expr: RawBuilder<unknown>, column: ColumnInfo): RawBuilder<unknown>;
+  /** A canonical key part (from keyOut, via JSON) bound for comparison with `column`. */
+  bindKey(value: string | number, column: ColumnInfo): RawBuilder<unknown>;
+  /** `delete from table as alias where …`, in the form the engine accepts. */
+  deleteWhere(table: string, alias: string, where: RawBuilder<unknown>): RawBuilder<unknown>;
+  /** Creates a schema (PostgreSQL) or database (MySQL) for lethe's tables if it does not exist. */
+  ensureSchema(name: string): Promise<void>;
+  /** Moves a serial column's counter past the ids copied into `table` (PostgreSQL sequences do not follow explicit ids). */
+  syncSerial(db: Kysely<any>, table: string, column: string): Promise<void>;
+  /** Whether an error rolled back a transaction that may succeed if run again (deadlock, lock timeout). */
+  isRetryable(err: unknown): boolean;
+  /** The error code, constraint and table of a driver error; never its message. */
+  safeError(err: unknown): SafeDbError | null;
   close(): Promise<void>;
 }

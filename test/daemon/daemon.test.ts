@@ -112,7 +112,7 @@ describe('lethe start on a small store', () => {
     tmp(store.dir);
     // A hold on one due trial signup: held, and still overdue afterwards.
     const db0 = openDb(store.dbFile);
-    db0.prepare(`insert into lethe_holds (table_name, row_id, reason, placed_at) values ('trial_signups', 3, 'case 7', ?)`).run('2026-11-01T00:00:00.000Z');
+    db0.prepare(`insert into lethe_holds (table_name, row_key, reason, placed_at) values ('trial_signups', '3', 'case 7', ?)`).run('2026-11-01T00:00:00.000Z');
     db0.close();
 
     const d = startDaemon(store.dir, ['--run-now']);

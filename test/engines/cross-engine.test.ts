@@ -28,12 +28,12 @@ async function scenario(engine: (typeof engines)[number]): Promise<Outcome> {
   await seedReferenceData(store.adapter, { accounts: 60, seed: 11, now: NOW, mediaRoot: store.mediaRoot });
   // Hold the longest-terminated account: everything of it is due, so the hold is exercised.
   const oldest = await store.adapter.db.selectFrom('accounts').select('id').where('terminated_at', 'is not', null).orderBy('terminated_at').orderBy('id').limit(1).executeTakeFirstOrThrow();
-  await store.adapter.db.insertInto('lethe_holds').values({ table_name: 'accounts', row_id: Number(oldest.id), reason: 'litigation hold', placed_at: NOW.toISOString(), expires_at: null, released_at: null }).execute();
+  await store.adapter.db.insertInto('lethe_holds').values({ table_name: 'accounts', row_key: String(Number(oldest.id)), reason: 'litigation hold', placed_at: NOW.toISOString(), expires_at: null, released_at: null }).execute();
   const first = await enforce(store, { force: true });
   expect(first.error).toBeNull();
   const second = await enforce(store, { force: true });
   expect(second.changed).toBe(0);
-  expect((await verifyChain(store.adapter.db)).ok).toBe(true);
+  expect((await verifyChain(store.adapter)).ok).toBe(true);
 
   const ids: Record<string, number[]> = {};
   for (const t of REFERENCE_TABLES) {

@@ -72,11 +72,13 @@ describe('defaults', () => {
     expect(p.guard).toEqual({ maxFraction: 0.25, minRows: 1000 });
     expect(p.maxRunTimeMs).toBeNull();
     expect(p.source).toBeNull();
-    expect(policy.store.tenantColumn).toBe('provider_id');
+    // Without store.tenant_column the store is single-tenant (DESIGN §10).
+    expect(policy.store.tenantColumn).toBeNull();
     expect(policy.store.clockFormat).toBe('iso');
+    expect(policy.store.clockZone).toBe('UTC');
     const r = enforceRule(policy, 'pipcall', 'call-data');
     expect(r.batchSize).toBe(1000);
-    expect(r.clock).toEqual({ table: 'accounts', column: 'terminated_at', format: 'iso', text: 'accounts.terminated_at' });
+    expect(r.clock).toEqual({ table: 'accounts', column: 'terminated_at', format: 'iso', zone: 'UTC', text: 'accounts.terminated_at' });
     expect(r.category).toBeNull();
     expect(r.where).toEqual([]);
     expect(r.files).toBeNull();
@@ -321,6 +323,6 @@ describe('files', () => {
     const retains = provider(policy, 'loop').rules.filter((r): r is RetainRule => r.kind === 'retain');
     expect(retains.map((r) => [r.table, r.after.kind])).toEqual([['sales_documents', 'forever']]);
     // Every rule quotes its policy.
-    for (const p of policy.providers) for (const r of p.rules) expect(r.quote.length, `${p.id}/${r.id}`).toBeGreaterThan(20);
+    for (const p of policy.providers) for (const r of p.rules) expect(r.quote?.length, `${p.id}/${r.id}`).toBeGreaterThan(20);
   });
 });

@@ -75,7 +75,7 @@ describe.each(engines)('media files on %s', (engine) => {
   // sequence for encoding UTF8: 0x00"), so the NUL-byte path of voicemail 8 cannot exist in a
   // PostgreSQL store: there it is shown to be rejected, and the expectations leave it out.
   const nul = engine !== 'postgres';
-  it('refuses paths that resolve outside media_root; deletes and audits the rows; counts a missing file as done', async () => {
+  it('refuses paths that resolve outside media_root; deletes and audits the rows; counts a missing file as missing, not removed', async () => {
     store = await tempStore(POLICY, engine);
     const { dir, mediaRoot } = store;
     // Files outside media_root that a careless unlink would hit. The absolute-path case uses a
@@ -109,11 +109,11 @@ describe.each(engines)('media files on %s', (engine) => {
     expect(run.code, run.stderr.slice(-2000)).toBe(0);
     const r = JSON.parse(run.stdout) as { status: string; due: number; changed: number; files: Record<string, number> };
     expect([r.status, r.due, r.changed]).toEqual(nul ? ['ok', 8, 8] : ['ok', 7, 7]);
-    expect(r.files).toEqual({ removed: 2, missing: 1, refused: nul ? 5 : 4, errors: 0 });
+    expect(r.files).toEqual({ removed: 2, missing: 1, shared: 0, refused: nul ? 5 : 4, errors: 0 });
 
     // Reported at error level, one line per refused file (with --json the log goes to stderr).
     const refusedLines = logLines(run.stderr).filter((l) => l.event === 'file:refused');
-    expect(refusedLines.map((l) => [l.level, l.table, l.row_id]).sort((a, b) => Number(a[2]) - Number(b[2]))).toEqual([
+    expect(refusedLines.map((l) => [l.level, l.table, l.row_key]).sort((a, b) => Number(a[2]) - Number(b[2]))).toEqual([
       [50, 'voicemails', 2],
       [50, 'voicemails', 3],
       [50, 'voicemails', 4],
@@ -130,10 +130,10 @@ describe.each(engines)('media files on %s', (engine) => {
     const db = store.adapter.db;
     expect(await ids(db, 'voicemails')).toEqual([9]);
     expect(sorted((await auditedKeys(db, 'delete')).get('voicemails')!)).toEqual(nul ? [1, 2, 3, 4, 5, 6, 7, 8] : [1, 2, 3, 4, 5, 6, 7]);
-    // One `file` entry for what was removed or already missing; none for the refused.
-    expect(sorted((await auditedKeys(db, 'file')).get('voicemails')!)).toEqual([1, 6, 7]);
-    const queue = (await rows(db, sql`select row_id, path, status, note from lethe_file_queue order by row_id`)) as { row_id: number; path: string; status: string; note: string }[];
-    expect(queue.map((q) => [Number(q.row_id), q.path, q.status])).toEqual([
+    // One `file` entry for what was removed; none for the missing file (nothing was removed) or the refused.
+    expect(sorted((await auditedKeys(db, 'file')).get('voicemails')!)).toEqual([1, 7]);
+    const queue = (await rows(db, sql`select row_key, path, status, note from lethe_file_queue order by row_key`)) as { row_key: string; path: string; status: string; note: string }[];
+    expect(queue.map((q) => [Number(q.row_key), q.path, q.status])).toEqual([
       [2, '../../outside.wav', 'refused'],
       [3, absOutside, 'refused'],
       [4, 'link/secret.wav', 'refused'],
@@ -141,15 +141,16 @@ describe.each(engines)('media files on %s', (engine) => {
       ...(nul ? [[8, 'acme/evil\0.wav', 'refused']] : []),
     ]);
     expect(queue[0]!.note).toMatch(/outside media_root/);
+    expect(queue[1]!.note).toMatch(/an absolute path outside media_root/);
     expect(queue[2]!.note).toMatch(/symlink leads outside media_root/);
     if (nul) expect(queue[4]!.note).toBe('path contains a NUL byte');
 
     // Refused entries are not retried: the next run is a no-op for files too.
     const again = await enforce(store);
     expect([again.status, again.changed]).toEqual(['ok', 0]);
-    expect(again.files).toEqual({ removed: 0, missing: 0, refused: 0, errors: 0 });
+    expect(again.files).toEqual({ removed: 0, missing: 0, shared: 0, refused: 0, errors: 0 });
     expect(await count(db, sql`select count(*) as n from lethe_file_queue where status = 'refused'`)).toBe(nul ? 5 : 4);
-    expect((await verifyChain(store.adapter.db)).ok).toBe(true);
+    expect((await verifyChain(store.adapter)).ok).toBe(true);
   });
 
   it('finishes a queued entry a crash left behind, and audits it as a file entry of the crashed run', async () => {
@@ -164,33 +165,34 @@ describe.each(engines)('media files on %s', (engine) => {
     // would leave PostgreSQL's sequence behind, and the next claim would collide with it.
     await db.insertInto('lethe_runs').values({ trigger: 'cli', now: NOW_ISO, status: 'running', started_at: NOW_ISO, policy_sha256: 'x' }).execute();
     expect(await rows(db, sql`select id from lethe_runs`)).toEqual([{ id: 1 }]);
-    const q = (rowId: number, path: string) => ({ run_id: 1, provider: 'acme', rule: 'voicemails', stage: 1, table_name: 'voicemails', row_id: rowId, path, status: 'queued', queued_at: NOW_ISO });
+    const q = (rowId: number, path: string) => ({ run_id: 1, provider: 'acme', rule: 'voicemails', stage: 1, table_name: 'voicemails', row_key: String(rowId), path, status: 'queued', queued_at: NOW_ISO });
     await db.insertInto('lethe_file_queue').values([q(7, 'acme/7.wav'), q(8, 'acme/8.wav')]).execute();
 
     // A dry run changes nothing, files included. (--force: a dry run without it deadlocks in the
     // guard's count, see guard.test.ts.)
     const dry = await enforce(store, { dryRun: true, force: true });
     expect(dry.status).toBe('dry_run');
-    expect(dry.files).toEqual({ removed: 0, missing: 0, refused: 0, errors: 0 });
+    expect(dry.files).toEqual({ removed: 0, missing: 0, shared: 0, refused: 0, errors: 0 });
     expect(existsSync(left)).toBe(true);
 
     const r = await enforce(store);
     expect(r.status).toBe('ok');
     expect(r.changed).toBe(0);
-    expect(r.files).toEqual({ removed: 1, missing: 1, refused: 0, errors: 0 });
+    expect(r.files).toEqual({ removed: 1, missing: 1, shared: 0, refused: 0, errors: 0 });
     expect(existsSync(left)).toBe(false);
 
     expect(await count(db, sql`select count(*) as n from lethe_file_queue`)).toBe(0);
     const entries = await auditRows(db);
     expect(entries.map((e) => ({ seq: e.seq, run_id: e.run_id, rule: e.rule, stage: e.stage, table: e.table_name, action: e.action, keys: e.keys }))).toEqual([
-      { seq: 1, run_id: 1, rule: 'voicemails', stage: 1, table: 'voicemails', action: 'file', keys: [7, 8] },
+      // 8 was already gone: counted as missing and warned about, but not audited as removed by this drain.
+      { seq: 1, run_id: 1, rule: 'voicemails', stage: 1, table: 'voicemails', action: 'file', keys: [7] },
     ]);
     expect(await rows(db, sql`select id, status from lethe_runs order by id`)).toEqual([
       { id: 1, status: 'interrupted' },
       { id: 2, status: 'dry_run' },
       { id: 3, status: 'ok' },
     ]);
-    expect(await verifyChain(store.adapter.db)).toMatchObject({ ok: true, checked: 1 });
+    expect(await verifyChain(store.adapter)).toMatchObject({ ok: true, checked: 1 });
   });
 
   // DESIGN §4: "Every audit entry is also a pino JSON line ("event":"purge") on stdout." The
@@ -223,7 +225,7 @@ describe.each(engines)('media files on %s', (engine) => {
     await voicemails(store, [voicemail(store, 1, '..hidden.wav')]);
     const r = await enforce(store);
     expect(r.changed).toBe(1);
-    expect(r.files).toEqual({ removed: 1, missing: 0, refused: 0, errors: 0 });
+    expect(r.files).toEqual({ removed: 1, missing: 0, shared: 0, refused: 0, errors: 0 });
     expect(existsSync(file)).toBe(false);
   });
 });

@@ -87,7 +87,7 @@ async function calls(store: TempStore, accountsN = 3): Promise<void> {
 const hold = (db: Db, table: string, rowId: number, extra: { expires_at?: string | null; released_at?: string | null } = {}) =>
   db
     .insertInto('lethe_holds')
-    .values({ table_name: table, row_id: rowId, reason: 'case 42', placed_at: NOW.toISOString(), expires_at: extra.expires_at ?? null, released_at: extra.released_at ?? null })
+    .values({ table_name: table, row_key: JSON.stringify(rowId), reason: 'case 42', placed_at: NOW.toISOString(), expires_at: extra.expires_at ?? null, released_at: extra.released_at ?? null })
     .execute();
 
 /**
@@ -103,8 +103,8 @@ function holdFromOutside(store: TempStore, table: string, rowId: number): void {
     try {
       side.pragma('busy_timeout = 10000');
       side
-        .prepare('insert into lethe_holds (table_name, row_id, reason, placed_at, expires_at, released_at) values (?, ?, ?, ?, ?, ?)')
-        .run(table, rowId, 'case 42', NOW.toISOString(), null, null);
+        .prepare('insert into lethe_holds (table_name, row_key, reason, placed_at, expires_at, released_at) values (?, ?, ?, ?, ?, ?)')
+        .run(table, JSON.stringify(rowId), 'case 42', NOW.toISOString(), null, null);
     } finally {
       side.close();
     }
@@ -145,8 +145,8 @@ describe.each(engines)('legal holds on %s', (engine) => {
     });
     const r = await enforce(store, { events });
     expect(placed).toBeNull();
-    expect(await rows(side, sql`select table_name, row_id, reason, placed_at, expires_at, released_at from lethe_holds`)).toEqual([
-      { table_name: 'accounts', row_id: 2, reason: 'case 42', placed_at: NOW.toISOString(), expires_at: null, released_at: null },
+    expect(await rows(side, sql`select table_name, row_key, reason, placed_at, expires_at, released_at from lethe_holds`)).toEqual([
+      { table_name: 'accounts', row_key: '2', reason: 'case 42', placed_at: NOW.toISOString(), expires_at: null, released_at: null },
     ]);
 
     // Account 2 owns calls 2, 5, 8, …, 29. Batch 1 (calls 1–5) ran before the hold.
@@ -167,7 +167,7 @@ describe.each(engines)('legal holds on %s', (engine) => {
     // Still held on the next run; once released, the next run deletes them.
     const again = await enforce(store);
     expect([again.due, again.changed, again.held]).toEqual([8, 0, 8]);
-    await side.updateTable('lethe_holds').set({ released_at: NOW.toISOString() }).where('table_name', '=', 'accounts').where('row_id', '=', 2).execute();
+    await side.updateTable('lethe_holds').set({ released_at: NOW.toISOString() }).where('table_name', '=', 'accounts').where('row_key', '=', '2').execute();
     const released = await enforce(store);
     expect([released.due, released.changed, released.held]).toEqual([8, 8, 0]);
     expect(await ids(side, 'calls')).toEqual(range(31, 36));
@@ -239,7 +239,7 @@ describe.each(engines)('legal holds on %s', (engine) => {
     expect(await ids(side, 'conference_participants')).toEqual([1, 2, 3, 8, 9]);
     expect(await ids(side, 'recordings')).toEqual([1, 2, 5]);
     expect(range(1, 5).map((id) => existsSync(join(store!.mediaRoot, media(id))))).toEqual([true, true, false, false, true]);
-    expect(r.files).toEqual({ removed: 2, missing: 0, refused: 0, errors: 0 });
+    expect(r.files).toEqual({ removed: 2, missing: 0, shared: 0, refused: 0, errors: 0 });
     const deletes = await auditedKeys(side, 'delete');
     expect(Object.fromEntries([...deletes].map(([t, k]) => [t, sorted(k)]))).toEqual({
       conference_participants: [4, 5, 6, 7],

@@ -62,6 +62,6 @@ describe.each(engines)('max_run_time on %s', (engine) => {
       ['interrupted', 20],
       ['ok', 75],
     ]);
-    expect((await verifyChain(db)).ok).toBe(true);
+    expect((await verifyChain(store!.adapter)).ok).toBe(true);
   });
 });

@@ -241,7 +241,7 @@ describe.each(engines)('SIGKILL mid-run, several times, then a full run, on %s',
     const againRes = JSON.parse(again.stdout) as { status: string; changed: number; files: { removed: number; missing: number; refused: number } };
     expect(againRes.status).toBe('ok');
     expect(againRes.changed).toBe(0);
-    expect(againRes.files).toEqual({ removed: 0, missing: 0, refused: 0, errors: 0 });
+    expect(againRes.files).toEqual({ removed: 0, missing: 0, shared: 0, refused: 0, errors: 0 });
     expect(await count(db, sql`select count(*) from lethe_audit`)).toBe(entries);
 
     // How the kills fell, for the log of this run (not asserted: timing decides it).

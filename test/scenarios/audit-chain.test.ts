@@ -46,7 +46,7 @@ describe.each(engines)('lethe audit verify on %s', (engine) => {
     expect(r.stdout).toMatch(/\bseq 2\b/);
     expect(r.stdout).toBe('audit chain broken at seq 2: the entry was changed after it was written (1 entries before it verify)\n');
     await update(2, { row_count: original(2).row_count });
-    expect((await verifyChain(store.adapter.db)).ok).toBe(true);
+    expect((await verifyChain(store.adapter)).ok).toBe(true);
   });
 
   it('exits 1 and names seq 2 after its keys are edited (same number of keys)', async () => {
@@ -56,7 +56,7 @@ describe.each(engines)('lethe audit verify on %s', (engine) => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^audit chain broken at seq 2: /);
     await update(2, { keys: original(2).keys });
-    expect((await verifyChain(store.adapter.db)).ok).toBe(true);
+    expect((await verifyChain(store.adapter)).ok).toBe(true);
   });
 
   it('catches an edit whose hash was recomputed at the next entry, and other edits at the entry itself', async () => {
@@ -65,7 +65,7 @@ describe.each(engines)('lethe audit verify on %s', (engine) => {
     const forged = { ...e4, rule: 'not-the-real-rule' };
     const { prev_hash: p4, hash: _h, ...body } = forged;
     await update(4, { rule: forged.rule, hash: entryHash(p4, body) });
-    expect(await verifyChain(store.adapter.db)).toMatchObject({ ok: false, firstBad: 5, checked: 4 });
+    expect(await verifyChain(store.adapter)).toMatchObject({ ok: false, firstBad: 5, checked: 4 });
     await update(4, { rule: original(4).rule, hash: original(4).hash });
     for (const [seq, set] of [
       [6, { at: '2026-11-24T00:00:00.000Z' }],
@@ -73,17 +73,17 @@ describe.each(engines)('lethe audit verify on %s', (engine) => {
       [3, { table_name: 'users' }],
     ] as [number, Row][]) {
       await update(seq, set);
-      expect(await verifyChain(store.adapter.db), `edit of seq ${seq}`).toMatchObject({ ok: false, firstBad: seq });
+      expect(await verifyChain(store.adapter), `edit of seq ${seq}`).toMatchObject({ ok: false, firstBad: seq });
       await update(seq, { [Object.keys(set)[0]!]: original(seq)[Object.keys(set)[0]!] });
     }
-    expect(await verifyChain(store.adapter.db)).toEqual({ ok: true, checked: 10, firstBad: null, reason: null });
+    expect(await verifyChain(store.adapter)).toEqual({ ok: true, checked: 10, firstBad: null, reason: null });
   });
 
   it('catches an entry removed from the middle', async () => {
     await store.adapter.db.deleteFrom('lethe_audit').where('seq', '=', 4).execute();
-    expect(await verifyChain(store.adapter.db)).toMatchObject({ ok: false, firstBad: 4 });
+    expect(await verifyChain(store.adapter)).toMatchObject({ ok: false, firstBad: 4 });
     await store.adapter.db.insertInto('lethe_audit').values(original(4)).execute();
-    expect((await verifyChain(store.adapter.db)).ok).toBe(true);
+    expect((await verifyChain(store.adapter)).ok).toBe(true);
   });
 
   it('exits 1 and names seq 10 when the last entry is deleted', async () => {

@@ -108,7 +108,7 @@ describe.each(engines)('CLI on the pipcall fixture on %s', (engine) => {
     run = JSON.parse(r.stdout) as RunResult;
     runStderr = r.stderr;
     expect(run).toMatchObject({ status: 'ok', now: NOW_ISO, dryRun: false, trigger: 'cli', due: 47, changed: 45, held: 0, blocked: 2, guarded: 0, error: null });
-    expect(run.files).toEqual({ removed: 18, missing: 0, refused: 0, errors: 0 });
+    expect(run.files).toEqual({ removed: 18, missing: 0, shared: 0, refused: 0, errors: 0 });
     const after: Dump = await dumpAll(store);
     expect(rowById(after, 'accounts', 507)).toBeUndefined();
     expect(rowById(after, 'accounts', 510)).toMatchObject({ name: null, anonymised_at: NOW_ISO });

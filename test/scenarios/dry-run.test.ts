@@ -37,7 +37,7 @@ async function combinedStore(engine: EngineName): Promise<{ store: TempStore; fx
   await seedAll(fx);
   await store.adapter.db
     .insertInto('lethe_holds')
-    .values({ table_name: 'accounts', row_id: 401, reason: 'customer instructed retention', placed_at: NOW_ISO, expires_at: null, released_at: null })
+    .values({ table_name: 'accounts', row_key: '401', reason: 'customer instructed retention', placed_at: NOW_ISO, expires_at: null, released_at: null })
     .execute();
   return { store, fx };
 }

@@ -42,7 +42,7 @@ describe.each(engines)('a hold placed with `lethe hold add` on a loop account on
   it('places the hold', () => {
     const r = runCli(['hold', 'add', 'accounts', '401', '--reason', 'litigation LX-1 (legal@example)', '--now', NOW_ISO, '--json'], { cwd: store.dir, env: store.env });
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ id: 1, table: 'accounts', row_id: 401, expires_at: null });
+    expect(JSON.parse(r.stdout)).toEqual({ id: 1, table: 'accounts', key: 401, row_id: 401, expires_at: null });
   });
 
   it('protects the due account and every row of it in every table (participants through their conference); the run counts them as held', async () => {
@@ -61,7 +61,7 @@ describe.each(engines)('a hold placed with `lethe hold add` on a loop account on
 
   it('lethe explain names the hold for the account and for a participant two foreign keys below it', () => {
     const a = JSON.parse(runCli(['explain', 'accounts', '401', '--json', '--now', NOW_ISO], { cwd: store.dir, env: store.env }).stdout) as Record<string, unknown>;
-    expect(a.held_by).toEqual([{ table: 'accounts', row_id: 401 }]);
+    expect(a.held_by).toEqual([{ table: 'accounts', key: 401, row_id: 401 }]);
     expect(a.verdict).toBe('held: protected by a hold on accounts 401');
     const p = JSON.parse(runCli(['explain', 'conference_participants', '401', '--json', '--now', NOW_ISO], { cwd: store.dir, env: store.env }).stdout) as Record<string, unknown>;
     // reached along two foreign-key paths (conference → account, conference → host user → account)
@@ -74,7 +74,7 @@ describe.each(engines)('a hold placed with `lethe hold add` on a loop account on
     expect(rel.code).toBe(0);
     expect(rel.stdout).toBe('hold 1 released\n');
     const holds = await store.adapter.db.selectFrom('lethe_holds').selectAll().execute();
-    expect(holds.map((h) => [h.id, h.table_name, h.row_id, h.released_at])).toEqual([[1, 'accounts', 401, NOW_ISO]]);
+    expect(holds.map((h) => [h.id, h.table_name, h.row_key, h.released_at])).toEqual([[1, 'accounts', '401', NOW_ISO]]);
 
     const r = await enforce(store);
     const after = await dumpAll(store);
@@ -103,11 +103,11 @@ describe.each(engines)('holds inserted into lethe_holds on pipcall rows on %s', 
       .insertInto('lethe_holds')
       .values([
         // active: account 507, due for everything (84 months)
-        { id: 1, table_name: 'accounts', row_id: 507, reason: 'regulator inquiry R-7', placed_at: iso(shift(NOW, -10 * DAY)), expires_at: null, released_at: null },
+        { id: 1, table_name: 'accounts', row_key: '507', reason: 'regulator inquiry R-7', placed_at: iso(shift(NOW, -10 * DAY)), expires_at: null, released_at: null },
         // expired yesterday: protects nothing
-        { id: 2, table_name: 'accounts', row_id: 504, reason: 'expired hold', placed_at: iso(shift(NOW, -10 * DAY)), expires_at: iso(shift(NOW, -DAY)), released_at: null },
+        { id: 2, table_name: 'accounts', row_key: '504', reason: 'expired hold', placed_at: iso(shift(NOW, -10 * DAY)), expires_at: iso(shift(NOW, -DAY)), released_at: null },
         // active until tomorrow, on a user: protects the user and rows referencing it, not its account
-        { id: 3, table_name: 'users', row_id: 508, reason: 'employment tribunal T-8', placed_at: iso(shift(NOW, -10 * DAY)), expires_at: iso(shift(NOW, DAY)), released_at: null },
+        { id: 3, table_name: 'users', row_key: '508', reason: 'employment tribunal T-8', placed_at: iso(shift(NOW, -10 * DAY)), expires_at: iso(shift(NOW, DAY)), released_at: null },
       ])
       .execute();
   });

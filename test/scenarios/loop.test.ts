@@ -92,7 +92,7 @@ describe.each(engines)('loop at the fixed now on %s', (engine) => {
       'pipcall/rec/491.wav',
       'pipcall/vm/491.wav',
     ]);
-    expect(result.files).toEqual({ removed: 3, missing: 0, refused: 0, errors: 0 });
+    expect(result.files).toEqual({ removed: 3, missing: 0, shared: 0, refused: 0, errors: 0 });
   });
 
   it('keeps customers whose contract ended exactly at or after the cutoff, every sales document, and the pipcall twin', () => {

@@ -73,7 +73,7 @@ describe.each(engines)('loopup at the fixed now on %s', (engine) => {
       'loopup/tell-a-friend#1': [1, 1, 0, 0],
     });
     expect([result.due, result.changed, result.held, result.blocked, result.guarded]).toEqual([13, 13, 0, 0, 0]);
-    expect(result.files).toEqual({ removed: 2, missing: 0, refused: 0, errors: 0 });
+    expect(result.files).toEqual({ removed: 2, missing: 0, shared: 0, refused: 0, errors: 0 });
   });
 
   it('changes exactly the rows due one day before each cutoff, and none at or after it', () => {

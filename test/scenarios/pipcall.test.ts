@@ -133,7 +133,7 @@ describe.each(engines)('pipcall at the fixed now on %s', (engine) => {
         ...gone('vm', [502, 503, 520, 521]),
       ].sort(),
     );
-    expect(result.files).toEqual({ removed: 18, missing: 0, refused: 0, errors: 0 });
+    expect(result.files).toEqual({ removed: 18, missing: 0, shared: 0, refused: 0, errors: 0 });
   });
 
   it('keeps the twins of loopup (12 months, not 1) and ringu (unspecified)', () => {

@@ -62,7 +62,7 @@ export async function tempStore(policyText?: string, engine: EngineName = 'sqlit
   }
   writeFileSync(policyFile, policyText ?? readFileSync(SHIPPED_POLICY, 'utf8'));
   await migrate(adapter);
-  await ensureAuditHead(adapter.db);
+  await ensureAuditHead(adapter);
   return {
     engine,
     url,

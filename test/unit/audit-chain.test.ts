@@ -6,7 +6,9 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GENESIS_HASH, appendAudit, canonicalJson, entryHash, normaliseKey, verifyChain, type AuditEntry } from '../../src/audit/chain.js';
+import { canonicalPart } from '../../src/exec/row-key.js';
+import type { ColumnInfo } from '../../src/store/types.js';
+import { GENESIS_HASH, appendAudit, canonicalJson, entryHash, verifyChain, type AuditEntry } from '../../src/audit/chain.js';
 import { tempStore, type TempStore } from '../support/harness.js';
 
 type Body = Omit<AuditEntry, 'prev_hash' | 'hash'>;
@@ -84,15 +86,23 @@ describe('entryHash', () => {
   });
 });
 
-describe('normaliseKey', () => {
-  it('keeps safe integers as numbers and everything else as text', () => {
-    expect(normaliseKey(42)).toBe(42);
-    expect(normaliseKey(42n)).toBe(42);
-    expect(normaliseKey('42')).toBe(42);
-    expect(normaliseKey('-7')).toBe(-7);
-    expect(normaliseKey(9007199254740993n)).toBe('9007199254740993');
-    expect(normaliseKey('9007199254740993')).toBe('9007199254740993');
-    expect(normaliseKey('ab-9')).toBe('ab-9');
+describe('canonical key parts', () => {
+  const column = (kind: ColumnInfo['kind']): ColumnInfo => ({ name: 'k', dataType: kind, kind, zoned: false, maxLength: null, nullable: false });
+  it('keeps safe integers of integer columns as numbers and larger ones as text', () => {
+    const int = column('integer');
+    expect(canonicalPart(42, int)).toBe(42);
+    expect(canonicalPart(42n, int)).toBe(42);
+    expect(canonicalPart('42', int)).toBe(42);
+    expect(canonicalPart('-7', int)).toBe(-7);
+    expect(canonicalPart(9007199254740993n, int)).toBe('9007199254740993');
+    expect(canonicalPart('9007199254740993', int)).toBe('9007199254740993');
+  });
+  it('keeps text keys as text, digits included: "0042" is not 42', () => {
+    const text = column('text');
+    expect(canonicalPart('0042', text)).toBe('0042');
+    expect(canonicalPart('42', text)).toBe('42');
+    expect(canonicalPart('ab-9', text)).toBe('ab-9');
+    expect(canonicalPart('5B8E7B5E-0000-4000-8000-000000000001', column('uuid'))).toBe('5B8E7B5E-0000-4000-8000-000000000001');
   });
 });
 
@@ -112,10 +122,10 @@ describe('the chain in a real store', () => {
       [1, GENESIS_HASH, HASH_1],
       [2, HASH_1, HASH_2],
     ]);
-    expect(await verifyChain(s.adapter.db)).toEqual({ ok: true, checked: 2, firstBad: null, reason: null });
+    expect(await verifyChain(s.adapter)).toEqual({ ok: true, checked: 2, firstBad: null, reason: null });
 
     await sql`update lethe_audit set keys = '[3,17]' where seq = 1`.execute(s.adapter.db);
-    const r = await verifyChain(s.adapter.db);
+    const r = await verifyChain(s.adapter);
     expect(r.ok).toBe(false);
     expect(r.firstBad).toBe(1);
   });
@@ -129,7 +139,7 @@ describe('the chain in a real store', () => {
       }
     });
     await sql`delete from lethe_audit where seq = 3`.execute(s.adapter.db);
-    const r = await verifyChain(s.adapter.db);
+    const r = await verifyChain(s.adapter);
     expect(r).toMatchObject({ ok: false, checked: 2, firstBad: 3 });
   });
 });

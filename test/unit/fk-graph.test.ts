@@ -15,7 +15,7 @@ afterAll(async () => store?.close());
 
 const hops = (r: ReturnType<typeof findPath>) => {
   if (!r.ok) throw new Error(`no path: ${r.reason}`);
-  return r.path.map((h) => `${h.fromTable}.${h.column}->${h.toTable}.${h.refColumn}`);
+  return r.path.map((h) => `${h.fromTable}.${h.columns.join('+')}->${h.toTable}.${h.refColumns.join('+')}`);
 };
 
 describe('findPath', () => {
@@ -47,7 +47,7 @@ describe('findPath', () => {
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.reason).toBe('ambiguous');
-    expect(r.alternatives.map((a) => a.map((h) => `${h.fromTable}.${h.column}`).join(' ')).sort()).toEqual([
+    expect(r.alternatives.map((a) => a.map((h) => `${h.fromTable}.${h.columns.join('+')}`).join(' ')).sort()).toEqual([
       'recordings.call_id calls.user_id',
       'recordings.conference_id conferences.host_user_id',
     ]);

@@ -6,14 +6,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Period, Unit } from '../../src/policy/duration.js';
-import { cutoffFor, dueAt, periodMillisUpperBound } from '../../src/policy/period-math.js';
+import { cutoffFor, periodMillisUpperBound } from '../../src/policy/period-math.js';
+import { dueDate } from '../../src/clock/due.js';
+import { readClock } from '../../src/clock/read.js';
 import { NOW } from '../support/harness.js';
 
 type Duration = Extract<Period, { kind: 'duration' }>;
 const p = (units: Partial<Record<Unit, number>>): Duration => ({ kind: 'duration', text: JSON.stringify(units), units });
 const cut = (now: string | Date, units: Partial<Record<Unit, number>>, zone: string) =>
   cutoffFor(typeof now === 'string' ? new Date(now) : now, p(units), zone).toISOString();
-const due = (clock: string, units: Partial<Record<Unit, number>>, zone: string) => dueAt(new Date(clock), p(units), zone).toISOString();
+const due = (clock: string, units: Partial<Record<Unit, number>>, zone: string) => dueDate(readClock(clock, { format: 'iso', zone: 'UTC' }), p(units), zone, 'UTC')!.toISOString();
 
 const LONDON = 'Europe/London';
 const NEW_YORK = 'America/New_York';
@@ -75,18 +77,21 @@ describe('cutoffFor across daylight saving', () => {
   });
 });
 
+// A clamped month end (31 March − 1 month = 28 February) would pull the cutoff back, behind
+// the cutoffs of the day before. Cutoffs are kept monotone: a month end's cutoff is the end of
+// the shorter month's last day, the latest any earlier instant had (DESIGN §11, one due date).
 describe('month ends', () => {
-  it('12 months (or 1 year) before 29 February is 28 February', () => {
-    expect(cut('2024-02-29T12:00:00Z', { months: 12 }, 'UTC')).toBe('2023-02-28T12:00:00.000Z');
-    expect(cut('2024-02-29T12:00:00Z', { years: 1 }, 'UTC')).toBe('2023-02-28T12:00:00.000Z');
+  it('12 months (or 1 year) before 29 February is the end of 28 February', () => {
+    expect(cut('2024-02-29T12:00:00Z', { months: 12 }, 'UTC')).toBe('2023-02-28T23:59:59.999Z');
+    expect(cut('2024-02-29T12:00:00Z', { years: 1 }, 'UTC')).toBe('2023-02-28T23:59:59.999Z');
     expect(cut('2024-02-29T12:00:00Z', { years: 4 }, 'UTC')).toBe('2020-02-29T12:00:00.000Z');
   });
 
-  it('a month before the 31st is the last day of the shorter month', () => {
-    expect(cut('2024-03-31T00:00:00Z', { months: 1 }, 'UTC')).toBe('2024-02-29T00:00:00.000Z');
-    expect(cut('2023-03-31T00:00:00Z', { months: 1 }, 'UTC')).toBe('2023-02-28T00:00:00.000Z');
-    expect(cut('2026-08-31T09:00:00Z', { months: 6 }, 'UTC')).toBe('2026-02-28T09:00:00.000Z');
-    expect(cut('2026-05-31T09:00:00Z', { months: 1 }, 'UTC')).toBe('2026-04-30T09:00:00.000Z');
+  it('a month before the 31st is the end of the last day of the shorter month', () => {
+    expect(cut('2024-03-31T00:00:00Z', { months: 1 }, 'UTC')).toBe('2024-02-29T23:59:59.999Z');
+    expect(cut('2023-03-31T00:00:00Z', { months: 1 }, 'UTC')).toBe('2023-02-28T23:59:59.999Z');
+    expect(cut('2026-08-31T09:00:00Z', { months: 6 }, 'UTC')).toBe('2026-02-28T23:59:59.999Z');
+    expect(cut('2026-05-31T09:00:00Z', { months: 1 }, 'UTC')).toBe('2026-04-30T23:59:59.999Z');
   });
 
   it('12 months before 28 February 2025 is 28 (not 29) February 2024', () => {
@@ -94,17 +99,41 @@ describe('month ends', () => {
   });
 
   it('month ends are taken on the provider’s calendar: 31 March 01:30 BST minus a month', () => {
-    // 2026-03-31T00:30Z is 01:30 BST on 31 March in London, 00:30 on 31 March in UTC.
-    expect(cut('2026-03-31T00:30:00Z', { months: 1 }, LONDON)).toBe('2026-02-28T01:30:00.000Z');
-    expect(cut('2026-03-31T00:30:00Z', { months: 1 }, 'UTC')).toBe('2026-02-28T00:30:00.000Z');
+    // 2026-03-31T00:30Z is 01:30 BST on 31 March in London, 00:30 on 31 March in UTC; both
+    // clamp to 28 February, whose end is 23:59:59.999 GMT (= UTC in February).
+    expect(cut('2026-03-31T00:30:00Z', { months: 1 }, LONDON)).toBe('2026-02-28T23:59:59.999Z');
+    expect(cut('2026-03-31T00:30:00Z', { months: 1 }, 'UTC')).toBe('2026-02-28T23:59:59.999Z');
   });
 
-  it('dueAt counts forward the same way', () => {
-    expect(due('2024-02-29T00:00:00Z', { months: 12 }, 'UTC')).toBe('2025-02-28T00:00:00.000Z');
-    expect(due('2023-01-31T00:00:00Z', { months: 1 }, 'UTC')).toBe('2023-02-28T00:00:00.000Z');
+  it('the due date is the last instant the run keeps the row (clock < now − after is false there, true a millisecond later)', () => {
+    // 29 February + 12 months: now − 12 months passes 29 February 2024 only after 28 February 2025 ends.
+    expect(due('2024-02-29T00:00:00Z', { months: 12 }, 'UTC')).toBe('2025-02-28T23:59:59.999Z');
+    // 31 January + 1 month: the cutoffs of 28 February to 3 March are clamped to 28 February.
+    expect(due('2023-01-31T00:00:00Z', { months: 1 }, 'UTC')).toBe('2023-02-28T23:59:59.999Z');
     expect(due('2025-11-23T03:15:00Z', { months: 12 }, LONDON)).toBe('2026-11-23T03:15:00.000Z');
     // 2026-03-28 12:00 GMT + 1 day = 2026-03-29 12:00 BST = 11:00Z.
     expect(due('2026-03-28T12:00:00Z', { days: 1 }, LONDON)).toBe('2026-03-29T11:00:00.000Z');
+  });
+
+  it('cutoffs never go back as now advances (month ends are clamped to the latest cutoff so far)', () => {
+    // 29 March 00:00 − 1 month clamps to 28 February 00:00, earlier than 28 March 23:00's cutoff.
+    expect(cut('2026-03-28T23:00:00Z', { months: 1 }, 'UTC')).toBe('2026-02-28T23:00:00.000Z');
+    expect(cut('2026-03-29T00:00:00Z', { months: 1 }, 'UTC')).toBe('2026-02-28T23:59:59.999Z');
+    expect(cut('2026-03-31T12:00:00Z', { months: 1 }, 'UTC')).toBe('2026-02-28T23:59:59.999Z');
+    expect(cut('2026-04-01T00:00:00Z', { months: 1 }, 'UTC')).toBe('2026-03-01T00:00:00.000Z');
+    // Every period kind, in zones with DST (Lord Howe moves by 30 minutes), across both changes.
+    for (const units of [{ months: 1 }, { days: 1 }, { years: 1 }]) {
+      for (const zone of [NEW_YORK, LONDON, 'Australia/Lord_Howe']) {
+        let prev = -Infinity;
+        for (const [from, to] of [['2026-03-01', '2026-04-30'], ['2026-09-25', '2026-11-10']] as const) {
+          for (let t = Date.parse(`${from}T00:00:00Z`); t < Date.parse(`${to}T00:00:00Z`); t += 193 * 60_000) {
+            const c = cutoffFor(new Date(t), p(units), zone).getTime();
+            expect(c, `${JSON.stringify(units)} ${zone} at ${new Date(t).toISOString()}`).toBeGreaterThanOrEqual(prev);
+            prev = c;
+          }
+        }
+      }
+    }
   });
 });
 

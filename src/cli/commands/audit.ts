@@ -1,6 +1,8 @@
 /** `lethe audit` (read and filter the log) and `lethe audit verify` (recompute the chain). */
 import { UsageError } from '../../errors.js';
 import { rowToEntry, verifyChain } from '../../audit/chain.js';
+import type { KeyValue } from '../../exec/row-key.js';
+import { letheDb } from '../../store/lethe-tables.js';
 import { parseClockValue } from '../../store/timestamps.js';
 import { csv, table } from '../format.js';
 import type { Runtime } from '../context.js';
@@ -29,7 +31,7 @@ export async function auditCommand(rt: Runtime, f: AuditFlags): Promise<number> 
   const until = instant('until', f.until);
   if (f.run !== undefined && !/^\d+$/.test(f.run)) throw new UsageError(`--run: "${f.run}" is not a run id`);
 
-  let q = rt.adapter.db.selectFrom('lethe_audit').selectAll().orderBy('seq');
+  let q = letheDb(rt.adapter).selectFrom('lethe_audit').selectAll().orderBy('seq');
   if (f.provider) q = q.where('provider', '=', f.provider);
   if (f.rule) q = q.where('rule', '=', f.rule);
   if (since) q = q.where('at', '>=', since);
@@ -46,12 +48,13 @@ export async function auditCommand(rt: Runtime, f: AuditFlags): Promise<number> 
   return 0;
 }
 
-function abbreviateKeys(keys: readonly (number | string)[]): string {
-  return keys.length <= 6 ? keys.join(',') : `${keys.slice(0, 5).join(',')},… (${keys.length})`;
+function abbreviateKeys(keys: readonly KeyValue[]): string {
+  const show = (k: KeyValue) => (Array.isArray(k) ? JSON.stringify(k) : String(k));
+  return keys.length <= 6 ? keys.map(show).join(',') : `${keys.slice(0, 5).map(show).join(',')},… (${keys.length})`;
 }
 
 export async function auditVerifyCommand(rt: Runtime): Promise<number> {
-  const r = await verifyChain(rt.adapter.db);
+  const r = await verifyChain(rt.adapter);
   if (rt.json) process.stdout.write(JSON.stringify(r, null, 2) + '\n');
   else if (r.ok) process.stdout.write(`audit chain verifies: ${r.checked} entries\n`);
   else process.stdout.write(`audit chain broken at seq ${r.firstBad}: ${r.reason} (${r.checked} entries before it verify)\n`);

@@ -1,8 +1,14 @@
-/** `lethe check`: validate policies.yaml, then against the live schema. Exit 2 on any error. */
-import { formatProblem } from '../../errors.js';
+/** `lethe check`: validate policies.yaml, then against the live schema and the clock values stored. Exit 2 on any error. */
+import { checkClocks } from '../../clock/check-clocks.js';
+import { ConfigError, formatProblem } from '../../errors.js';
+import { sortProblems } from '../../policy/load.js';
 import type { Runtime } from '../context.js';
 
 export async function checkCommand(rt: Runtime): Promise<number> {
+  const clocks = await checkClocks(rt.adapter, rt.policy, rt.schema, rt.now ?? (await rt.adapter.dbNow()));
+  const errors = clocks.filter((p) => p.severity === 'error');
+  if (errors.length) throw new ConfigError(`${rt.policy.file}: ${errors.length} problem(s) with the clock values stored`, sortProblems(errors));
+  const warnings = sortProblems([...rt.warnings, ...clocks]);
   const rules = rt.policy.providers.flatMap((p) => p.rules);
   const summary = {
     file: rt.policy.file,
@@ -12,7 +18,7 @@ export async function checkCommand(rt: Runtime): Promise<number> {
     enforced: rules.filter((r) => r.kind === 'enforce').length,
     retain: rules.filter((r) => r.kind === 'retain').length,
     unspecified: rules.filter((r) => r.kind === 'unspecified').length,
-    warnings: rt.warnings.map(formatProblem),
+    warnings: warnings.map(formatProblem),
   };
   if (rt.json) process.stdout.write(JSON.stringify({ ok: true, ...summary }, null, 2) + '\n');
   else {

@@ -26,7 +26,7 @@ async function openForDb(g: GlobalOptions, env: NodeJS.ProcessEnv): Promise<{ ad
 export async function migrate(adapter: Adapter): Promise<void> {
   await createReferenceSchema(adapter);
   await ensureLetheTables(adapter);
-  await ensureAuditHead(adapter.db);
+  await ensureAuditHead(adapter);
 }
 
 export async function dbMigrateCommand(g: GlobalOptions, env: NodeJS.ProcessEnv): Promise<number> {
@@ -53,7 +53,7 @@ export async function dbSeedCommand(g: GlobalOptions, env: NodeJS.ProcessEnv, f:
     if (fresh) {
       await createReferenceSchema(adapter, { indexes: false });
       await ensureLetheTables(adapter);
-      await ensureAuditHead(adapter.db);
+      await ensureAuditHead(adapter);
     } else await migrate(adapter);
     const counts = await seedReferenceData(adapter, {
       accounts,

@@ -3,7 +3,9 @@ import { sql } from 'kysely';
 import { countStage } from '../../exec/counts.js';
 import { activeHolds } from '../../exec/holds.js';
 import { scope, T } from '../../exec/sql-fragments.js';
-import { planRun } from '../../plan/planner.js';
+import { planRun, scopeOf } from '../../plan/planner.js';
+import { findTable } from '../../plan/fk-graph.js';
+import { instantOf, readClock } from '../../clock/read.js';
 import { isoUtc } from '../../store/timestamps.js';
 import { table } from '../format.js';
 import type { Runtime } from '../context.js';
@@ -11,8 +13,7 @@ import type { Runtime } from '../context.js';
 export async function reportCommand(rt: Runtime): Promise<number> {
   const now = rt.now ?? (await rt.adapter.dbNow());
   const plan = planRun(rt.policy, now, rt.schema);
-  const holds = await activeHolds(rt.adapter.db, now);
-  const tenant = rt.policy.store.tenantColumn;
+  const holds = await activeHolds(rt.adapter, rt.adapter.db, now);
   const rows: Record<string, unknown>[] = [];
   for (const pp of plan.providers) {
     const last = await rt.adapter.db
@@ -26,7 +27,7 @@ export async function reportCommand(rt: Runtime): Promise<number> {
     const lastRun = last ? `${String(last.finished_at)} (run ${Number(last.id)}, ${String(last.status)})` : 'never';
     for (const rule of pp.provider.rules) {
       const covered = Number(
-        ((await sql<{ n: unknown }>`select count(*) as n from ${sql.table(rule.table)} as ${sql.id(T)} where ${scope(rule, tenant)}`.execute(rt.adapter.db)).rows[0]?.n) ?? 0,
+        ((await sql<{ n: unknown }>`select count(*) as n from ${sql.table(findTable(rt.schema, rule.table)!.name)} as ${sql.id(T)} where ${scope(rule, scopeOf(rt.policy, pp.provider, rule, rt.schema))}`.execute(rt.adapter.db)).rows[0]?.n) ?? 0,
       );
       const base = { provider: pp.provider.id, rule: rule.id, table: rule.table, kind: rule.kind, covered, last_run: lastRun };
       if (rule.kind !== 'enforce') {
@@ -38,11 +39,11 @@ export async function reportCommand(rt: Runtime): Promise<number> {
       let blocked = 0;
       let oldest: Date | null = null;
       for (const task of pp.tasks.filter((t) => t.rule === rule)) {
-        const c = await countStage(rt.adapter, tenant, task, holds);
+        const c = await countStage(rt.adapter, task, holds);
         overdue += c.due;
         held += c.held;
         blocked += c.blocked;
-        const o = rt.adapter.decodeTimestamp(c.oldest, rule.clock.format);
+        const o = instantOf(readClock(c.oldest, task.clock.spec), task.clock.spec.zone);
         if (o && (!oldest || o < oldest)) oldest = o;
       }
       rows.push({

@@ -87,7 +87,7 @@ export async function runCommand(rt: Runtime, flags: RunFlags): Promise<number> 
     const rows = result.stages.filter((s) => s.due || s.status !== 'done').map((s) => [s.provider, s.rule, s.stage, s.table, s.action, s.status, s.due, s.changed, s.held, s.blocked]);
     process.stdout.write(table(['provider', 'rule', 'stage', 'table', 'action', 'status', 'due', 'changed', 'held', 'blocked'], rows));
     process.stdout.write(
-      `run ${result.runId} ${result.status}${result.dryRun ? ' (dry run: nothing was changed)' : ''}: due ${result.due}, changed ${result.changed}, held ${result.held}, blocked ${result.blocked}, guarded stages ${result.guarded}, files removed ${result.files.removed + result.files.missing}, refused ${result.files.refused}; now ${result.now}, ${Math.round(result.durationMs)} ms\n`,
+      `run ${result.runId} ${result.status}${result.dryRun ? ' (dry run: nothing was changed)' : ''}: due ${result.due}, changed ${result.changed}, held ${result.held}, blocked ${result.blocked}, guarded stages ${result.guarded}, files removed ${result.files.removed}, missing ${result.files.missing}, shared ${result.files.shared}, refused ${result.files.refused}; now ${result.now}, ${Math.round(result.durationMs)} ms\n`,
     );
     if (result.error) process.stderr.write(`error: ${result.error}\n`);
   }
@@ -98,14 +98,14 @@ export async function planCommand(rt: Runtime, flags: PlanFilter): Promise<numbe
   checkFilter(rt, flags);
   const now = rt.now ?? (await rt.adapter.dbNow());
   const plan = planRun(rt.policy, now, rt.schema, flags);
-  const holds = await activeHolds(rt.adapter.db, now);
+  const holds = await activeHolds(rt.adapter, rt.adapter.db, now);
   const rows: Record<string, unknown>[] = [];
   for (const pp of plan.providers) {
     for (const task of pp.tasks) {
-      const c = await countStage(rt.adapter, rt.policy.store.tenantColumn, task, holds);
+      const c = await countStage(rt.adapter, task, holds);
       const g = pp.provider.guard;
       const guarded = c.due > g.minRows && c.due > 0 && c.due > g.maxFraction * c.total;
-      rows.push({ provider: pp.provider.id, rule: task.rule.id, stage: task.stage.index, table: task.table.name, action: task.stage.action.kind, after: task.stage.after.text, cutoff: isoUtc(task.cutoff), due: c.due, held: c.held, blocked: c.blocked, total: c.total, guard: guarded ? 'would stop' : 'ok' });
+      rows.push({ provider: pp.provider.id, rule: task.rule.id, stage: task.stage.index, table: task.table.name, action: task.stage.action.kind, after: task.stage.after.text, cutoff: isoUtc(task.cutoff.at), due: c.due, held: c.held, blocked: c.blocked, total: c.total, guard: guarded ? 'would stop' : 'ok' });
     }
     for (const gap of pp.gaps) rows.push({ provider: pp.provider.id, rule: gap.id, stage: null, table: gap.table, action: 'unspecified', after: 'unspecified', cutoff: null, due: null, held: null, blocked: null, total: null, guard: null });
   }

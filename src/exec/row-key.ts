@@ -1,0 +1,166 @@
+/**
+ * Row identity. A row is named by the columns of its table's primary key, or of the rule's
+ * `key` where the table has none: one column or several, of any type. This is the only
+ * place that knows how a key is read, compared, ordered, stored and printed; the executor,
+ * holds, the file queue, explain and the audit all go through it.
+ *
+ * The canonical form of a key is JSON: a scalar for a one-column key, an array for a
+ * composite one. Integers are JSON numbers (text beyond 2^53), everything else is text as
+ * the engine prints it (timestamps, UUIDs, hex for binary), so a key read from one engine
+ * binds back to exactly the same row.
+ */
+import { sql, type RawBuilder } from 'kysely';
+import { UsageError } from '../errors.js';
+import type { Adapter, ColumnInfo } from '../store/types.js';
+
+export type KeyPart = string | number;
+/** A scalar for a one-column key, an array (one part per column) for a composite key. */
+export type KeyValue = KeyPart | KeyPart[];
+
+/** Keys per IN list: keeps every statement far below each engine's parameter limit. */
+export const KEY_CHUNK = 500;
+
+export class RowKey {
+  constructor(
+    /** The table's name, for messages. */
+    readonly table: string,
+    readonly columns: readonly ColumnInfo[],
+    private readonly adapter: Adapter,
+  ) {}
+
+  get composite(): boolean {
+    return this.columns.length > 1;
+  }
+
+  /** Printable names: `id`, or `(dir, msgnum)`. */
+  get names(): string {
+    return this.composite ? `(${this.columns.map((c) => c.name).join(', ')})` : this.columns[0]!.name;
+  }
+
+  /** The select list `<t.c0> as __k0, …` (read so the value round-trips exactly). */
+  select(alias: string): RawBuilder<unknown> {
+    return sql.join(this.columns.map((c, i) => sql`${this.adapter.keyOut(sql.ref(`${alias}.${c.name}`), c)} as ${sql.id(`__k${i}`)}`));
+  }
+
+  /** The canonical key of a result row selected with `select`. */
+  fromRow(row: Record<string, unknown>): KeyValue {
+    const parts = this.columns.map((c, i) => canonicalPart(row[`__k${i}`], c));
+    return this.composite ? parts : parts[0]!;
+  }
+
+  orderBy(alias: string): RawBuilder<unknown> {
+    return sql.join(this.columns.map((c) => sql.ref(`${alias}.${c.name}`)));
+  }
+
+  /** Rows strictly after `cursor` in key order: index-driven on every engine. */
+  after(alias: string, cursor: KeyValue): RawBuilder<unknown> {
+    const parts = this.parts(cursor);
+    const refs = this.columns.map((c) => sql.ref(`${alias}.${c.name}`));
+    const vals = this.columns.map((c, i) => this.adapter.bindKey(parts[i]!, c));
+    if (!this.composite) return sql`${refs[0]} > ${vals[0]}`;
+    if (this.adapter.rowValueKeyset) return sql`(${sql.join(refs)}) > (${sql.join(vals)})`;
+    // a >= ? and (a > ? or (b >= ? and (b > ? or c > ?))): the leading a >= ? gives a range scan.
+    const nest = (i: number): RawBuilder<unknown> =>
+      i === refs.length - 1 ? sql`${refs[i]} > ${vals[i]}` : sql`${refs[i]} >= ${vals[i]} and (${refs[i]} > ${vals[i]} or ${nest(i + 1)})`;
+    return sql`(${nest(0)})`;
+  }
+
+  /** `alias` is one of `keys` (which must be non-empty and at most KEY_CHUNK long). */
+  in(alias: string, keys: readonly KeyValue[]): RawBuilder<unknown> {
+    if (keys.length === 0) return sql`1 = 0`;
+    if (!this.composite) {
+      const c = this.columns[0]!;
+      return sql`${sql.ref(`${alias}.${c.name}`)} in (${sql.join(keys.map((k) => this.adapter.bindKey(this.parts(k)[0]!, c)))})`;
+    }
+    // (a = ? and b = ?) or …: every engine turns this into index lookups; row-value IN is not always.
+    const one = (k: KeyValue) => {
+      const p = this.parts(k);
+      return sql`(${sql.join(this.columns.map((c, i) => sql`${sql.ref(`${alias}.${c.name}`)} = ${this.adapter.bindKey(p[i]!, c)}`), sql` and `)})`;
+    };
+    return sql`(${sql.join(keys.map(one), sql` or `)})`;
+  }
+
+  /** Text of a key for holds, the file queue and messages: its canonical JSON. */
+  static encode(k: KeyValue): string {
+    return JSON.stringify(k);
+  }
+
+  /** A key back from its stored JSON; malformed text yields null rather than a wrong key. */
+  static decode(text: unknown): KeyValue | null {
+    try {
+      const v = JSON.parse(String(text)) as unknown;
+      if (typeof v === 'string' || typeof v === 'number') return v;
+      if (Array.isArray(v) && v.length > 0 && v.every((p) => typeof p === 'string' || typeof p === 'number')) return v as KeyPart[];
+      return null;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * A key typed on the command line: the value itself for a one-column key (`42`, a UUID),
+   * or a JSON array with one value per column for a composite key (`'["/var/spool/vm/INBOX", 3]'`).
+   */
+  parseInput(text: string, what: string): KeyValue {
+    if (!this.composite) {
+      const c = this.columns[0]!;
+      let raw: unknown = text;
+      // A JSON string copied from the audit ("abc") is the string inside the quotes.
+      if (/^".*"$/.test(text)) {
+        try {
+          raw = JSON.parse(text);
+        } catch {
+          raw = text;
+        }
+      }
+      return this.checkPart(String(raw), c, what);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = null;
+    }
+    if (!Array.isArray(parsed) || parsed.length !== this.columns.length) {
+      throw new UsageError(`${what}: ${this.table} is keyed by ${this.names}: give the key as a JSON array of ${this.columns.length} values, e.g. '${JSON.stringify(this.columns.map((c) => (c.kind === 'integer' ? 1 : 'value')))}'`);
+    }
+    return parsed.map((p, i) => this.checkPart(String(p), this.columns[i]!, what));
+  }
+
+  /** `42`, or `["/var/spool", 3]` for a composite key, for messages. */
+  describe(k: KeyValue): string {
+    return Array.isArray(k) ? JSON.stringify(k) : String(k);
+  }
+
+  private parts(k: KeyValue): KeyPart[] {
+    const parts = Array.isArray(k) ? k : [k];
+    if (parts.length !== this.columns.length) throw new Error(`a key of ${parts.length} part(s) for ${this.table}, keyed by ${this.names}`);
+    return parts;
+  }
+
+  private checkPart(text: string, c: ColumnInfo, what: string): KeyPart {
+    if (c.kind === 'integer') {
+      if (!/^-?\d+$/.test(text)) throw new UsageError(`${what}: "${text}" is not a row id: ${this.table}.${c.name} is ${c.dataType}`);
+      return canonicalPart(text, c);
+    }
+    if (c.kind === 'uuid' && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text)) {
+      throw new UsageError(`${what}: "${text}" is not a row id: ${this.table}.${c.name} is a UUID`);
+    }
+    return c.kind === 'uuid' ? text.toLowerCase() : text;
+  }
+}
+
+/** One key column's value in canonical form: safe integers as numbers, everything else as text. */
+export function canonicalPart(v: unknown, c: Pick<ColumnInfo, 'kind'>): KeyPart {
+  if (c.kind === 'integer') {
+    const text = typeof v === 'bigint' ? v.toString() : String(v);
+    if (/^-?\d+$/.test(text)) {
+      const n = Number(text);
+      return Number.isSafeInteger(n) ? n : text.replace(/^(-?)0+(?=\d)/, '$1');
+    }
+    return text;
+  }
+  if (typeof v === 'number') return v;
+  if (Buffer.isBuffer(v)) return v.toString('hex');
+  return String(v);
+}

@@ -11,6 +11,7 @@ import { hostname } from 'node:os';
 import { sql, type Kysely } from 'kysely';
 import { LetheError } from './errors.js';
 import { isoUtc } from './store/timestamps.js';
+import { letheDb, letheTable } from './store/lethe-tables.js';
 import type { Adapter } from './store/types.js';
 
 const NAME = 'enforcer';
@@ -49,21 +50,21 @@ export class Lease {
     const res = await a.transaction(async (tx) => {
       const now = await a.dbNow();
       const lock = a.supportsForUpdate ? sql` for update` : sql``;
-      const rows = await sql<{ holder: string | null; token: unknown; expires_at: string | null }>`select holder, token, expires_at from lethe_lease where name = ${NAME}${lock}`.execute(tx);
+      const rows = await sql<{ holder: string | null; token: unknown; expires_at: string | null }>`select holder, token, expires_at from ${letheTable(a, 'lethe_lease')} where name = ${NAME}${lock}`.execute(tx);
       const row = rows.rows[0];
       const expires = isoUtc(new Date(now.getTime() + this.ttlMs));
       if (!row) {
-        await tx.insertInto('lethe_lease').values({ name: NAME, holder: this.holder, token: 1, acquired_at: isoUtc(now), expires_at: expires }).execute();
+        await letheDb(a, tx).insertInto('lethe_lease').values({ name: NAME, holder: this.holder, token: 1, acquired_at: isoUtc(now), expires_at: expires }).execute();
         return { ok: true as const, token: 1 };
       }
       const token = Number(row.token);
       if (row.holder === this.holder && this.#token === token) {
-        await tx.updateTable('lethe_lease').set({ expires_at: expires }).where('name', '=', NAME).where('token', '=', token).execute();
+        await letheDb(a, tx).updateTable('lethe_lease').set({ expires_at: expires }).where('name', '=', NAME).where('token', '=', token).execute();
         return { ok: true as const, token };
       }
       if (row.holder === null || row.expires_at === null || row.expires_at <= isoUtc(now) || deadOnThisHost(row.holder)) {
         // Free or expired: take it over with a new token, fencing out the previous holder.
-        await tx.updateTable('lethe_lease').set({ holder: this.holder, token: token + 1, acquired_at: isoUtc(now), expires_at: expires }).where('name', '=', NAME).execute();
+        await letheDb(a, tx).updateTable('lethe_lease').set({ holder: this.holder, token: token + 1, acquired_at: isoUtc(now), expires_at: expires }).where('name', '=', NAME).execute();
         return { ok: true as const, token: token + 1 };
       }
       return { ok: false as const, holder: row.holder, expiresAt: row.expires_at };
@@ -77,7 +78,7 @@ export class Lease {
     if (this.#token === null) throw new LeaseLostError('this process does not hold the enforcer lease');
     // The shared lock makes a take-over wait until this batch commits or rolls back.
     const lock = this.adapter.shareLockClause ? sql` ${sql.raw(this.adapter.shareLockClause)}` : sql``;
-    const r = await sql<{ holder: string | null; token: unknown }>`select holder, token from lethe_lease where name = ${NAME}${lock}`.execute(tx);
+    const r = await sql<{ holder: string | null; token: unknown }>`select holder, token from ${letheTable(this.adapter, 'lethe_lease')} where name = ${NAME}${lock}`.execute(tx);
     const row = r.rows[0];
     if (!row || Number(row.token) !== this.#token || row.holder !== this.holder) {
       this.#token = null;
@@ -90,7 +91,7 @@ export class Lease {
     if (this.#token === null) return;
     const token = this.#token;
     this.#token = null;
-    await this.adapter.db
+    await letheDb(this.adapter)
       .updateTable('lethe_lease')
       .set({ holder: null, expires_at: null })
       .where('name', '=', NAME)

@@ -5,6 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { RunResult } from './exec/outcomes.js';
+import { letheDb } from './store/lethe-tables.js';
 import type { Adapter } from './store/types.js';
 
 export interface Claim {
@@ -20,7 +21,8 @@ export interface Claim {
 
 /** Inserts the run row and returns its id. Earlier runs still marked running are closed as interrupted. */
 export async function claimRun(adapter: Adapter, c: Claim): Promise<number> {
-  return adapter.transaction(async (tx) => {
+  return adapter.transaction(async (t) => {
+    const tx = letheDb(adapter, t);
     await tx
       .updateTable('lethe_runs')
       .set({ status: 'interrupted', error: 'the process ended before the run finished', finished_at: c.startedAt })
@@ -51,7 +53,7 @@ async function insertId(adapter: Adapter, tx: Kysely<any>, values: Record<string
 
 /** Writes the run's final status, totals and per-stage outcomes. */
 export async function finishRun(adapter: Adapter, r: RunResult): Promise<void> {
-  await adapter.db
+  await letheDb(adapter)
     .updateTable('lethe_runs')
     .set({
       status: r.status,
@@ -71,6 +73,6 @@ export async function finishRun(adapter: Adapter, r: RunResult): Promise<void> {
 
 /** Whether a scheduled slot has already been claimed (by this process before a restart, or a peer). */
 export async function slotClaimed(adapter: Adapter, slot: string): Promise<boolean> {
-  const r = await adapter.db.selectFrom('lethe_runs').select('id').where('slot', '=', slot).executeTakeFirst();
+  const r = await letheDb(adapter).selectFrom('lethe_runs').select('id').where('slot', '=', slot).executeTakeFirst();
   return r !== undefined;
 }

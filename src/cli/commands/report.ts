@@ -4,6 +4,7 @@ import { countStage } from '../../exec/counts.js';
 import { activeHolds } from '../../exec/holds.js';
 import { scope, T } from '../../exec/sql-fragments.js';
 import { planRun, scopeOf } from '../../plan/planner.js';
+import { letheDb } from '../../store/lethe-tables.js';
 import { findTable } from '../../plan/fk-graph.js';
 import { instantOf, readClock } from '../../clock/read.js';
 import { isoUtc } from '../../store/timestamps.js';
@@ -16,7 +17,7 @@ export async function reportCommand(rt: Runtime): Promise<number> {
   const holds = await activeHolds(rt.adapter, rt.adapter.db, now);
   const rows: Record<string, unknown>[] = [];
   for (const pp of plan.providers) {
-    const last = await rt.adapter.db
+    const last = await letheDb(rt.adapter)
       .selectFrom('lethe_runs')
       .select(['id', 'finished_at', 'status'])
       .where((eb) => eb.or([eb('provider', '=', pp.provider.id), eb('provider', 'is', null)]))

@@ -3,7 +3,7 @@
  * a command, maps errors to exit codes (0 ok, 1 runtime failure, 2 usage or configuration).
  */
 import { Command, CommanderError, Option } from 'commander';
-import { ConfigError, LetheError, exitCodeFor } from '../errors.js';
+import { ConfigError, LetheError, StoreError, exitCodeFor, safeErrorMessage } from '../errors.js';
 import { openRuntime, printWarnings, type GlobalOptions, type OpenOptions, type Runtime } from './context.js';
 import { auditCommand, auditVerifyCommand } from './commands/audit.js';
 import { checkCommand } from './commands/check.js';
@@ -23,6 +23,10 @@ function withRuntime<A extends unknown[]>(program: Command, fn: (rt: Runtime, ..
     if (!opts?.quietWarnings) printWarnings(rt.warnings);
     try {
       process.exitCode = await fn(rt, ...args);
+    } catch (err) {
+      // A driver's message can quote row values: only its code, constraint and table go out.
+      if (err instanceof LetheError || err instanceof CommanderError) throw err;
+      throw new StoreError(safeErrorMessage(rt.adapter, err), { cause: err });
     } finally {
       await rt.adapter.close();
     }
@@ -141,7 +145,8 @@ export async function main(argv: string[]): Promise<void> {
     }
     if (err instanceof ConfigError) process.stderr.write(`lethe: configuration error: ${err.message}\n`);
     else if (err instanceof LetheError) process.stderr.write(`lethe: ${err.message}\n`);
-    else process.stderr.write(`lethe: ${(err as Error)?.stack ?? String(err)}\n`);
+    // An error lethe did not expect: its name only (a message might hold data), the stack with LETHE_DEBUG=1.
+    else process.stderr.write(`lethe: internal error (${(err as Error)?.name ?? 'unknown'})${process.env.LETHE_DEBUG === '1' ? `\n${(err as Error)?.stack ?? String(err)}` : '; run with LETHE_DEBUG=1 for details'}\n`);
     process.exitCode = exitCodeFor(err);
   }
 }

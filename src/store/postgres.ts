@@ -132,7 +132,8 @@ class PostgresAdapter extends ServerAdapter {
     if (spec.format !== 'iso') {
       if (column.kind !== 'integer' && column.kind !== 'real') return sql`false`;
       const scale = spec.format === 'epoch_s' ? 1 : 1000;
-      return sql`(${expr} < ${epochBound(cutoff, scale, column)} and ${expr} >= ${EPOCH_SECONDS_RANGE[0] * scale})`;
+      // Bounds as bigint: they may not fit the column's own type (an INTEGER of epoch seconds).
+      return sql`(${expr} < ${epochParam(epochBound(cutoff, scale, column), column)} and ${expr} >= ${epochParam(EPOCH_SECONDS_RANGE[0] * scale, column)})`;
     }
     const wall = wallOf(cutoff, spec.zone);
     // -infinity is a sentinel, not a clock: never due (and invalid for check).
@@ -158,7 +159,7 @@ class PostgresAdapter extends ServerAdapter {
     if (spec.format !== 'iso') {
       if (column.kind !== 'integer' && column.kind !== 'real') return sql`(${expr} is not null)`;
       const scale = spec.format === 'epoch_s' ? 1 : 1000;
-      return sql`(${expr} < ${EPOCH_SECONDS_RANGE[0] * scale} or ${expr} > ${EPOCH_SECONDS_RANGE[1] * scale})`;
+      return sql`(${expr} < ${epochParam(EPOCH_SECONDS_RANGE[0] * scale, column)} or ${expr} > ${epochParam(EPOCH_SECONDS_RANGE[1] * scale, column)})`;
     }
     if (column.kind === 'timestamp' || column.kind === 'date') return sql`(not isfinite(${expr}))`;
     if (column.kind !== 'text') return sql`(${expr} is not null)`;
@@ -218,6 +219,11 @@ class PostgresAdapter extends ServerAdapter {
     const table = typeof e.table === 'string' ? (typeof e.schema === 'string' ? `${e.schema}.${e.table}` : e.table) : null;
     return { code: e.code, constraint: typeof e.constraint === 'string' ? e.constraint : null, table };
   }
+}
+
+/** An epoch bound typed so it never overflows the column's type: bigint for integers, numeric otherwise. */
+function epochParam(v: number | string, column: ColumnInfo): RawBuilder<unknown> {
+  return column.kind === 'integer' ? sql`cast(${String(v)} as bigint)` : sql`cast(${String(v)} as numeric)`;
 }
 
 function kindOf(dataType: string): { kind: ColumnKind; zoned: boolean } {

@@ -27,17 +27,33 @@ export function ddl(product: string, engine: EngineName, file: string): string {
   return readFileSync(join(VENDOR, product, engine, file), 'utf8');
 }
 
-export interface VendorOptions {
+export interface DdlGroup {
+  /** PostgreSQL schema or MySQL database to load this DDL into (created); the default one if absent. */
+  schema?: string;
   /** DDL texts, run in order as the vendor ships them. */
   ddl: readonly string[];
-  /** PostgreSQL schema or MySQL database to load the DDL into (created), instead of the default one. */
+}
+
+export interface VendorOptions {
+  /** DDL loaded into the default schema (shorthand for one group). */
+  ddl?: readonly string[];
+  /** Load the DDL into this schema (database) instead of the default. */
   schema?: string;
-  /** SQL run before the DDL (e.g. an extension the vendor's installer creates). */
+  /** More DDL, each group in a schema (database) of its own. */
+  groups?: readonly DdlGroup[];
+  /** SQL run before all DDL (e.g. an extension the vendor's installer creates). */
   before?: readonly string[];
   policy: string;
 }
 
-export type VendorStore = TempStore & { schema: string | null; extraDrop: () => Promise<void> };
+export interface VendorStore extends TempStore {
+  /** The schema (database) names the groups were loaded into: on MySQL they carry a unique suffix. */
+  schemas: Record<string, string>;
+  /** The first group's schema, or null for the default. */
+  schema: string | null;
+  /** `name` qualified with the first group's schema, as a policy names it. */
+  t(name: string, group?: string): string;
+}
 
 /** A fresh store holding a vendor's schema, with policies.yaml written beside it. */
 export async function vendorStore(engine: EngineName, o: VendorOptions): Promise<VendorStore> {
@@ -47,14 +63,17 @@ export async function vendorStore(engine: EngineName, o: VendorOptions): Promise
   const mediaRoot = join(dir, 'media');
   mkdirSync(mediaRoot, { recursive: true });
   writeFileSync(policyFile, o.policy);
+  const groups: DdlGroup[] = [...(o.ddl ? [{ ...(o.schema ? { schema: o.schema } : {}), ddl: o.ddl }] : []), ...(o.groups ?? [])];
+  const schemas: Record<string, string> = {};
   let url: string;
   let drop = async () => {};
-  let extraDrop = async () => {};
+  const drops: (() => Promise<void>)[] = [];
   if (engine === 'sqlite') {
     mkdirSync(dirname(dbFile), { recursive: true });
     const db = new Database(dbFile);
     try {
-      for (const s of [...(o.before ?? []), ...o.ddl]) db.exec(s);
+      for (const s of o.before ?? []) db.exec(s);
+      for (const g of groups) for (const s of g.ddl) db.exec(s);
     } finally {
       db.close();
     }
@@ -67,35 +86,40 @@ export async function vendorStore(engine: EngineName, o: VendorOptions): Promise
       const c = new pg.Client({ connectionString: url });
       await c.connect();
       try {
-        if (o.schema) await c.query(`create schema "${o.schema}"; set search_path to "${o.schema}"`);
-        for (const s of [...(o.before ?? []), ...o.ddl]) await c.query(s);
+        for (const s of o.before ?? []) await c.query(s);
+        for (const g of groups) {
+          if (g.schema) {
+            await c.query(`create schema "${g.schema}"; set search_path to "${g.schema}", public`);
+            schemas[g.schema] = g.schema;
+          } else await c.query('set search_path to public');
+          for (const s of g.ddl) await c.query(s);
+        }
       } finally {
         await c.end();
       }
     } else {
-      const target = o.schema ? `${o.schema}_${new URL(url).pathname.slice(1).slice(-12)}` : null;
       const c = await mysql.createConnection({ uri: url, multipleStatements: true });
+      const home = new URL(url).pathname.slice(1);
       try {
-        if (target) {
-          await c.query(`create database \`${target}\``);
+        for (const s of o.before ?? []) await c.query(s);
+        for (const g of groups) {
+          let target = home;
+          if (g.schema) {
+            target = `${g.schema}_${home.slice(-12)}`;
+            schemas[g.schema] = target;
+            await c.query(`create database \`${target}\``);
+            drops.push(() => dropMysqlDatabase(target));
+          }
           await c.query(`use \`${target}\``);
-          extraDrop = async () => {
-            const d = await mysql.createConnection({ uri: SERVER_URLS.mysql });
-            await d.query(`drop database if exists \`${target}\``).finally(() => d.end());
-          };
+          for (const s of g.ddl) await c.query(s);
         }
-        for (const s of [...(o.before ?? []), ...o.ddl]) await c.query(s);
       } finally {
         await c.end();
       }
-      if (target) return finish(engine, url, dir, dbFile, mediaRoot, policyFile, target, drop, extraDrop);
     }
   }
-  return finish(engine, url, dir, dbFile, mediaRoot, policyFile, o.schema ?? null, drop, extraDrop);
-}
-
-async function finish(engine: EngineName, url: string, dir: string, dbFile: string, mediaRoot: string, policyFile: string, schema: string | null, drop: () => Promise<void>, extraDrop: () => Promise<void>): Promise<VendorStore> {
   const adapter = await openStore(url, dir);
+  const first = groups[0]?.schema ? schemas[groups[0].schema]! : null;
   return {
     engine,
     url,
@@ -105,14 +129,28 @@ async function finish(engine: EngineName, url: string, dir: string, dbFile: stri
     mediaRoot,
     policyFile,
     adapter,
-    schema,
-    extraDrop,
+    schemas,
+    schema: first,
+    t: (name, group) => {
+      const s = group ? (schemas[group] ?? null) : first;
+      return s ? `${s}.${name}` : name;
+    },
     close: async () => {
       await adapter.close();
-      await extraDrop();
+      for (const d of drops) await d();
       await drop();
     },
   };
+}
+
+/** Drops a MySQL database made for a test (a vendor schema, or lethe's own lethe_schema). */
+export async function dropMysqlDatabase(name: string): Promise<void> {
+  const c = await mysql.createConnection({ uri: SERVER_URLS.mysql });
+  try {
+    await c.query(`drop database if exists \`${name}\``);
+  } finally {
+    await c.end();
+  }
 }
 
 /** A row as JSON text: Dates as ISO, Buffers as hex, bigints as text, so rows compare byte for byte. */

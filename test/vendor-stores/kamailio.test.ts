@@ -8,11 +8,10 @@
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
-import mysql from 'mysql2/promise';
 import { isPseudonym } from '../../src/exec/anonymise.js';
-import { SERVER_URLS, testEngines } from '../support/engines.js';
+import { testEngines } from '../support/engines.js';
 import { cli, NOW, TEST_HMAC_KEY } from '../support/harness.js';
-import { checkWholeStore, ddl, vendorStore, type VendorStore } from '../support/vendor.js';
+import { checkWholeStore, ddl, dropMysqlDatabase, vendorStore, type VendorStore } from '../support/vendor.js';
 
 const engines = await testEngines();
 const ZONE = 'Europe/Berlin';
@@ -72,17 +71,16 @@ describe.each(engines)('Kamailio 6.1.4 on %s', (engine) => {
       ...(schema ? { schema } : {}),
       policy: '',
     });
-    t = (name) => (store.schema ? `${store.schema}.${name}` : name);
+    t = (name) => store.t(name);
     // lethe's own tables in a schema (database) of their own, so Kamailio's stays as shipped.
     const letheSchema = engine === 'postgres' ? 'lethe' : engine === 'mysql' ? `${store.schema}_lethe` : null;
     writeFileSync(store.policyFile, policy(t, letheSchema));
     if (engine === 'mysql') {
-      const dropSchema = store.extraDrop;
-      store.close = ((close) => async () => {
+      const close = store.close;
+      store.close = async () => {
         await close();
         await dropMysqlDatabase(letheSchema!);
-        await dropSchema();
-      })(store.close);
+      };
     }
     const db = store.adapter.db;
     let id = 1;
@@ -144,11 +142,3 @@ describe.each(engines)('Kamailio 6.1.4 on %s', (engine) => {
   });
 });
 
-async function dropMysqlDatabase(name: string): Promise<void> {
-  const c = await mysql.createConnection({ uri: SERVER_URLS.mysql });
-  try {
-    await c.query(`drop database if exists \`${name}\``);
-  } finally {
-    await c.end();
-  }
-}

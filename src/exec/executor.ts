@@ -378,14 +378,16 @@ async function anonymiseRows(ctx: ExecContext, task: StageTask, q: StageSql, tx:
   const marker = task.stage.marker;
   const actx = { hmacKey: ctx.hmacKey, encodeTimestamp: (d: Date) => adapter.encodeTimestamp(d) };
   const pseudonyms = columns.map((c) => pseudonymFor(task.table.columns.get(c.column)!, marker !== null));
-  const pending: { key: KeyValue; values: unknown[] }[] = [];
+  const pending: { key: KeyValue; old: unknown[]; values: unknown[] }[] = [];
   for (let i = 0; i < keys.length; i += KEY_CHUNK) {
-    const rows = await sql<Record<string, unknown>>`select ${key.select(T)}, ${sql.join(columns.map((c, j) => sql`${col(T, c.column)} as ${sql.id(`__a${j}`)}`))} from ${sql.table(task.table.name)} as ${sql.id(T)} where ${key.in(T, keys.slice(i, i + KEY_CHUNK))} order by ${key.orderBy(T)}`.execute(tx);
+    // Only the due rows: with a key that is not unique, a key may also name rows that are not.
+    const rows = await sql<Record<string, unknown>>`select ${key.select(T)}, ${sql.join(columns.map((c, j) => sql`${col(T, c.column)} as ${sql.id(`__a${j}`)}`))} from ${sql.table(task.table.name)} as ${sql.id(T)} where ${key.in(T, keys.slice(i, i + KEY_CHUNK))} and ${q.writeDue} order by ${key.orderBy(T)}`.execute(tx);
     for (const row of rows.rows) {
-      const values = columns.map((c, j) => anonymiseValue(c.strategy, row[`__a${j}`], { ...actx, pseudonym: pseudonyms[j]! }));
+      const old = columns.map((_c, j) => row[`__a${j}`]);
+      const values = columns.map((c, j) => anonymiseValue(c.strategy, old[j], { ...actx, pseudonym: pseudonyms[j]! }));
       // Without a marker, a row already in its anonymised form is left alone (idempotent reruns).
-      if (!marker && values.every((v, j) => sameValue(v, row[`__a${j}`]))) continue;
-      pending.push({ key: key.fromRow(row), values });
+      if (!marker && values.every((v, j) => sameValue(v, old[j]))) continue;
+      pending.push({ key: key.fromRow(row), old, values });
     }
   }
   let rowCount = 0;
@@ -395,14 +397,18 @@ async function anonymiseRows(ctx: ExecContext, task: StageTask, q: StageSql, tx:
       const first = chunk[0]!.values[j];
       // null and redact give every row the same value: no CASE needed.
       if (chunk.every((p) => sameValue(p.values[j], first))) return sql`${sql.ref(c.column)} = ${first}`;
-      const cases = sql`case ${sql.join(chunk.map((p) => sql`when ${key.in(T, [p.key])} then ${p.values[j]}`), sql` `)} end`;
+      // A unique key names one row. Rows sharing a key that is not unique are told apart by the
+      // old value (a text column: check allows nothing else), which the new one is a function of.
+      const when = (p: (typeof chunk)[number]) =>
+        task.keyUnique || p.old[j] === null ? key.in(T, [p.key]) : sql`${key.in(T, [p.key])} and ${col(T, c.column)} = ${p.old[j]}`;
+      const cases = sql`case ${sql.join(chunk.map((p) => sql`when ${when(p)} then ${p.values[j]}`), sql` `)} else ${col(T, c.column)} end`;
       return sql`${sql.ref(c.column)} = ${adapter.castForColumn(cases, task.table.columns.get(c.column)!)}`;
     });
     if (marker) sets.push(sql`${sql.ref(marker)} = ${adapter.encodeTimestamp(ctx.now)}`);
-    const keysOf = chunk.map((p) => p.key);
+    const keysOf = [...new Map(chunk.map((p) => [RowKey.encode(p.key), p.key])).values()];
     rowCount += affected(await sql`update ${sql.table(task.table.name)} as ${sql.id(T)} set ${sql.join(sets)} where ${key.in(T, keysOf)} and ${q.writeDue}`.execute(tx));
   }
-  return { changed: allUpdated(task, pending.map((p) => p.key), rowCount), rowCount };
+  return { changed: allUpdated(task, [...new Map(pending.map((p) => [RowKey.encode(p.key), p.key])).values()], rowCount), rowCount };
 }
 
 function sameValue(a: unknown, b: unknown): boolean {

@@ -133,6 +133,12 @@ export function findTable(schema: SchemaInfo, name: string): TableInfo | undefin
   return undefined;
 }
 
+/** Whether a unique index (or the primary key) covers `key`: no two rows share its values. */
+export function isUnique(table: TableInfo, key: readonly string[]): boolean {
+  if (table.primaryKey.length && table.primaryKey.every((c) => key.includes(c))) return true;
+  return table.indexes.some((ix) => ix.unique && ix.columns.length > 0 && ix.columns.every((c) => key.includes(c)));
+}
+
 /** The schemas (or databases) other than the default that a set of qualified table names lives in. */
 export function qualifiers(names: Iterable<string>): string[] {
   const out = new Set<string>();

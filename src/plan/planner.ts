@@ -10,7 +10,7 @@ import { ConfigError } from '../errors.js';
 import type { EnforceRule, FilesTemplate, Policy, ProviderPolicy, RetainRule, Rule, Stage, UnspecifiedRule } from '../policy/model.js';
 import { cutoffFor } from '../policy/period-math.js';
 import type { ClockSpec, ColumnInfo, ForeignKeyInfo, SchemaInfo, TableInfo } from '../store/types.js';
-import { ancestorPaths, childFirstOrder, findPath, findTable, referencingKeys, type Hop } from './fk-graph.js';
+import { ancestorPaths, childFirstOrder, findPath, findTable, isUnique, referencingKeys, type Hop } from './fk-graph.js';
 import { resolveScope, type Scope } from './scope.js';
 
 /** Where a rule's clock lives relative to its table, and how its values are read. */
@@ -42,6 +42,8 @@ export interface StageTask {
   readonly table: TableInfo;
   /** The columns that name a row: the primary key, or the rule's `key`. */
   readonly keyColumns: readonly ColumnInfo[];
+  /** Whether no two rows share a key (a primary key, or a `key` covered by a unique index). */
+  readonly keyUnique: boolean;
   /** The provider's rows (null: every row of the table). */
   readonly scope: Scope | null;
   readonly clock: ClockAccess;
@@ -159,6 +161,7 @@ function buildTask(policy: Policy, provider: ProviderPolicy, rule: EnforceRule, 
     stage,
     table,
     keyColumns,
+    keyUnique: isUnique(table, keyColumns.map((c) => c.name)),
     scope,
     clock,
     cutoff: stageCutoff(provider, stage, now, clock.spec.zone),

@@ -10,7 +10,7 @@ import type { ColumnInfo, SchemaInfo, TableInfo } from '../store/types.js';
 import { closest } from './duration.js';
 import type { EnforceRule, Policy, Rule } from './model.js';
 import { positionOf, problem } from './positions.js';
-import { findPath, findTable, referencingKeys } from '../plan/fk-graph.js';
+import { findPath, findTable, isUnique, referencingKeys } from '../plan/fk-graph.js';
 import { resolveScope } from '../plan/scope.js';
 import { MIN_PSEUDONYM_WIDTH } from '../exec/anonymise.js';
 import { existsSync } from 'node:fs';
@@ -101,10 +101,6 @@ function checkKey(rule: Rule, table: TableInfo, seen: Map<string, { rule: Rule; 
   }
 }
 
-function isUnique(table: TableInfo, key: readonly string[]): boolean {
-  return table.indexes.some((ix) => ix.unique && ix.columns.length > 0 && ix.columns.every((c) => key.includes(c)));
-}
-
 function uniqueHint(table: TableInfo): string {
   const unique = table.indexes.filter((ix) => ix.unique);
   return unique.length ? `unique indexes of ${table.name}: ${unique.map((ix) => `[${ix.columns.join(', ')}]`).join(', ')}` : `${table.name} has no unique index; a column set that names one row is best`;
@@ -160,9 +156,11 @@ function checkEnforce(policy: Policy, rule: EnforceRule, table: TableInfo, repor
     const sp = rule.stages.length > 1 || rule.stages[0]!.index !== 1 ? `${p}.stages.${i}` : p;
     if (s.marker) requireColumn(table, s.marker, `${sp}.marker`, 'the marker column', report);
     if (s.action.kind === 'anonymise') {
-      const perRow = s.action.columns.some((c) => c.strategy !== null && c.strategy !== 'redact');
-      if (perRow && !table.primaryKey.length && rule.key && !isUnique(table, rule.key)) {
-        report(`${sp}.action`, `anonymising with per-row values needs a unique key, and (${rule.key.join(', ')}) is not unique on ${table.name}`, 'name a key covered by a unique index, or use null or redact');
+      // Rows sharing a non-unique key are told apart by their old value, which must compare exactly: text does.
+      const perRow = s.action.columns.filter((c) => c.strategy !== null && c.strategy !== 'redact');
+      const inexact = perRow.filter((c) => table.columns.get(c.column) && table.columns.get(c.column)!.kind !== 'text');
+      if (inexact.length && !table.primaryKey.length && rule.key && !isUnique(table, rule.key)) {
+        report(`${sp}.action`, `(${rule.key.join(', ')}) is not unique on ${table.name}, so per-row values can only be written into text columns, and ${inexact.map((c) => c.column).join(', ')} is not text`, 'name a key covered by a unique index, or use null or redact for those columns');
       }
       for (const c of s.action.columns) {
         const column = requireColumn(table, c.column, `${sp}.action.anonymise.${c.column}`, 'an anonymised column', report);

@@ -23,11 +23,7 @@ export interface Claim {
 export async function claimRun(adapter: Adapter, c: Claim): Promise<number> {
   return adapter.transaction(async (t) => {
     const tx = letheDb(adapter, t);
-    await tx
-      .updateTable('lethe_runs')
-      .set({ status: 'interrupted', error: 'the process ended before the run finished', finished_at: c.startedAt })
-      .where('status', '=', 'running')
-      .execute();
+    await closeAbandoned(tx, c.startedAt);
     const values = {
       trigger: c.trigger,
       slot: c.slot ?? null,
@@ -49,6 +45,34 @@ async function insertId(adapter: Adapter, tx: Kysely<any>, values: Record<string
   }
   const res = await tx.insertInto('lethe_runs').values(values).executeTakeFirstOrThrow();
   return Number(res.insertId);
+}
+
+/**
+ * Closes runs a killed process left `running` as `interrupted`, with the totals their
+ * committed batches really had: each batch's audit entry was written in its transaction, so
+ * the audit (not the zero the killed process never got to update) says what they changed.
+ */
+async function closeAbandoned(tx: Kysely<any>, at: string): Promise<void> {
+  const abandoned = await tx.selectFrom('lethe_runs').select('id').where('status', '=', 'running').execute();
+  for (const { id } of abandoned) {
+    const sums = await tx
+      .selectFrom('lethe_audit')
+      .select((eb) => [eb.fn.sum<number>('row_count').as('n'), eb.fn.countAll<number>().as('entries')])
+      .where('run_id', '=', Number(id))
+      .where('action', 'in', ['delete', 'anonymise', 'set'])
+      .executeTakeFirst();
+    await tx
+      .updateTable('lethe_runs')
+      .set({ status: 'interrupted', changed: Number(sums?.n ?? 0), error: 'the process ended before the run finished; changed is counted from its audit entries', finished_at: at })
+      .where('id', '=', Number(id))
+      .where('status', '=', 'running')
+      .execute();
+  }
+}
+
+/** Closes abandoned runs now (at daemon start), so their real totals show before the next run. */
+export async function closeAbandonedRuns(adapter: Adapter, at: string): Promise<void> {
+  await adapter.transaction((t) => closeAbandoned(letheDb(adapter, t), at));
 }
 
 /** Writes the run's final status, totals and per-stage outcomes. */

@@ -43,8 +43,28 @@ export function injectedNow(g: GlobalOptions, env: NodeJS.ProcessEnv): Date | nu
   const raw = g.now ?? env.LETHE_NOW;
   if (raw === undefined || raw === '') return null;
   const d = parseClockValue(raw, 'iso');
-  if (!d) throw new UsageError(`--now: "${raw}" is not an ISO-8601 instant (e.g. 2026-11-23T03:15:00Z)`);
+  if (!d) throw new UsageError(`${nowSource(g)}: "${raw}" is not an ISO-8601 instant (e.g. 2026-11-23T03:15:00Z)`);
   return d;
+}
+
+/** Which of --now and LETHE_NOW set the injected now, for messages. */
+function nowSource(g: GlobalOptions): string {
+  return g.now !== undefined ? '--now' : 'LETHE_NOW';
+}
+
+/**
+ * Time travel is for reading: an injected now later than the store's clock would enforce
+ * ahead of time and delete rows that are not due, so `run` and `start` refuse it (plan,
+ * explain, report and dry runs take any instant).
+ */
+export async function refuseFutureNow(rt: Pick<Runtime, 'now' | 'adapter'>, g: GlobalOptions, command: string): Promise<void> {
+  if (!rt.now) return;
+  const store = await rt.adapter.dbNow();
+  if (rt.now.getTime() > store.getTime()) {
+    throw new UsageError(
+      `${nowSource(g)} ${rt.now.toISOString()} is later than the store's clock (${store.toISOString()}): \`lethe ${command}\` would enforce ahead of time and change rows that are not due yet; use it with plan, explain, report or run --dry-run`,
+    );
+  }
 }
 
 /** The store URL in force: --db, then LETHE_DATABASE_URL, then store.url of the policy. */

@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, LetheError, StoreError, exitCodeFor, safeErrorMessage } from '../errors.js';
-import { openRuntime, printWarnings, type GlobalOptions, type OpenOptions, type Runtime } from './context.js';
+import { openRuntime, printWarnings, refuseFutureNow, type GlobalOptions, type OpenOptions, type Runtime } from './context.js';
 import { auditCommand, auditVerifyCommand } from './commands/audit.js';
 import { checkCommand } from './commands/check.js';
 import { dbMigrateCommand, dbSeedCommand } from './commands/db.js';
@@ -62,7 +62,12 @@ export function buildProgram(): Command {
     .option('--rule <id>', 'only this rule')
     .option('--dry-run', 'do everything inside a transaction that is rolled back; counts exactly, changes nothing')
     .option('--force', 'override the mass-deletion guard for this run')
-    .action(withRuntime(program, (rt, o: { provider?: string; rule?: string; dryRun?: boolean; force?: boolean }) => runCommand(rt, o)));
+    .action(
+      withRuntime(program, async (rt, o: { provider?: string; rule?: string; dryRun?: boolean; force?: boolean }) => {
+        if (!o.dryRun) await refuseFutureNow(rt, program.opts<GlobalOptions>(), 'run');
+        return runCommand(rt, o);
+      }),
+    );
 
   program
     .command('plan')

@@ -14,7 +14,7 @@ import { runEnforcement } from '../../jobs/enforce.js';
 import { drainFiles } from '../../jobs/drain-files.js';
 import { refreshOverdue } from '../../jobs/report.js';
 import { verifyAudit } from '../../jobs/verify-audit.js';
-import { introspectFor, openRuntime, type GlobalOptions, type Runtime } from '../cli/context.js';
+import { introspectFor, openRuntime, refuseFutureNow, type GlobalOptions, type Runtime } from '../cli/context.js';
 import { ConfigError, formatProblem } from '../errors.js';
 import { EventBus } from '../events.js';
 import { loadHmacKey } from '../exec/anonymise.js';
@@ -23,8 +23,8 @@ import { logEvents } from '../log.js';
 import { Lease, leaseTtlMs, newHolderId } from '../lease.js';
 import { loadPolicyFile } from '../policy/load.js';
 import { liveCheck } from '../policy/live-check.js';
-import { needsHmacKey, type Policy } from '../policy/model.js';
-import { slotClaimed } from '../runs.js';
+import { needsHmacKey, type Guard, type Policy } from '../policy/model.js';
+import { closeAbandonedRuns, slotClaimed } from '../runs.js';
 import { isoUtc } from '../store/timestamps.js';
 import { startHttp } from './http.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -36,6 +36,24 @@ export interface DaemonOptions {
   runNow: boolean;
   port: number;
   host: string;
+}
+
+/**
+ * A reload never loosens a provider's guard on its own: field by field, the stricter of the
+ * guard in force and the edited one applies (the smaller max_fraction, the smaller min_rows).
+ * Returns the policy to run and the providers whose edit was tightened.
+ */
+export function stricterGuards(next: Policy, inForce: Policy): { policy: Policy; kept: { provider: string; file: Guard; inForce: Guard }[] } {
+  const kept: { provider: string; file: Guard; inForce: Guard }[] = [];
+  const providers = next.providers.map((p) => {
+    const old = inForce.providers.find((o) => o.id === p.id);
+    if (!old) return p;
+    const guard = { maxFraction: Math.min(p.guard.maxFraction, old.guard.maxFraction), minRows: Math.min(p.guard.minRows, old.guard.minRows) };
+    if (guard.maxFraction === p.guard.maxFraction && guard.minRows === p.guard.minRows) return p;
+    kept.push({ provider: p.id, file: p.guard, inForce: guard });
+    return Object.freeze({ ...p, guard: Object.freeze(guard) });
+  });
+  return { policy: Object.freeze({ ...next, providers: Object.freeze(providers) }), kept };
 }
 
 export class Daemon {
@@ -66,6 +84,7 @@ export class Daemon {
   async start(): Promise<void> {
     const { log, env } = this.opts;
     this.#rt = await openRuntime(this.opts.global, env);
+    await refuseFutureNow(this.#rt, this.opts.global, 'start');
     this.#policy = this.#rt.policy;
     for (const w of this.#rt.warnings) log.warn({ event: 'policy:warning', problem: formatProblem(w) }, 'policy warning');
     if (needsHmacKey(this.#policy)) loadHmacKey(env);
@@ -88,7 +107,8 @@ export class Daemon {
     const addr = this.#http.address();
     log.info({ event: 'http', port: typeof addr === 'object' && addr ? addr.port : this.opts.port }, 'serving /healthz, /readyz and /metrics');
 
-    // Files an earlier crash left queued: their rows are already gone and audited.
+    // Runs a killed process left open, and files it left queued: their rows are already gone and audited.
+    if (this.#lease.token !== null) await closeAbandonedRuns(this.#rt.adapter, isoUtc(new Date()));
     if (this.#lease.token !== null) await drainFiles(this.#rt.adapter, this.#policy, this.#rt.schema, this.events, isoUtc(this.#rt.now ?? (await this.#rt.adapter.dbNow())));
 
     this.metrics.chainOk.set((await verifyAudit(this.#rt.adapter, log)).ok ? 1 : 0);
@@ -195,12 +215,15 @@ export class Daemon {
     try {
       const { policy: loaded, warnings } = loadPolicyFile(file);
       if (loaded.sha256 === this.#policy.sha256) return true;
-      const policy: Policy = Object.freeze({ ...loaded, store: this.#policy.store });
+      const { policy, kept } = stricterGuards(Object.freeze({ ...loaded, store: this.#policy.store }), this.#policy);
       const problems = liveCheck(policy, await introspectFor(this.#rt.adapter, policy)).filter((p) => p.severity === 'error');
       if (problems.length) throw new ConfigError(`${file}: ${problems.length} problem(s) against the store`, problems);
       if (needsHmacKey(policy)) loadHmacKey(env);
       if (loaded.store.url !== this.#policy.store.url) log.warn({ event: 'reload:store' }, 'store.url changed: restart lethe to switch stores; the running store stays');
       this.#policy = policy;
+      for (const k of kept) {
+        log.warn({ event: 'reload:guard-kept', provider: k.provider, file: k.file, in_force: k.inForce }, 'policies.yaml loosens this provider\'s guard; a reload cannot loosen it, so the stricter guard stays in force');
+      }
       this.#schedule();
       for (const w of warnings) log.warn({ event: 'policy:warning', problem: formatProblem(w) }, 'policy warning');
       this.events.emit('reload:ok', { file, sha256: policy.sha256 });

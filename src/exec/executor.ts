@@ -192,9 +192,10 @@ async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kyse
   await lockAuditHead(adapter, tx);
   const after = cursor === null ? sql`1 = 1` : key.after(T, cursor);
   const hint = task.clock.path.length && adapter.keyScanHint ? sql`${sql.raw(adapter.keyScanHint)} ` : sql``;
-  // The share lock keeps the selected rows (and their clock's parent rows) from changing until
-  // the batch commits; the write below repeats the due condition all the same.
-  const lock = adapter.shareLockClause ? sql` ${sql.raw(adapter.shareLockClause)}` : sql``;
+  // The selected rows (and their clock's parent rows) are locked until the batch commits, so
+  // they cannot move out of due before the write; the write repeats the due condition anyway.
+  const clause = adapter.rowLockClause(task.stage.action.kind === 'delete' ? 'delete' : 'update', T, task.clock.path.map((_h, i) => `j${i + 1}`));
+  const lock = clause ? sql` ${sql.raw(clause)}` : sql``;
   const sel = await sql<Record<string, unknown>>`select ${hint}${key.select(T)} from ${q.from} where ${q.selectDue} and ${after} order by ${key.orderBy(T)} limit ${task.batchSize}${lock}`.execute(tx);
   if (sel.rows.length === 0) return null;
   const selected = sel.rows.map((r) => key.fromRow(r));

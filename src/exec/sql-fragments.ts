@@ -125,7 +125,18 @@ export function duePredicate(adapter: Adapter, task: StageTask, clock: RawBuilde
     if (settled.length === action.columns.length) preds.push(sql`not (${sql.join(settled, sql` and `)})`);
   }
   for (const c of [...task.supersededBy, ...task.retainedBy, ...task.yieldsTo]) preds.push(sql`not ${conditionHolds(adapter, c)}`);
-  return sql.join(preds, sql` and `);
+  return allOf(preds);
+}
+
+/**
+ * `a and b and …` nested as a balanced tree: a flat chain of a thousand conditions (a policy
+ * with a thousand rules on one table) is a thousand levels deep to SQLite's parser, whose
+ * limit is 1000.
+ */
+export function allOf(preds: readonly RawBuilder<unknown>[]): RawBuilder<unknown> {
+  if (preds.length <= 8) return preds.length ? sql.join(preds, sql` and `) : sql`1 = 1`;
+  const mid = Math.ceil(preds.length / 2);
+  return sql`(${allOf(preds.slice(0, mid))}) and (${allOf(preds.slice(mid))})`;
 }
 
 export const REDACTED = '[redacted]';

@@ -93,11 +93,11 @@ export function planRun(policy: Policy, now: Date, schema: SchemaInfo, filter: P
     const retains = rules.filter((r): r is RetainRule => r.kind === 'retain');
     const gaps = rules.filter((r): r is UnspecifiedRule => r.kind === 'unspecified');
     const tasks: StageTask[] = [];
-    const byTable = groupByTable(rules, schema);
+    const facts = new RuleFacts(policy, provider, schema, now);
     for (const rule of rules) {
       if (rule.kind !== 'enforce') continue;
       if (filter.rule && rule.id !== filter.rule) continue;
-      for (const stage of rule.stages) tasks.push(buildTask(policy, provider, rule, stage, byTable.get(rule) ?? [], now, schema));
+      for (const stage of rule.stages) tasks.push(buildTask(policy, provider, rule, stage, facts, now, schema));
     }
     const position = new Map(rules.map((r, i) => [r, i]));
     tasks.sort(
@@ -112,16 +112,97 @@ export function planRun(policy: Policy, now: Date, schema: SchemaInfo, filter: P
   return { now, providers };
 }
 
-/** The other rules of each rule's table (so a 5,000-rule policy does not compare every pair). */
-function groupByTable(rules: readonly Rule[], schema: SchemaInfo): Map<Rule, Rule[]> {
-  const tables = new Map<string, Rule[]>();
-  for (const r of rules) {
-    const name = findTable(schema, r.table)?.name ?? r.table;
-    tables.set(name, [...(tables.get(name) ?? []), r]);
+/**
+ * What a plan needs of each rule, worked out once per rule (scope, clock path) and per
+ * table (the exclusion conditions its rules impose on each other): a policy with thousands
+ * of rules on one table must not redo a foreign-key search per pair of rules.
+ */
+class RuleFacts {
+  readonly #scope = new Map<Rule, Scope | null>();
+  readonly #clock = new Map<Rule, ClockAccess | null>();
+  readonly #byTable = new Map<string, Rule[]>();
+  readonly #retains = new Map<string, DueCondition[]>();
+  readonly #anonymises = new Map<string, DueCondition[]>();
+
+  constructor(
+    private readonly policy: Policy,
+    private readonly provider: ProviderPolicy,
+    private readonly schema: SchemaInfo,
+    private readonly now: Date,
+  ) {
+    for (const r of provider.rules) {
+      const t = findTable(schema, r.table)?.name ?? r.table;
+      this.#byTable.set(t, [...(this.#byTable.get(t) ?? []), r]);
+    }
   }
-  const out = new Map<Rule, Rule[]>();
-  for (const group of tables.values()) for (const r of group) out.set(r, group);
-  return out;
+
+  scope(rule: Rule): Scope | null {
+    if (!this.#scope.has(rule)) this.#scope.set(rule, scopeOf(this.policy, this.provider, rule, this.schema));
+    return this.#scope.get(rule)!;
+  }
+
+  clock(rule: Rule): ClockAccess | null {
+    if (!this.#clock.has(rule)) this.#clock.set(rule, rule.clock ? clockAccess(this.schema, rule, rule.clock) : null);
+    return this.#clock.get(rule)!;
+  }
+
+  /** Active retain obligations of the table, merged (see mergeConditions). */
+  retains(table: string): DueCondition[] {
+    let out = this.#retains.get(table);
+    if (!out) {
+      out = mergeConditions(
+        (this.#byTable.get(table) ?? []).flatMap((r): DueCondition[] => {
+          if (r.kind !== 'retain') return [];
+          const c = this.clock(r);
+          const cutoff = r.after.kind === 'duration' && c ? cutoffOf(cutoffFor(this.now, r.after, this.provider.timezone), c.spec.zone) : null;
+          return [{ rule: r, scope: this.scope(r), clock: c, cutoff }];
+        }),
+      );
+      this.#retains.set(table, out);
+    }
+    return out;
+  }
+
+  /** The anonymise stages of the table's enforce rules other than `rule`, merged. */
+  anonymisesBesides(table: string, rule: EnforceRule): DueCondition[] {
+    const key = `${table}\u0000${rule.id}`;
+    let out = this.#anonymises.get(key);
+    if (!out) {
+      out = mergeConditions(
+        (this.#byTable.get(table) ?? []).flatMap((r): DueCondition[] => {
+          if (r === rule || r.kind !== 'enforce') return [];
+          const c = this.clock(r)!;
+          return r.stages.filter((s) => s.action.kind === 'anonymise').map((s) => ({ rule: r, scope: this.scope(r), clock: c, cutoff: stageCutoff(this.provider, s, this.now, c.spec.zone) }));
+        }),
+      );
+      this.#anonymises.set(key, out);
+    }
+    return out;
+  }
+}
+
+/**
+ * Conditions that differ only in their cutoff say one thing: "due" for any of several
+ * cutoffs is "before the latest"; "retained" by any of several obligations is "not past the
+ * earliest" (and an obligation without end retains everything). Merging them keeps a
+ * stage's SQL one condition per distinct (scope, where, clock) however many rules there are.
+ */
+export function mergeConditions(conds: readonly DueCondition[]): DueCondition[] {
+  const groups = new Map<string, DueCondition>();
+  for (const c of conds) {
+    const k = JSON.stringify([
+      c.rule.kind,
+      c.rule.where,
+      c.scope ? [c.scope.path, c.scope.column.name, c.scope.value] : null,
+      c.clock ? [c.clock.path, c.clock.column.name, c.clock.spec] : null,
+    ]);
+    const had = groups.get(k);
+    if (!had) groups.set(k, c);
+    else if (c.rule.kind === 'retain') {
+      if (had.cutoff && (!c.cutoff || c.cutoff.at < had.cutoff.at)) groups.set(k, c);
+    } else if (c.cutoff && had.cutoff && c.cutoff.at > had.cutoff.at) groups.set(k, c);
+  }
+  return [...groups.values()];
 }
 
 /** The cutoff of a stage at `now`, for clocks read in `clockZone`. */
@@ -129,32 +210,14 @@ export function stageCutoff(provider: ProviderPolicy, stage: Stage, now: Date, c
   return cutoffOf(cutoffFor(now, stage.after, provider.timezone), clockZone);
 }
 
-function buildTask(policy: Policy, provider: ProviderPolicy, rule: EnforceRule, stage: Stage, sameTable: readonly Rule[], now: Date, schema: SchemaInfo): StageTask {
+function buildTask(policy: Policy, provider: ProviderPolicy, rule: EnforceRule, stage: Stage, facts: RuleFacts, now: Date, schema: SchemaInfo): StageTask {
   const table = requireTable(schema, rule.table);
   const keyColumns = keyColumnsOf(policy, schema, table.name);
   if (!keyColumns) throw new ConfigError(`rule ${provider.id}/${rule.id}: ${table.name} has no primary key and the rule gives no \`key\`; run lethe check`);
-  const scope = scopeOf(policy, provider, rule, schema);
-  const clock = clockAccess(schema, rule, rule.clock);
+  const scope = facts.scope(rule);
+  const clock = facts.clock(rule)!;
   const later = rule.stages.filter((s) => s.index > stage.index && s.action.kind !== 'delete');
-  const supersededBy: DueCondition[] = later.map((s) => ({ rule, scope, clock, cutoff: stageCutoff(provider, s, now, clock.spec.zone) }));
-
-  const retainedBy: DueCondition[] = [];
-  const yieldsTo: DueCondition[] = [];
-  for (const other of sameTable) {
-    if (other === rule) continue;
-    if (other.kind === 'retain') {
-      const c = other.clock ? clockAccess(schema, other, other.clock) : null;
-      const cutoff = other.after.kind === 'duration' && c ? cutoffOf(cutoffFor(now, other.after, provider.timezone), c.spec.zone) : null;
-      retainedBy.push({ rule: other, scope: scopeOf(policy, provider, other, schema), clock: c, cutoff });
-    } else if (other.kind === 'enforce' && stage.action.kind === 'set') {
-      const c = clockAccess(schema, other, other.clock);
-      for (const s of other.stages) {
-        if (s.action.kind !== 'anonymise') continue;
-        yieldsTo.push({ rule: other, scope: scopeOf(policy, provider, other, schema), clock: c, cutoff: stageCutoff(provider, s, now, c.spec.zone) });
-      }
-    }
-  }
-
+  const supersededBy = mergeConditions(later.map((s) => ({ rule, scope, clock, cutoff: stageCutoff(provider, s, now, clock.spec.zone) })));
   return {
     provider,
     rule,
@@ -166,8 +229,8 @@ function buildTask(policy: Policy, provider: ProviderPolicy, rule: EnforceRule, 
     clock,
     cutoff: stageCutoff(provider, stage, now, clock.spec.zone),
     supersededBy,
-    retainedBy,
-    yieldsTo,
+    retainedBy: facts.retains(table.name),
+    yieldsTo: stage.action.kind === 'set' ? facts.anonymisesBesides(table.name, rule) : [],
     children: stage.action.kind === 'delete' ? referencingKeys(schema, table.name) : [],
     holdPaths: holdPathsOf(policy, schema, table.name),
     files: rule.files,

@@ -196,6 +196,12 @@ class MysqlAdapter extends ServerAdapter {
     return sql`delete ${sql.id(alias)} from ${sql.table(table)} as ${sql.id(alias)} where ${where}`;
   }
 
+  rowLockClause(): string {
+    // MariaDB has no FOR UPDATE OF: every row the query reads is locked for update. Taking
+    // the write's own lock up front avoids the S→X upgrade that deadlocks a waiting writer.
+    return 'for update';
+  }
+
   async ensureSchema(name: string): Promise<void> {
     await sql`create database if not exists ${sql.id(name)}`.execute(this.db);
   }

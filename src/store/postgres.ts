@@ -198,6 +198,12 @@ class PostgresAdapter extends ServerAdapter {
     return sql`delete from ${sql.table(table)} as ${sql.id(alias)} where ${where}`;
   }
 
+  rowLockClause(write: 'delete' | 'update', target: string, parents: readonly string[]): string {
+    // NO KEY UPDATE for updates: the application can still insert rows referencing them.
+    const own = `for ${write === 'delete' ? 'update' : 'no key update'} of ${target}`;
+    return parents.length ? `${own} for share of ${parents.join(', ')}` : own;
+  }
+
   async ensureSchema(name: string): Promise<void> {
     await sql`create schema if not exists ${sql.id(name)}`.execute(this.db);
   }

@@ -43,6 +43,7 @@ export abstract class ServerAdapter implements Adapter {
   abstract keyOut(expr: RawBuilder<unknown>, column: ColumnInfo): RawBuilder<unknown>;
   abstract bindKey(value: string | number, column: ColumnInfo): RawBuilder<unknown>;
   abstract deleteWhere(table: string, alias: string, where: RawBuilder<unknown>): RawBuilder<unknown>;
+  abstract rowLockClause(write: 'delete' | 'update', target: string, parents: readonly string[]): string;
   abstract ensureSchema(name: string): Promise<void>;
   abstract syncSerial(db: Kysely<any>, table: string, column: string): Promise<void>;
   abstract isRetryable(err: unknown): boolean;

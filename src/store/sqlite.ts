@@ -223,6 +223,10 @@ class SqliteAdapter implements Adapter {
     return sql`delete from ${sql.table(table)} as ${sql.id(alias)} where ${where}`;
   }
 
+  rowLockClause(): string {
+    return ''; // BEGIN IMMEDIATE holds the one write lock
+  }
+
   async ensureSchema(): Promise<void> {
     throw new ConfigError('store.lethe_schema is for PostgreSQL and MySQL; on SQLite lethe keeps its tables in the store file');
   }

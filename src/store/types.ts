@@ -154,6 +154,14 @@ export interface Adapter {
   bindKey(value: string | number, column: ColumnInfo): RawBuilder<unknown>;
   /** `delete from table as alias where …`, in the form the engine accepts. */
   deleteWhere(table: string, alias: string, where: RawBuilder<unknown>): RawBuilder<unknown>;
+  /**
+   * The locking clause of a batch's key query: the rows about to be deleted or updated
+   * (alias `target`) are locked as the write will lock them, so the application's writers
+   * wait for the batch rather than deadlock with a lock upgrade; the clock's parent rows
+   * (`parents`) are share-locked so their clock cannot move either. '' where the transaction
+   * already holds the store's one write lock (SQLite).
+   */
+  rowLockClause(write: 'delete' | 'update', target: string, parents: readonly string[]): string;
   /** Creates a schema (PostgreSQL) or database (MySQL) for lethe's tables if it does not exist. */
   ensureSchema(name: string): Promise<void>;
   /** Moves a serial column's counter past the ids copied into `table` (PostgreSQL sequences do not follow explicit ids). */

@@ -19,7 +19,8 @@ import { runEnforcement, type EnforceOptions } from '../../jobs/enforce.js';
 import type { RunResult } from '../../src/exec/outcomes.js';
 
 export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
-export const BIN = join(ROOT, 'bin', 'lethe');
+/** The CLI under test; LETHE_TEST_BIN points the CLI-only tests at another build (e.g. an older main, to show an attack test fails there). */
+export const BIN = process.env.LETHE_TEST_BIN ?? join(ROOT, 'bin', 'lethe');
 export const SHIPPED_POLICY = join(ROOT, 'policies.yaml');
 /** A key long enough for the hmac strategy; tests never use a real secret. */
 export const TEST_HMAC_KEY = 'test-key-0123456789abcdef0123456789abcdef';

@@ -63,7 +63,7 @@ async function closeAbandoned(tx: Kysely<any>, at: string): Promise<void> {
       .executeTakeFirst();
     await tx
       .updateTable('lethe_runs')
-      .set({ status: 'interrupted', changed: Number(sums?.n ?? 0), error: 'the process ended before the run finished; changed is counted from its audit entries', finished_at: at })
+      .set({ status: 'interrupted', changed: Number(sums?.n ?? 0), error: 'the process ended before the run finished', finished_at: at })
       .where('id', '=', Number(id))
       .where('status', '=', 'running')
       .execute();

@@ -118,6 +118,9 @@ describe.each(engines)('clock text every engine reads the same way, on %s', (eng
     expect(chk.code, chk.stderr).toBe(0);
     expect(chk.stdout).toMatch(/warning: 9 value\(s\) of events\.at_text are not valid ISO-8601 clocks \(first: events row 7, a value shaped like "9999-99-99"\)/);
     expect(chk.stdout + chk.stderr).not.toMatch(/yesterday/);
+    const rep = store.cli(['report', '--json', '--now', NOW_ISO]);
+    expect(rep.code, rep.stderr).toBe(0);
+    expect(JSON.parse(rep.stdout).rules[0]).toMatchObject({ bad_clocks: 9, first_bad_clock: { key: 7, shape: '"9999-99-99"' } });
   });
 
   it('run deletes exactly the valid due values and keeps every value that is not a clock', async () => {

@@ -3,13 +3,21 @@ import { sql } from 'kysely';
 import { countStage } from '../../exec/counts.js';
 import { activeHolds } from '../../exec/holds.js';
 import { scope, T } from '../../exec/sql-fragments.js';
-import { planRun, scopeOf } from '../../plan/planner.js';
+import { keyColumnsOf, planRun, scopeOf } from '../../plan/planner.js';
+import { censusClock } from '../../clock/health.js';
+import type { ClockSpec, ColumnInfo } from '../../store/types.js';
 import { letheDb } from '../../store/lethe-tables.js';
 import { findTable } from '../../plan/fk-graph.js';
 import { instantOf, readClock } from '../../clock/read.js';
 import { isoUtc } from '../../store/timestamps.js';
 import { table } from '../format.js';
 import type { Runtime } from '../context.js';
+
+/** The census of a rule's clock column (table resolved through the schema). */
+async function censusFor(rt: Runtime, table: string, column: ColumnInfo, spec: ClockSpec) {
+  const t = findTable(rt.schema, table);
+  return t ? censusClock(rt.adapter, t, keyColumnsOf(rt.policy, rt.schema, t.name), column, spec) : null;
+}
 
 export async function reportCommand(rt: Runtime): Promise<number> {
   const now = rt.now ?? (await rt.adapter.dbNow());
@@ -39,6 +47,9 @@ export async function reportCommand(rt: Runtime): Promise<number> {
       let held = 0;
       let blocked = 0;
       let oldest: Date | null = null;
+      // Values of the rule's clock that are not clocks: never due, so counted here (a full scan: report and check only).
+      const clockTable = pp.tasks.find((t) => t.rule === rule)?.clock;
+      const census = clockTable ? await censusFor(rt, rule.clock.table, clockTable.column, clockTable.spec) : null;
       for (const task of pp.tasks.filter((t) => t.rule === rule)) {
         const c = await countStage(rt.adapter, task, holds);
         overdue += c.due;
@@ -54,15 +65,17 @@ export async function reportCommand(rt: Runtime): Promise<number> {
         held,
         blocked,
         oldest_days: oldest ? Math.floor((now.getTime() - oldest.getTime()) / 86_400_000) : null,
+        bad_clocks: census?.invalid ?? 0,
+        first_bad_clock: census?.first ? { key: census.first.key, shape: census.first.shape } : null,
       });
     }
   }
   const gaps = rows.filter((r) => r.kind === 'unspecified').length;
   if (rt.json) process.stdout.write(JSON.stringify({ now: isoUtc(now), rules: rows, unspecified: gaps }, null, 2) + '\n');
   else {
-    const headers = ['provider', 'rule', 'table', 'period', 'covered', 'overdue', 'held', 'blocked', 'oldest_days', 'last_run'];
+    const headers = ['provider', 'rule', 'table', 'period', 'covered', 'overdue', 'held', 'blocked', 'bad_clocks', 'oldest_days', 'last_run'];
     process.stdout.write(table(headers, rows.map((r) => headers.map((h) => r[h] as string | number | null))));
-    process.stdout.write(`now ${isoUtc(now)}; ${gaps} rule(s) with an unspecified period (documented, not enforced). "oldest_days" is the age of the oldest overdue clock.\n`);
+    process.stdout.write(`now ${isoUtc(now)}; ${gaps} rule(s) with an unspecified period (documented, not enforced). "oldest_days" is the age of the oldest overdue clock; "bad_clocks" counts values that are not valid clocks (never due; lethe check names the first).\n`);
   }
   return 0;
 }

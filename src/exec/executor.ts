@@ -52,8 +52,14 @@ interface StageSql {
   from: RawBuilder<unknown>;
   /** The due condition with the clock joined in (for selecting keys). */
   selectDue: RawBuilder<unknown>;
-  /** The same condition as subqueries on t alone (for DELETE and UPDATE, which cannot join). */
+  /**
+   * What a DELETE or UPDATE adds to its key list: the due condition again, as subqueries on t
+   * (writes cannot join), where the rows are not locked (PostgreSQL) or the key may name rows
+   * that are not due (a `key` that is not unique); nothing where the selected rows are locked.
+   */
   writeDue: RawBuilder<unknown>;
+  /** Row locks for the key query ('' when the writes re-check instead). */
+  lock: RawBuilder<unknown>;
 }
 
 /** Runs one stage to completion (or until stopped) and reports what it did. Never throws. */
@@ -76,7 +82,19 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
     error: null,
   };
   const { from, clock } = fromWithClock(task);
-  const q: StageSql = { key: rowKey(ctx.adapter, task), from, selectDue: duePredicate(ctx.adapter, task, clock), writeDue: duePredicate(ctx.adapter, task) };
+  const { adapter } = ctx;
+  const recheck = adapter.writeReturnsKeys || !task.keyUnique;
+  // The selected rows (and their clock's parent rows) are locked until the batch commits, so
+  // they cannot move out of due before the write; where writes return their keys, they
+  // re-check the due condition instead and the audit names what they returned.
+  const clause = adapter.writeReturnsKeys ? '' : adapter.rowLockClause(task.stage.action.kind === 'delete' ? 'delete' : 'update', T, task.clock.path.map((_h, i) => `j${i + 1}`));
+  const q: StageSql = {
+    key: rowKey(adapter, task),
+    from,
+    selectDue: duePredicate(adapter, task, clock),
+    writeDue: recheck ? duePredicate(adapter, task) : sql`1 = 1`,
+    lock: clause ? sql` ${sql.raw(clause)}` : sql``,
+  };
   try {
     const guard = await checkGuard(ctx, task, q);
     if (guard) {
@@ -192,11 +210,7 @@ async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kyse
   await lockAuditHead(adapter, tx);
   const after = cursor === null ? sql`1 = 1` : key.after(T, cursor);
   const hint = task.clock.path.length && adapter.keyScanHint ? sql`${sql.raw(adapter.keyScanHint)} ` : sql``;
-  // The selected rows (and their clock's parent rows) are locked until the batch commits, so
-  // they cannot move out of due before the write; the write repeats the due condition anyway.
-  const clause = adapter.rowLockClause(task.stage.action.kind === 'delete' ? 'delete' : 'update', T, task.clock.path.map((_h, i) => `j${i + 1}`));
-  const lock = clause ? sql` ${sql.raw(clause)}` : sql``;
-  const sel = await sql<Record<string, unknown>>`select ${hint}${key.select(T)} from ${q.from} where ${q.selectDue} and ${after} order by ${key.orderBy(T)} limit ${task.batchSize}${lock}`.execute(tx);
+  const sel = await sql<Record<string, unknown>>`select ${hint}${key.select(T)} from ${q.from} where ${q.selectDue} and ${after} order by ${key.orderBy(T)} limit ${task.batchSize}${q.lock}`.execute(tx);
   if (sel.rows.length === 0) return null;
   const selected = sel.rows.map((r) => key.fromRow(r));
   const last = selected[selected.length - 1]!;
@@ -220,8 +234,9 @@ async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kyse
     if (action.kind === 'delete') {
       // Read the files first (the rows are about to go), queue only those of rows really deleted.
       const files = task.files ? await filePaths(ctx, task, tx, key, todo) : [];
-      rowCount = await inChunks(key, todo, async (chunk) => affected(await adapter.deleteWhere(task.table.name, T, sql`${key.in(T, chunk)} and ${q.writeDue}`).execute(tx)));
-      changed = await deletedKeys(task, tx, key, todo, rowCount);
+      const w = await write(adapter, key, tx, todo, (chunk) => adapter.deleteWhere(task.table.name, T, sql`${key.in(T, chunk)} and ${q.writeDue}`));
+      rowCount = w.rowCount;
+      changed = w.keys ?? (await deletedKeys(task, tx, key, todo, rowCount));
       const gone = new Set(changed.map((k) => RowKey.encode(k)));
       const queued = files.filter((f) => gone.has(f.row_key));
       if (queued.length) {
@@ -231,10 +246,9 @@ async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kyse
     } else if (action.kind === 'set') {
       const sets = action.values.map((v) => sql`${sql.ref(v.column)} = ${bindable(v.value)}`);
       if (task.stage.marker) sets.push(sql`${sql.ref(task.stage.marker)} = ${adapter.encodeTimestamp(ctx.now)}`);
-      rowCount = await inChunks(key, todo, async (chunk) =>
-        affected(await sql`update ${sql.table(task.table.name)} as ${sql.id(T)} set ${sql.join(sets)} where ${key.in(T, chunk)} and ${q.writeDue}`.execute(tx)),
-      );
-      changed = allUpdated(task, todo, rowCount);
+      const w = await write(adapter, key, tx, todo, (chunk) => sql`update ${sql.table(task.table.name)} as ${sql.id(T)} set ${sql.join(sets)} where ${key.in(T, chunk)} and ${q.writeDue}`);
+      rowCount = w.rowCount;
+      changed = w.keys ?? allUpdated(task, todo, rowCount);
     } else {
       ({ changed, rowCount } = await anonymiseRows(ctx, task, q, tx, todo));
     }
@@ -269,13 +283,24 @@ function unique(keys: readonly KeyValue[]): KeyValue[] {
   });
 }
 
-/** Runs `fn` over the keys in chunks small enough for every engine's parameter limit; sums the results. */
-async function inChunks(key: RowKey, keys: readonly KeyValue[], fn: (chunk: KeyValue[]) => Promise<number>): Promise<number> {
-  // One statement per batch for a one-column key; a composite key's OR-list is kept shorter.
+/**
+ * Runs a DELETE or UPDATE over the keys, in chunks small enough for every engine's parameter
+ * limit (one statement per batch for a one-column key). Where writes return their keys, the
+ * keys really changed come back; otherwise only the count.
+ */
+async function write(adapter: Adapter, key: RowKey, tx: Kysely<any>, keys: readonly KeyValue[], stmt: (chunk: KeyValue[]) => RawBuilder<unknown>): Promise<{ rowCount: number; keys: KeyValue[] | null }> {
   const size = key.composite ? KEY_CHUNK : 10_000;
-  let total = 0;
-  for (let i = 0; i < keys.length; i += size) total += await fn(keys.slice(i, i + size));
-  return total;
+  let rowCount = 0;
+  const returned: KeyValue[] = [];
+  for (let i = 0; i < keys.length; i += size) {
+    const chunk = keys.slice(i, i + size);
+    if (adapter.writeReturnsKeys) {
+      const r = await sql<Record<string, unknown>>`${stmt(chunk)} returning ${key.select(T)}`.execute(tx);
+      rowCount += r.rows.length;
+      for (const row of r.rows) returned.push(key.fromRow(row));
+    } else rowCount += affected(await stmt(chunk).execute(tx));
+  }
+  return { rowCount, keys: adapter.writeReturnsKeys ? unique(returned) : null };
 }
 
 function affected(r: { numAffectedRows?: bigint; numUpdatedOrDeletedRows?: bigint }): number {
@@ -392,6 +417,7 @@ async function anonymiseRows(ctx: ExecContext, task: StageTask, q: StageSql, tx:
     }
   }
   let rowCount = 0;
+  const returned: KeyValue[] = [];
   for (let i = 0; i < pending.length; i += ANONYMISE_CHUNK) {
     const chunk = pending.slice(i, i + ANONYMISE_CHUNK);
     const sets = columns.map((c, j) => {
@@ -406,10 +432,13 @@ async function anonymiseRows(ctx: ExecContext, task: StageTask, q: StageSql, tx:
       return sql`${sql.ref(c.column)} = ${adapter.castForColumn(cases, task.table.columns.get(c.column)!)}`;
     });
     if (marker) sets.push(sql`${sql.ref(marker)} = ${adapter.encodeTimestamp(ctx.now)}`);
-    const keysOf = [...new Map(chunk.map((p) => [RowKey.encode(p.key), p.key])).values()];
-    rowCount += affected(await sql`update ${sql.table(task.table.name)} as ${sql.id(T)} set ${sql.join(sets)} where ${key.in(T, keysOf)} and ${q.writeDue}`.execute(tx));
+    const keysOf = unique(chunk.map((p) => p.key));
+    const w = await write(adapter, key, tx, keysOf, (c) => sql`update ${sql.table(task.table.name)} as ${sql.id(T)} set ${sql.join(sets)} where ${key.in(T, c)} and ${q.writeDue}`);
+    rowCount += w.rowCount;
+    if (w.keys) returned.push(...w.keys);
   }
-  return { changed: allUpdated(task, [...new Map(pending.map((p) => [RowKey.encode(p.key), p.key])).values()], rowCount), rowCount };
+  const todo = unique(pending.map((p) => p.key));
+  return { changed: adapter.writeReturnsKeys ? unique(returned) : allUpdated(task, todo, rowCount), rowCount };
 }
 
 function sameValue(a: unknown, b: unknown): boolean {

@@ -70,7 +70,7 @@ export class RowKey {
     if (keys.length === 0) return sql`1 = 0`;
     if (!this.composite) {
       const c = this.columns[0]!;
-      return sql`${sql.ref(`${alias}.${c.name}`)} in (${sql.join(keys.map((k) => this.adapter.bindKey(this.parts(k)[0]!, c)))})`;
+      return this.adapter.keyInList(sql.ref(`${alias}.${c.name}`), keys.map((k) => this.parts(k)[0]!), c);
     }
     // (a = ? and b = ?) or …: every engine turns this into index lookups; row-value IN is not always.
     const one = (k: KeyValue) => {

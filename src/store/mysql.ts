@@ -61,6 +61,7 @@ export function openMysql(url: string): Adapter {
 class MysqlAdapter extends ServerAdapter {
   readonly engine = 'mysql' as const;
   readonly supportsReturning = false;
+  readonly writeReturnsKeys = false;
   // MariaDB does not use `(a, b) > (?, ?)` for a range scan; the expanded form it does.
   readonly rowValueKeyset = false;
   // MariaDB otherwise drives a joined-clock batch query from the parent's clock index and
@@ -179,8 +180,8 @@ class MysqlAdapter extends ServerAdapter {
   keyOut(expr: RawBuilder<unknown>, column: ColumnInfo): RawBuilder<unknown> {
     if (column.kind === 'binary') return sql`hex(${expr})`;
     if (column.kind === 'timestamp') return sql`date_format(${expr}, '%Y-%m-%d %H:%i:%s.%f')`;
-    // Integers as text: exact beyond 2^53, and unsigned BIGINT included.
-    if (column.kind === 'integer' || column.kind === 'real') return sql`cast(${expr} as char)`;
+    // Integers as they are (mysql2 returns text beyond 2^53); decimals as text, exactly.
+    if (column.kind === 'real') return sql`cast(${expr} as char)`;
     return expr;
   }
 

@@ -59,6 +59,7 @@ export function openPostgres(url: string): Adapter {
 class PostgresAdapter extends ServerAdapter {
   readonly engine = 'postgres' as const;
   readonly supportsReturning = true;
+  readonly writeReturnsKeys = true;
   readonly rowValueKeyset = true;
   readonly keyScanHint = '';
   readonly shareLockClause = 'for share';
@@ -184,6 +185,8 @@ class PostgresAdapter extends ServerAdapter {
 
   keyOut(expr: RawBuilder<unknown>, column: ColumnInfo): RawBuilder<unknown> {
     if (column.kind === 'binary') return sql`encode(${expr}, 'hex')`;
+    // Integers as they are: the int8 parser keeps them exact (a number, or text beyond 2^53).
+    if (column.kind === 'integer') return expr;
     // Text, so timestamps keep their microseconds and big integers their digits.
     return sql`cast(${expr} as text)`;
   }
@@ -192,6 +195,13 @@ class PostgresAdapter extends ServerAdapter {
     if (column.kind === 'binary') return sql`decode(${String(value)}, 'hex')`;
     // An untyped parameter takes the column's type, so text parses back to the exact value.
     return sql`${value}`;
+  }
+
+  override keyInList(ref: RawBuilder<unknown>, values: readonly (string | number)[], column: ColumnInfo): RawBuilder<unknown> {
+    // One array parameter instead of one per key: a 1000-key statement parses and binds in a
+    // fraction of the time. The array's type is the column's own (from the catalogue).
+    if (column.kind === 'binary') return sql`${ref} in (${sql.join(values.map((v) => this.bindKey(v, column)))})`;
+    return sql`${ref} = any(cast(${values.map(String)} as ${sql.raw(column.dataType)}[]))`;
   }
 
   deleteWhere(table: string, alias: string, where: RawBuilder<unknown>): RawBuilder<unknown> {

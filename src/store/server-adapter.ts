@@ -3,7 +3,7 @@
  * catalogue rows assembled into SchemaInfo, and a pool closed on close(). Each engine's
  * SQL stays in its own adapter.
  */
-import type { Kysely, RawBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Adapter, ClockSpec, ColumnInfo, ColumnKind, EngineName, ForeignKeyInfo, IndexInfo, SafeDbError, SchemaInfo, SqlTypeKind, TableInfo } from './types.js';
 
 export abstract class ServerAdapter implements Adapter {
@@ -12,6 +12,7 @@ export abstract class ServerAdapter implements Adapter {
   abstract readonly shareLockClause: string;
   abstract readonly keyScanHint: string;
   abstract readonly rowValueKeyset: boolean;
+  abstract readonly writeReturnsKeys: boolean;
   readonly supportsForUpdate = true;
   letheSchema: string | null = null;
   constructor(
@@ -42,6 +43,9 @@ export abstract class ServerAdapter implements Adapter {
   abstract castForColumn(expr: RawBuilder<unknown>, column: ColumnInfo): RawBuilder<unknown>;
   abstract keyOut(expr: RawBuilder<unknown>, column: ColumnInfo): RawBuilder<unknown>;
   abstract bindKey(value: string | number, column: ColumnInfo): RawBuilder<unknown>;
+  keyInList(ref: RawBuilder<unknown>, values: readonly (string | number)[], column: ColumnInfo): RawBuilder<unknown> {
+    return sql`${ref} in (${sql.join(values.map((v) => this.bindKey(v, column)))})`;
+  }
   abstract deleteWhere(table: string, alias: string, where: RawBuilder<unknown>): RawBuilder<unknown>;
   abstract rowLockClause(write: 'delete' | 'update', target: string, parents: readonly string[]): string;
   abstract ensureSchema(name: string): Promise<void>;

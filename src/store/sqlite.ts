@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Driver, type RawBuilder } from 'kysely';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { cutoffOf, isBefore, readClock, type Cutoff } from '../clock/read.js';
+import { EPOCH_SECONDS_RANGE, cutoffOf, isBefore, readClock, type Cutoff } from '../clock/read.js';
 import { ConfigError, StoreError } from '../errors.js';
 import type { Adapter, ClockSpec, ColumnInfo, ForeignKeyInfo, IndexInfo, SafeDbError, SchemaInfo, SqlTypeKind, TableInfo } from './types.js';
 import { isoUtc } from './timestamps.js';
@@ -33,6 +33,9 @@ class ImmediateSqliteDialect extends SqliteDialect {
     return new ImmediateSqliteDriver(this.#config);
   }
 }
+
+/** `2024-03-01T00:00:00.000Z`: the shape the SQL fast path reads (month, day and hour ranges are checked beside it). */
+const CANONICAL_GLOB = '[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9].[0-9][0-9][0-9]Z';
 
 const TYPES: Record<SqlTypeKind, string> = {
   id: 'integer',
@@ -101,6 +104,8 @@ function registerClockFunctions(raw: Database.Database): void {
 class SqliteAdapter implements Adapter {
   readonly engine = 'sqlite' as const;
   readonly supportsReturning = true;
+  // BEGIN IMMEDIATE holds the store's one write lock: nothing changes under a batch.
+  readonly writeReturnsKeys = false;
   // BEGIN IMMEDIATE already holds the database's one write lock for the whole transaction.
   readonly supportsForUpdate = false;
   readonly rowValueKeyset = true;
@@ -189,10 +194,22 @@ class SqliteAdapter implements Adapter {
   }
 
   clockBefore(expr: RawBuilder<unknown>, _column: ColumnInfo, spec: ClockSpec, cutoff: Date): RawBuilder<unknown> {
-    // Index prefilter: an epoch before the cutoff is a smaller number; ISO text for an instant
-    // before it starts with a date at most a day after the cutoff's (zones are at most ±14h).
-    const bound = spec.format === 'iso' ? isoUtc(new Date(cutoff.getTime() + 2 * 86_400_000)).slice(0, 10) : cutoff.getTime() / (spec.format === 'epoch_s' ? 1000 : 1);
-    return sql`(${expr} < ${bound} and lethe_clock_before(${expr}, ${spec.format}, ${spec.zone}, ${cutoff.getTime()}) = 1)`;
+    if (spec.format !== 'iso') {
+      // Numbers compare exactly in SQL, as the reader compares them; text is never an epoch.
+      const scale = spec.format === 'epoch_s' ? 1 : 1000;
+      return sql`(${expr} < ${cutoff.getTime() / (scale === 1 ? 1000 : 1)} and typeof(${expr}) in ('integer', 'real') and ${expr} >= ${EPOCH_SECONDS_RANGE[0] * scale} and ${expr} <= ${EPOCH_SECONDS_RANGE[1] * scale})`;
+    }
+    // Index prefilter: ISO text for an instant before the cutoff starts with a date at most a
+    // day after the cutoff's (zones are at most ±14h). Then text in the form lethe and most
+    // applications write (2024-03-01T00:00:00.000Z) is checked and compared in SQL, and any
+    // other form goes to the clock reader.
+    const bound = isoUtc(new Date(cutoff.getTime() + 2 * 86_400_000)).slice(0, 10);
+    return sql`(${expr} < ${bound} and case when ${this.#canonical(expr)} then ${expr} < ${isoUtc(cutoff)} else lethe_clock_before(${expr}, ${spec.format}, ${spec.zone}, ${cutoff.getTime()}) = 1 end)`;
+  }
+
+  /** Canonical UTC text (24 characters, ending in Z) naming a real instant: text order is time order. */
+  #canonical(expr: RawBuilder<unknown>): RawBuilder<unknown> {
+    return sql`(${expr} glob ${CANONICAL_GLOB} and substr(${expr}, 1, 4) <> '0000' and substr(${expr}, 12, 2) < '24' and date(substr(${expr}, 1, 10)) = substr(${expr}, 1, 10))`;
   }
 
   clockInvalid(expr: RawBuilder<unknown>, _column: ColumnInfo, spec: ClockSpec): RawBuilder<unknown> {
@@ -217,6 +234,10 @@ class SqliteAdapter implements Adapter {
   bindKey(value: string | number, column: ColumnInfo): RawBuilder<unknown> {
     // Text bound against an INTEGER column is compared as an integer (column affinity), exactly.
     return column.kind === 'binary' ? sql`unhex(${value})` : sql`${value}`;
+  }
+
+  keyInList(ref: RawBuilder<unknown>, values: readonly (string | number)[], column: ColumnInfo): RawBuilder<unknown> {
+    return sql`${ref} in (${sql.join(values.map((v) => this.bindKey(v, column)))})`;
   }
 
   deleteWhere(table: string, alias: string, where: RawBuilder<unknown>): RawBuilder<unknown> {

@@ -103,6 +103,13 @@ export interface Adapter {
   letheSchema: string | null;
   /** Whether INSERT … RETURNING works; without it the driver's insert id is used. */
   readonly supportsReturning: boolean;
+  /**
+   * Whether a batch's DELETE and UPDATE report the keys they changed (RETURNING): then a
+   * batch locks nothing up front, its writes carry the due condition, and the audit names
+   * the rows they returned. Without it the selected rows are locked (rowLockClause) and the
+   * writes change exactly those.
+   */
+  readonly writeReturnsKeys: boolean;
   /** Whether SELECT … FOR UPDATE is needed (and allowed) to lock rows inside a transaction. */
   readonly supportsForUpdate: boolean;
   /**
@@ -152,6 +159,8 @@ export interface Adapter {
   keyOut(expr: RawBuilder<unknown>, column: ColumnInfo): RawBuilder<unknown>;
   /** A canonical key part (from keyOut, via JSON) bound for comparison with `column`. */
   bindKey(value: string | number, column: ColumnInfo): RawBuilder<unknown>;
+  /** `ref in (values…)` for one key column, in the engine's cheapest form (PostgreSQL: one array parameter). */
+  keyInList(ref: RawBuilder<unknown>, values: readonly (string | number)[], column: ColumnInfo): RawBuilder<unknown>;
   /** `delete from table as alias where …`, in the form the engine accepts. */
   deleteWhere(table: string, alias: string, where: RawBuilder<unknown>): RawBuilder<unknown>;
   /**

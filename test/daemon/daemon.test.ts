@@ -384,9 +384,11 @@ describe('lethe start on a seeded store (long runs: batches of 5 or 10)', () => 
         const d = startDaemon(s.dir, ['--run-now']);
         const port = await d.port();
         const first = await d.waitFor(isPurge(), 'the first purge line', 20_000);
-        // Mid-run: ask for /healthz (a liveness probe) and send SIGTERM.
+        // Mid-run: ask for /healthz (a liveness probe), then send SIGTERM. (Sent together, a
+        // fast stop could close the server before the request arrived, and the probe would
+        // measure the stop, not the run.)
         const h0 = performance.now();
-        const health = httpGet(port, '/healthz', 30_000).then(
+        const health = await httpGet(port, '/healthz', 30_000).then(
           (r) => ({ status: r.status, ms: performance.now() - h0 }),
           () => ({ status: -1, ms: performance.now() - h0 }),
         );
@@ -398,7 +400,7 @@ describe('lethe start on a seeded store (long runs: batches of 5 or 10)', () => 
         o = {
           exit,
           tookMs,
-          health: await health,
+          health,
           lines: d.lines,
           firstRunId: Number(first.run_id),
           runs: runRows(db),

@@ -9,7 +9,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
 import { appendAudit, lockAuditHead, type AuditEntry } from '../audit/chain.js';
 import { safeErrorMessage } from '../errors.js';
 import type { EventBus } from '../events.js';
@@ -104,6 +104,8 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
       return out;
     }
     let cursor: KeyValue | null = null;
+    const throttle = throttleOf(ctx, task);
+    let size = task.batchSize;
     for (;;) {
       // better-sqlite3 is synchronous: without this, signals, HTTP probes, lease renewal and
       // cron ticks would wait for the whole run instead of the current batch.
@@ -113,7 +115,8 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
         break;
       }
       const started = performance.now();
-      const batch = await withRetry(ctx, () => ctx.tx((tx) => runBatch(ctx, task, q, tx, cursor)));
+      const limit = size;
+      const batch = await withRetry(ctx, () => ctx.tx((tx) => runBatch(ctx, task, q, tx, cursor, limit)));
       // Only an empty selection ends a stage: under row locks a batch can come back short.
       if (!batch) break;
       const ms = performance.now() - started;
@@ -140,12 +143,35 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
         ms,
       });
       if (batch.queuedFiles) await ctx.afterBatch();
+      size = nextBatchSize(size, ms, throttle.maxHoldMs, task.batchSize);
+      if (throttle.pauseMs > 0 && !ctx.shouldStop()) await sleep(throttle.pauseMs);
     }
   } catch (err) {
     out.status = 'failed';
     out.error = safeErrorMessage(ctx.adapter, err);
   }
   return out;
+}
+
+/** The lock-hold budget when the policy names none. */
+export const DEFAULT_MAX_HOLD_MS = 50;
+
+/** The stage's throttle in force: `off` (and a dry run, one transaction anyway) runs full batches back to back. */
+function throttleOf(ctx: ExecContext, task: StageTask): { maxHoldMs: number; pauseMs: number } {
+  const t = task.provider.throttle;
+  if (t === 'off' || ctx.dryRun) return { maxHoldMs: Infinity, pauseMs: 0 };
+  return { maxHoldMs: t.maxHoldMs ?? DEFAULT_MAX_HOLD_MS, pauseMs: t.pauseMs ?? ctx.adapter.defaultPauseMs };
+}
+
+/**
+ * The next batch's size: shrunk in proportion when the last batch held its locks longer than
+ * the budget, grown by half when it held them under half of it, never above batch_size.
+ */
+export function nextBatchSize(size: number, ms: number, maxHoldMs: number, batchSize: number): number {
+  if (!Number.isFinite(maxHoldMs)) return batchSize;
+  if (ms > maxHoldMs) return Math.max(1, Math.floor((size * maxHoldMs * 0.9) / ms));
+  if (ms < maxHoldMs / 2) return Math.min(batchSize, Math.max(size + 1, Math.floor(size * 1.5)));
+  return size;
 }
 
 /** Batches rolled back by a deadlock, a lock wait or rows changing underneath are retried. */
@@ -203,14 +229,14 @@ interface BatchResult {
   queuedFiles: boolean;
 }
 
-async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kysely<any>, cursor: KeyValue | null): Promise<BatchResult | null> {
+async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kysely<any>, cursor: KeyValue | null, limit: number): Promise<BatchResult | null> {
   const { adapter } = ctx;
   const key = q.key;
   if (ctx.fence) await ctx.fence(tx);
   await lockAuditHead(adapter, tx);
   const after = cursor === null ? sql`1 = 1` : key.after(T, cursor);
   const hint = task.clock.path.length && adapter.keyScanHint ? sql`${sql.raw(adapter.keyScanHint)} ` : sql``;
-  const sel = await sql<Record<string, unknown>>`select ${hint}${key.select(T)} from ${q.from} where ${q.selectDue} and ${after} order by ${key.orderBy(T)} limit ${task.batchSize}${q.lock}`.execute(tx);
+  const sel = await sql<Record<string, unknown>>`select ${hint}${key.select(T)} from ${q.from} where ${q.selectDue} and ${after} order by ${key.orderBy(T)} limit ${limit}${q.lock}`.execute(tx);
   if (sel.rows.length === 0) return null;
   const selected = sel.rows.map((r) => key.fromRow(r));
   const last = selected[selected.length - 1]!;

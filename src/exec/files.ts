@@ -8,7 +8,8 @@
  * O_NOFOLLOW, holding each folder open, and the file is unlinked inside the folder held open
  * (through /proc/self/fd), never by re-resolving its path. A folder swapped for a symlink is
  * refused, not followed. A file that a remaining row still names is kept and counted as
- * shared; a file already gone is counted as missing (and not audited: nothing was removed).
+ * shared; a file already gone is counted as missing (and not audited: nothing was removed),
+ * unless an earlier drain had begun unlinking it and stopped before its bookkeeping.
  */
 import { closeSync, constants, existsSync, lstatSync, openSync, readlinkSync, realpathSync, unlinkSync } from 'node:fs';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
@@ -187,7 +188,7 @@ export async function drainFileQueue(adapter: Adapter, opts: DrainOptions): Prom
     let q = ldb
       .selectFrom('lethe_file_queue')
       .selectAll()
-      .where('status', '=', 'queued')
+      .where('status', 'in', ['queued', 'unlinking'])
       .where('id', '>', after)
       .orderBy('id')
       .limit(opts.pageSize ?? 1000);
@@ -201,6 +202,13 @@ export async function drainFileQueue(adapter: Adapter, opts: DrainOptions): Prom
     const gone: number[] = [];
     const confined = rows.map((row) => ({ row, c: opts.mediaRoot ? confine(opts.mediaRoot, String(row.path)) : null }));
     const named = opts.stillNamed ? await opts.stillNamed(confined.flatMap(({ c }) => (c?.ok ? [c.abs] : []))) : new Set<string>();
+    // Marked before the unlinks: a crash after an unlink but before its bookkeeping leaves the
+    // row `unlinking`, and the next drain audits its missing file as removed (by that drain),
+    // while a `queued` file that is missing was never touched by lethe.
+    const toUnlink = confined.filter(({ row, c }) => c?.ok && !named.has(c.abs) && row.status === 'queued').map(({ row }) => Number(row.id));
+    for (let i = 0; i < toUnlink.length; i += 500) {
+      await ldb.updateTable('lethe_file_queue').set({ status: 'unlinking' }).where('id', 'in', toUnlink.slice(i, i + 500)).execute();
+    }
     for (const { row, c } of confined) {
       const path = String(row.path);
       const refuse = (reason: string) => {
@@ -221,7 +229,7 @@ export async function drainFileQueue(adapter: Adapter, opts: DrainOptions): Prom
         continue;
       }
       const outcome = unlinkUnder(opts.mediaRoot!, c.rel);
-      if (outcome === 'removed') {
+      if (outcome === 'removed' || (outcome === 'missing' && row.status === 'unlinking')) {
         result.removed++;
         removed.push(row);
       } else if (outcome === 'missing') {

@@ -75,6 +75,16 @@ const Guard = z.strictObject({
 });
 
 const Cron = z.string().min(1).describe('A node-cron expression (5 or 6 fields).');
+const Millis = z.string().regex(/^\s*\d+\s*(ms|s)\s*$/, { error: 'a duration in ms or s, e.g. "50 ms" or "1 s"' });
+const Throttle = z
+  .union([
+    z.literal('off').describe('Batches back to back at full batch_size: a maintenance window.'),
+    z.strictObject({
+      max_hold: Millis.optional().describe('The longest a batch may hold its write locks; batches shrink below batch_size to stay under it (default 50 ms).'),
+      pause: Millis.optional().describe('The wait between batches, so waiting writers get in (default 25 ms on SQLite, 0 on PostgreSQL and MySQL).'),
+    }),
+  ])
+  .describe('How politely batches share the store with the application.');
 const RunTime = z.string().min(1).describe('The longest a run may go on, e.g. `30 minutes`; it stops after its current batch and the next tick resumes.');
 
 export const RuleInput = z.strictObject({
@@ -118,6 +128,7 @@ export const ProviderInput = z.strictObject({
   batch_size: z.int().min(1).max(10_000).optional(),
   guard: Guard.optional(),
   max_run_time: RunTime.optional(),
+  throttle: Throttle.optional(),
   rules: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { error: 'rule ids are lower-case kebab-case' }), RuleInput),
 });
 
@@ -131,6 +142,7 @@ export const PolicyInput = z.strictObject({
       lethe_schema: Identifier.optional().describe("The schema (PostgreSQL) or database (MySQL) lethe's own tables live in, so the product's schema stays untouched."),
       clock_format: ClockFormat.optional(),
       clock_zone: Zone.optional(),
+      throttle: Throttle.optional(),
     })
     .optional(),
   defaults: z

@@ -219,9 +219,9 @@ function zodProblems(file: string, issue: z.core.$ZodIssue, positions: ReadonlyM
 
 const KEYS: Record<string, string[]> = {
   root: ['version', 'store', 'defaults', 'providers'],
-  store: ['url', 'media_root', 'tenant_column', 'lethe_schema', 'clock_format', 'clock_zone'],
+  store: ['url', 'media_root', 'tenant_column', 'lethe_schema', 'clock_format', 'clock_zone', 'throttle'],
   defaults: ['schedule', 'timezone', 'batch_size', 'guard', 'max_run_time'],
-  provider: ['name', 'tenant', 'source', 'schedule', 'timezone', 'batch_size', 'guard', 'max_run_time', 'rules'],
+  provider: ['name', 'tenant', 'source', 'schedule', 'timezone', 'batch_size', 'guard', 'max_run_time', 'throttle', 'rules'],
   rule: ['quote', 'note', 'category', 'table', 'clock', 'clock_format', 'clock_zone', 'key', 'tenant_column', 'after', 'action', 'marker', 'stages', 'where', 'files', 'batch_size'],
   stage: ['after', 'action', 'marker'],
   guard: ['max_fraction', 'min_rows'],

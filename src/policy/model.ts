@@ -101,6 +101,12 @@ export interface Guard {
   readonly minRows: number;
 }
 
+/**
+ * How batches share the store with the application: `off` (back to back, full batch_size),
+ * or a lock-hold budget and a pause; null fields take the engine's default.
+ */
+export type Throttle = 'off' | { readonly maxHoldMs: number | null; readonly pauseMs: number | null };
+
 export interface ProviderPolicy {
   readonly id: string;
   readonly name: string;
@@ -113,6 +119,7 @@ export interface ProviderPolicy {
   readonly guard: Guard;
   /** Milliseconds; null for no limit. */
   readonly maxRunTimeMs: number | null;
+  readonly throttle: Throttle;
   readonly rules: readonly Rule[];
 }
 

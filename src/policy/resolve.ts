@@ -23,6 +23,7 @@ import {
   type ProviderPolicy,
   type Rule,
   type Stage,
+  type Throttle,
 } from './model.js';
 import { periodMillisUpperBound } from './period-math.js';
 import { positionOf, problem } from './positions.js';
@@ -82,6 +83,7 @@ export function resolvePolicy(input: PolicyInput, ctx: Context): { policy: Polic
       batchSize,
       guard: mergeGuard(defaults.guard, p.guard),
       maxRunTimeMs: p.max_run_time ? runTime(p.max_run_time, [...base, 'max_run_time'], report) : defaults.maxRunTimeMs,
+      throttle: throttle(p.throttle ?? input.store?.throttle),
       rules,
     });
   }
@@ -321,6 +323,19 @@ function resolveWhere(where: RuleInput['where']): Filter[] {
 
 function mergeGuard(base: Guard, g: { max_fraction?: number | undefined; min_rows?: number | undefined } | undefined): Guard {
   return { maxFraction: g?.max_fraction ?? base.maxFraction, minRows: g?.min_rows ?? base.minRows };
+}
+
+/** `50 ms`, `1 s` → milliseconds. */
+const millis = (text: string | undefined): number | null => {
+  if (text === undefined) return null;
+  const m = /^\s*(\d+)\s*(ms|s)\s*$/.exec(text)!;
+  return Number(m[1]) * (m[2] === 's' ? 1000 : 1);
+};
+
+function throttle(t: 'off' | { max_hold?: string | undefined; pause?: string | undefined } | undefined): Throttle {
+  if (t === undefined) return { maxHoldMs: null, pauseMs: null };
+  if (t === 'off') return 'off';
+  return { maxHoldMs: millis(t.max_hold), pauseMs: millis(t.pause) };
 }
 
 function runTime(text: string, path: string[], report: Report): number | null {

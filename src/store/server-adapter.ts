@@ -14,6 +14,7 @@ export abstract class ServerAdapter implements Adapter {
   abstract readonly rowValueKeyset: boolean;
   abstract readonly writeReturnsKeys: boolean;
   readonly supportsForUpdate = true;
+  readonly defaultPauseMs = 0;
   letheSchema: string | null = null;
   constructor(
     readonly db: Kysely<any>,

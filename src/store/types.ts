@@ -110,6 +110,12 @@ export interface Adapter {
    * writes change exactly those.
    */
   readonly writeReturnsKeys: boolean;
+  /**
+   * The throttle's default pause between batches: on SQLite a writer waiting on the one
+   * write lock needs a gap longer than its busy handler's back-off to get in (25 ms); row
+   * locks on PostgreSQL and MySQL do not block other writers, so there it is 0.
+   */
+  readonly defaultPauseMs: number;
   /** Whether SELECT … FOR UPDATE is needed (and allowed) to lock rows inside a transaction. */
   readonly supportsForUpdate: boolean;
   /**

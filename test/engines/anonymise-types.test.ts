@@ -12,7 +12,7 @@ import { parseClockValue } from '../../src/store/timestamps.js';
 const engines = await testEngines();
 
 const POLICY = `version: 1
-store: { media_root: data/media }
+store: { media_root: data/media, throttle: off }   # batches of exactly batch_size
 providers:
   acme:
     name: Acme

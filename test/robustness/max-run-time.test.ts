@@ -12,7 +12,7 @@ import { testEngines } from '../support/engines.js';
 const engines = await testEngines();
 
 const POLICY = `version: 1
-store: { media_root: data/media }
+store: { media_root: data/media, throttle: off }   # batches of exactly batch_size
 defaults:
   guard: { max_fraction: 1, min_rows: 0 }
   max_run_time: 1 minute

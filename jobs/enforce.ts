@@ -11,7 +11,7 @@ import { loadHmacKey } from '../src/exec/anonymise.js';
 import { executeStage, type ExecContext, type TxRunner } from '../src/exec/executor.js';
 import type { DrainResult } from '../src/exec/files.js';
 import { drainFiles } from './drain-files.js';
-import { emptyTotals, type RunResult, type StageOutcome } from '../src/exec/outcomes.js';
+import { emptyTotals, startOutcome, type RunResult, type StageOutcome } from '../src/exec/outcomes.js';
 import { needsHmacKey, type Policy } from '../src/policy/model.js';
 import { planRun, type PlanFilter, type StageTask } from '../src/plan/planner.js';
 import { sampleClock, type ClockVerdict } from '../src/clock/health.js';
@@ -162,23 +162,7 @@ async function clockVerdicts(adapter: Adapter, schema: SchemaInfo, tasks: readon
 }
 
 function refused(task: StageTask, v: ClockVerdict): StageOutcome {
-  return {
-    provider: task.provider.id,
-    rule: task.rule.id,
-    stage: task.stage.index,
-    table: task.table.name,
-    action: task.stage.action.kind,
-    cutoff: isoUtc(task.cutoff.at),
-    status: 'refused',
-    due: 0,
-    changed: 0,
-    held: 0,
-    blocked: 0,
-    batches: 0,
-    longestBatchMs: 0,
-    guard: null,
-    error: `${v.message} (${v.hint})`,
-  };
+  return { ...startOutcome(task), status: 'refused', error: `${v.message} (${v.hint})` };
 }
 
 function record(result: RunResult, o: StageOutcome, events: EventBus): void {

@@ -19,7 +19,7 @@ import type { Adapter } from '../store/types.js';
 import { isoUtc } from '../store/timestamps.js';
 import { anonymiseValue, pseudonymFor } from './anonymise.js';
 import { queueFiles, renderPath, type QueuedFile } from './files.js';
-import type { StageOutcome } from './outcomes.js';
+import { startOutcome, type StageOutcome } from './outcomes.js';
 import { activeHolds, heldPredicate } from './holds.js';
 import { KEY_CHUNK, RowKey, type KeyValue } from './row-key.js';
 import { bindable, col, duePredicate, fromWithClock, rowKey, T, tenantScope } from './sql-fragments.js';
@@ -64,23 +64,8 @@ interface StageSql {
 
 /** Runs one stage to completion (or until stopped) and reports what it did. Never throws. */
 export async function executeStage(ctx: ExecContext, task: StageTask): Promise<StageOutcome> {
-  const out: StageOutcome = {
-    provider: task.provider.id,
-    rule: task.rule.id,
-    stage: task.stage.index,
-    table: task.table.name,
-    action: task.stage.action.kind,
-    cutoff: isoUtc(task.cutoff.at),
-    status: 'done',
-    due: 0,
-    changed: 0,
-    held: 0,
-    blocked: 0,
-    batches: 0,
-    longestBatchMs: 0,
-    guard: null,
-    error: null,
-  };
+  const out = startOutcome(task);
+
   const { from, clock } = fromWithClock(task);
   const { adapter } = ctx;
   const recheck = adapter.writeReturnsKeys || !task.keyUnique;

@@ -41,6 +41,27 @@ export interface RunResult extends Totals {
   error: string | null;
 }
 
+/** A stage's outcome before it has done anything. */
+export function startOutcome(task: { provider: { id: string }; rule: { id: string }; stage: { index: number; action: { kind: ActionKind } }; table: { name: string }; cutoff: { at: Date } }): StageOutcome {
+  return {
+    provider: task.provider.id,
+    rule: task.rule.id,
+    stage: task.stage.index,
+    table: task.table.name,
+    action: task.stage.action.kind,
+    cutoff: task.cutoff.at.toISOString(),
+    status: 'done',
+    due: 0,
+    changed: 0,
+    held: 0,
+    blocked: 0,
+    batches: 0,
+    longestBatchMs: 0,
+    guard: null,
+    error: null,
+  };
+}
+
 export function emptyTotals(): Totals {
   return { due: 0, changed: 0, held: 0, blocked: 0 };
 }

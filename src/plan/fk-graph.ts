@@ -48,22 +48,10 @@ export type PathResult = { ok: true; path: Hop[] } | { ok: false; reason: 'none'
  * ambiguous (the clock could mean either), and reported rather than guessed.
  */
 export function findPath(schema: SchemaInfo, from: string, to: string, maxDepth = 4): PathResult {
-  from = findTable(schema, from)?.name ?? from;
-  to = findTable(schema, to)?.name ?? to;
-  if (from === to) return { ok: true, path: [] };
-  let frontier: Hop[][] = [[]];
-  for (let depth = 1; depth <= maxDepth; depth++) {
-    const next: Hop[][] = [];
-    for (const path of frontier) {
-      const at = path.length ? path[path.length - 1]!.toTable : from;
-      const seen = new Set([from, ...path.map((h) => h.toTable)]);
-      for (const hop of hopsFrom(schema, at)) if (!seen.has(hop.toTable)) next.push([...path, hop]);
-    }
-    const hits = next.filter((p) => p[p.length - 1]!.toTable === to);
-    if (hits.length === 1) return { ok: true, path: hits[0]! };
-    if (hits.length > 1) return { ok: false, reason: 'ambiguous', alternatives: hits };
-    frontier = next;
-  }
+  const target = findTable(schema, to)?.name ?? to;
+  const hits = nearestUp(schema, findTable(schema, from)?.name ?? from, (t) => t === target, maxDepth);
+  if (hits.length === 1) return { ok: true, path: hits[0]! };
+  if (hits.length > 1) return { ok: false, reason: 'ambiguous', alternatives: hits };
   return { ok: false, reason: 'none', alternatives: [] };
 }
 

@@ -89,7 +89,7 @@ export async function runEnforcement(adapter: Adapter, policy: Policy, schema: S
     // Files an earlier crash left queued go first: their rows are already gone.
     await drain();
 
-    const execute = async (tx: TxRunner) => {
+    const execute = async (tx: TxRunner, read: TxRunner) => {
       for (const pp of plan.providers) {
         const deadline = pp.provider.maxRunTimeMs ? wall() + pp.provider.maxRunTimeMs : Infinity;
         const ctx: ExecContext = {
@@ -101,6 +101,7 @@ export async function runEnforcement(adapter: Adapter, policy: Policy, schema: S
           force: opts.force ?? false,
           dryRun,
           tx,
+          read,
           afterBatch: () => drain(result.runId),
           shouldStop: () => (opts.shouldStop?.() ?? false) || wall() >= deadline,
           ...(opts.fence ? { fence: opts.fence } : {}),
@@ -118,14 +119,14 @@ export async function runEnforcement(adapter: Adapter, policy: Policy, schema: S
     if (dryRun) {
       try {
         await adapter.transaction(async (outer) => {
-          await execute((fn) => fn(outer));
+          await execute((fn) => fn(outer), (fn) => fn(outer));
           throw new DryRunRollback();
         });
       } catch (err) {
         if (!(err instanceof DryRunRollback)) throw err;
       }
     } else {
-      await execute((fn) => adapter.transaction(fn));
+      await execute((fn) => adapter.transaction(fn), (fn) => fn(adapter.db));
     }
     result.status = statusOf(result);
   } catch (err) {

@@ -37,6 +37,8 @@ export interface ExecContext {
   dryRun: boolean;
   /** Runs one batch transaction: a real transaction, or (dry run) the enclosing one. */
   tx: TxRunner;
+  /** Runs reads that need no write lock: on the pool, or (dry run) in the enclosing transaction. */
+  read: TxRunner;
   /** Called after each committed batch that queued files (drains the outbox). */
   afterBatch: () => Promise<void>;
   /** Checked between batches: SIGTERM, max_run_time, a lost lease. */
@@ -190,10 +192,17 @@ export class RowsMoved extends Error {
 async function checkGuard(ctx: ExecContext, task: StageTask, q: StageSql): Promise<{ due: number; total: number } | null> {
   if (ctx.force) return null;
   const { maxFraction, minRows } = task.provider.guard;
-  return ctx.tx(async (tx) => {
-    const dueCount = await count(tx, sql`select count(*) as n from ${q.from} where ${q.selectDue}`);
-    if (dueCount <= minRows || dueCount === 0) return null;
-    const total = await count(tx, sql`select count(*) as n from ${sql.table(task.table.name)} as ${sql.id(T)} where ${tenantScope(task.scope)}`);
+  // Counted outside any write transaction (a dry run's one connection is its transaction):
+  // a count holds no write lock, so the application's writers never wait on it.
+  return ctx.read(async (db) => {
+    // At most min_rows + 1 due rows first: a stage under min_rows costs that, not the table.
+    if ((await count(db, sql`select count(*) as n from (select 1 as x from ${q.from} where ${q.selectDue} limit ${minRows + 1}) as d`)) <= minRows) return null;
+    const dueCount = await count(db, sql`select count(*) as n from ${q.from} where ${q.selectDue}`);
+    // The provider's rows only as far as they could still make the due ones a small share:
+    // guarded exactly when due > max_fraction × total, so counting past due / max_fraction
+    // cannot change the answer. The cost follows the due rows, not the table.
+    const cap = Math.floor(dueCount / maxFraction) + 1;
+    const total = await count(db, sql`select count(*) as n from (select 1 as x from ${sql.table(task.table.name)} as ${sql.id(T)} where ${tenantScope(task.scope)} limit ${cap}) as p`);
     return dueCount > maxFraction * total ? { due: dueCount, total } : null;
   });
 }

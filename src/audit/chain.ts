@@ -75,19 +75,31 @@ export async function ensureAuditHead(adapter: Adapter): Promise<void> {
  * first, and so does `hold add`: batches and hold placements are serialised, so a batch
  * sees every hold committed before it began. SQLite's BEGIN IMMEDIATE already did this.
  */
-export async function lockAuditHead(adapter: Adapter, tx: Kysely<any>): Promise<void> {
-  if (adapter.supportsForUpdate) await sql`select seq from ${letheTable(adapter, 'lethe_audit_head')} where id = 1 for update`.execute(tx);
+export async function lockAuditHead(adapter: Adapter, tx: Kysely<any>): Promise<AuditHead | null> {
+  if (!adapter.supportsForUpdate) return null;
+  const r = await sql<{ seq: unknown; hash: string }>`select seq, hash from ${letheTable(adapter, 'lethe_audit_head')} where id = 1 for update`.execute(tx);
+  return r.rows[0] ? { seq: Number(r.rows[0].seq), hash: r.rows[0].hash } : null;
+}
+
+/** The chain's head as a transaction that locked it read it. */
+export interface AuditHead {
+  seq: number;
+  hash: string;
 }
 
 /**
  * Appends one entry inside the caller's transaction: locks the head, links the entry to it,
  * and moves the head. Returns the entry as written.
  */
-export async function appendAudit(adapter: Adapter, tx: Kysely<any>, draft: AuditDraft): Promise<AuditEntry> {
-  const lock = adapter.supportsForUpdate ? sql` for update` : sql``;
-  const res = await sql<{ seq: unknown; hash: string }>`select seq, hash from ${letheTable(adapter, 'lethe_audit_head')} where id = 1${lock}`.execute(tx);
-  const head = res.rows[0];
-  if (!head) throw new Error('lethe_audit_head is missing: run lethe db migrate');
+export async function appendAudit(adapter: Adapter, tx: Kysely<any>, draft: AuditDraft, locked: AuditHead | null = null): Promise<AuditEntry> {
+  // A batch that locked the head at its start passes it in: this transaction holds it, so it has not moved.
+  let head = locked;
+  if (!head) {
+    const lock = adapter.supportsForUpdate ? sql` for update` : sql``;
+    const res = await sql<{ seq: unknown; hash: string }>`select seq, hash from ${letheTable(adapter, 'lethe_audit_head')} where id = 1${lock}`.execute(tx);
+    if (!res.rows[0]) throw new Error('lethe_audit_head is missing: run lethe db migrate');
+    head = { seq: Number(res.rows[0].seq), hash: res.rows[0].hash };
+  }
   const body = {
     seq: Number(head.seq) + 1,
     run_id: draft.run_id,

@@ -227,7 +227,7 @@ async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kyse
   const { adapter } = ctx;
   const key = q.key;
   if (ctx.fence) await ctx.fence(tx);
-  await lockAuditHead(adapter, tx);
+  const head = await lockAuditHead(adapter, tx);
   const after = cursor === null ? sql`1 = 1` : key.after(T, cursor);
   const hint = task.clock.path.length && adapter.keyScanHint ? sql`${sql.raw(adapter.keyScanHint)} ` : sql``;
   const sel = await sql<Record<string, unknown>>`select ${hint}${key.select(T)} from ${q.from} where ${q.selectDue} and ${after} order by ${key.orderBy(T)} limit ${limit}${q.lock}`.execute(tx);
@@ -288,7 +288,7 @@ async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kyse
       keys: changed,
       row_count: Math.max(rowCount, changed.length),
       policy_sha256: ctx.policy.sha256,
-    });
+    }, head);
   }
   return { entry, selected: selected.length, changed: changed.length, held: held.size, blocked, last, queuedFiles };
 }

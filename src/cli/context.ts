@@ -9,6 +9,7 @@ import { ensureAuditHead } from '../audit/chain.js';
 import { loadPolicyFile, sortProblems } from '../policy/load.js';
 import { liveCheck } from '../policy/live-check.js';
 import { qualifiers } from '../plan/fk-graph.js';
+import { useDemoKey } from '../daemon/quickstart.js';
 import type { Policy } from '../policy/model.js';
 import { ensureLetheTables } from '../store/lethe-schema.js';
 import { openStore, redact } from '../store/open.js';
@@ -21,6 +22,7 @@ export interface GlobalOptions {
   mediaRoot?: string;
   now?: string;
   json?: boolean;
+  quiet?: boolean;
 }
 
 export interface Runtime {
@@ -69,6 +71,7 @@ export async function refuseFutureNow(rt: Pick<Runtime, 'now' | 'adapter'>, g: G
 
 /** The store URL in force: --db, then LETHE_DATABASE_URL, then store.url of the policy. */
 export function storeUrl(g: GlobalOptions, env: NodeJS.ProcessEnv, policy: Policy): { url: string; baseDir: string } {
+  if (g.db === '') throw new UsageError('--db: the store URL is empty');
   if (g.db) return { url: g.db, baseDir: process.cwd() };
   if (env.LETHE_DATABASE_URL) return { url: env.LETHE_DATABASE_URL, baseDir: process.cwd() };
   if (policy.store.url) return { url: policy.store.url, baseDir: dirname(policy.file) };
@@ -96,6 +99,8 @@ export async function openRuntime(g: GlobalOptions, env: NodeJS.ProcessEnv, opts
   const mediaOverride = g.mediaRoot ?? env.LETHE_MEDIA_ROOT;
   const policy: Policy = mediaOverride ? Object.freeze({ ...loaded, store: Object.freeze({ ...loaded.store, mediaRoot: resolve(mediaOverride) }) }) : loaded;
   const { url, baseDir } = storeUrl(g, env, policy);
+  // After the quickstart, the CLI uses the demo store's generated key as the daemon does.
+  useDemoKey(g, env, policy);
   const adapter = await openStore(url, baseDir, { mustExist: true, letheSchema: policy.store.letheSchema });
   try {
     if (opts.ensureTables ?? true) {

@@ -13,6 +13,7 @@ import { holdAddCommand, holdListCommand, holdReleaseCommand } from './commands/
 import { reportCommand } from './commands/report.js';
 import { startCommand } from './commands/start.js';
 import { planCommand, runCommand } from './commands/run.js';
+import { VERSION } from '../version.js';
 
 const env = process.env;
 
@@ -20,7 +21,7 @@ const env = process.env;
 function withRuntime<A extends unknown[]>(program: Command, fn: (rt: Runtime, ...args: A) => Promise<number>, opts?: OpenOptions & { quietWarnings?: boolean }) {
   return async (...args: A) => {
     const rt = await openRuntime(program.opts<GlobalOptions>(), env, opts);
-    if (!opts?.quietWarnings) printWarnings(rt.warnings);
+    if (!opts?.quietWarnings && !program.opts<GlobalOptions>().quiet) printWarnings(rt.warnings);
     try {
       process.exitCode = await fn(rt, ...args);
     } catch (err) {
@@ -36,12 +37,13 @@ function withRuntime<A extends unknown[]>(program: Command, fn: (rt: Runtime, ..
 export function buildProgram(): Command {
   const program = new Command('lethe')
     .description('Retention enforcement for telecom data: policies.yaml in, audited purges out.')
-    .version('0.1.0')
+    .version(VERSION)
     .option('--config <file>', 'policy file (env LETHE_CONFIG)', undefined)
     .option('--db <url>', 'store URL: sqlite:path, postgres://…, mysql://… (env LETHE_DATABASE_URL)')
     .option('--media-root <dir>', 'folder media paths are relative to (env LETHE_MEDIA_ROOT)')
     .option('--now <iso>', 'pretend it is this instant (env LETHE_NOW); for tests and what-if plans')
     .option('--json', 'machine-readable output')
+    .option('--quiet', 'do not print policy warnings (errors are always printed)')
     .showHelpAfterError()
     .exitOverride();
 
@@ -74,15 +76,37 @@ export function buildProgram(): Command {
     .description('what is due now, per provider and rule (changes nothing)')
     .option('--provider <id>', 'only this provider')
     .option('--rule <id>', 'only this rule')
-    .action(withRuntime(program, (rt, o: { provider?: string; rule?: string }) => planCommand(rt, o)));
+    .option('--detailed-exitcode', 'exit 0 when a run would change nothing, 2 when it would change rows (due, neither held nor referenced), 1 on any error (as terraform plan)')
+    .action(withRuntime(program, (rt, o: { provider?: string; rule?: string; detailedExitcode?: boolean }) => planCommand(rt, o)));
 
-  program.command('check').description('validate policies.yaml against the live schema').action(withRuntime(program, (rt) => checkCommand(rt), { quietWarnings: true }));
+  program
+    .command('check')
+    .description('validate policies.yaml against the live schema and the clock values stored')
+    .action(async () => {
+      try {
+        await withRuntime(program, (rt) => checkCommand(rt), { quietWarnings: true })();
+      } catch (err) {
+        // With --json a failed check is still one JSON document on stdout, for CI.
+        if (!(program.opts<GlobalOptions>().json && err instanceof ConfigError)) throw err;
+        const problems = err.problems.map(({ file, line, col, path, message, hint, severity }) => ({ file, line, col, path, message, hint: hint ?? null, severity }));
+        process.stdout.write(JSON.stringify({ ok: false, problems: problems.length ? problems : [{ message: err.message, severity: 'error' }] }, null, 2) + '\n');
+        process.exitCode = 2;
+      }
+    });
+
+  program
+    .command('version')
+    .description('the version of lethe and of Node.js it runs on')
+    .action(() => {
+      const v = { version: VERSION, node: process.version };
+      process.stdout.write(program.opts<GlobalOptions>().json ? JSON.stringify(v) + '\n' : `lethe ${v.version} (Node.js ${v.node})\n`);
+    });
 
   program
     .command('explain')
     .description('why a row is kept or due')
     .argument('<table>')
-    .argument('<id>')
+    .argument('<id>', 'the row: its key, or a JSON array for a composite key')
     .action(withRuntime(program, (rt, table: string, id: string) => explainCommand(rt, table, id)));
 
   const audit = program
@@ -103,21 +127,29 @@ export function buildProgram(): Command {
   const hold = program.command('hold').description('legal holds');
   hold
     .command('add')
+    .description('hold a row (and every row that references it) against every change')
     .argument('<table>')
-    .argument('<id>')
+    .argument('<id>', 'the row: its key, or a JSON array for a composite key')
     .requiredOption('--reason <text>', 'why the row is held (case, ticket, requester)')
     .option('--until <iso>', 'the hold lapses at this instant')
     .action(withRuntime(program, (rt, table: string, id: string, o: { reason?: string; until?: string }) => holdAddCommand(rt, table, id, o), { check: false }));
   hold
     .command('release')
+    .description('release a hold; its rows are enforced again from the next run')
     .argument('<id>', 'hold id')
     .action(withRuntime(program, (rt, id: string) => holdReleaseCommand(rt, id), { check: false }));
   hold
     .command('list')
+    .description('the active holds (with --all, released and expired ones too)')
     .option('--all', 'include released and expired holds')
     .action(withRuntime(program, (rt, o: { all?: boolean }) => holdListCommand(rt, o), { check: false }));
 
-  program.command('report').description('compliance posture per provider and rule').action(withRuntime(program, (rt) => reportCommand(rt)));
+  program
+    .command('report')
+    .description('compliance posture per provider and rule')
+    .option('--provider <id>', 'only this provider')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']))
+    .action(withRuntime(program, (rt, o: { provider?: string; format?: string }) => reportCommand(rt, o)));
 
   const db = program.command('db').description('reference schema and synthetic data');
   db.command('migrate')
@@ -139,19 +171,27 @@ export function buildProgram(): Command {
 
 /** Entry point: never throws; sets the exit code. */
 export async function main(argv: string[]): Promise<void> {
+  // A reader that stops early (`lethe audit --format json | head -1`) is not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version are not errors; everything else commander rejects is usage.
-      process.exitCode = err.exitCode === 0 ? 0 : 2;
+      process.exitCode = err.exitCode === 0 ? 0 : argv.includes('--detailed-exitcode') ? 1 : 2;
       return;
     }
     if (err instanceof ConfigError) process.stderr.write(`lethe: configuration error: ${err.message}\n`);
     else if (err instanceof LetheError) process.stderr.write(`lethe: ${err.message}\n`);
     // An error lethe did not expect: its name only (a message might hold data), the stack with LETHE_DEBUG=1.
     else process.stderr.write(`lethe: internal error (${(err as Error)?.name ?? 'unknown'})${process.env.LETHE_DEBUG === '1' ? `\n${(err as Error)?.stack ?? String(err)}` : '; run with LETHE_DEBUG=1 for details'}\n`);
-    process.exitCode = exitCodeFor(err);
+    // With --detailed-exitcode, 2 means "rows are due"; every error is 1.
+    process.exitCode = argv.includes('--detailed-exitcode') ? 1 : exitCodeFor(err);
   }
 }

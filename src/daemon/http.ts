@@ -1,6 +1,7 @@
 /** /healthz (the process is up), /readyz (store reachable, policy loaded) and /metrics. */
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
+import { UsageError } from '../errors.js';
 
 export interface HttpDeps {
   registry: Registry;
@@ -35,7 +36,11 @@ export async function startHttp(port: number, host: string, deps: HttpDeps): Pro
     send(404, 'text/plain', 'not found\n');
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') reject(new UsageError(`port ${port} on ${host} is in use (another lethe, or another service): choose another with --port or LETHE_HTTP_PORT`));
+      else if (err.code === 'EACCES') reject(new UsageError(`port ${port} needs privileges this process lacks: choose one above 1023 with --port or LETHE_HTTP_PORT`));
+      else reject(err);
+    });
     server.listen(port, host, () => resolve());
   });
   return server;

@@ -4,6 +4,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EventBus } from '../events.js';
+import { VERSION } from '../version.js';
 
 export interface Metrics {
   registry: Registry;
@@ -16,7 +17,8 @@ export interface Metrics {
 /** Creates the registry and subscribes its series to `events`. */
 export function createMetrics(events: EventBus): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'lethe_process_' });
+  // The default metrics are named process_… and nodejs_…: prefixed once, lethe_process_cpu_seconds_total.
+  collectDefaultMetrics({ register: registry, prefix: 'lethe_' });
   const changed = new Counter({ name: 'lethe_rows_changed_total', help: 'Rows changed, by provider, rule and action (delete, anonymise, set, file).', labelNames: ['provider', 'rule', 'action'], registers: [registry] });
   const duration = new Histogram({ name: 'lethe_run_duration_seconds', help: 'Duration of enforcement runs.', labelNames: ['provider', 'status'], buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600], registers: [registry] });
   const lastSuccess = new Gauge({ name: 'lethe_last_success_timestamp_seconds', help: 'Unix time of the last run that finished ok, per provider.', labelNames: ['provider'], registers: [registry] });
@@ -28,6 +30,7 @@ export function createMetrics(events: EventBus): Metrics {
   const reloadFailures = new Counter({ name: 'lethe_policy_reload_failures_total', help: 'Edits of policies.yaml that failed validation (the last good policy stays in force).', registers: [registry] });
   const skipped = new Counter({ name: 'lethe_ticks_skipped_total', help: 'Scheduled ticks skipped (a run was still going, or not the leader).', labelNames: ['provider', 'reason'], registers: [registry] });
   const leader = new Gauge({ name: 'lethe_leader', help: '1 while this process holds the enforcer lease.', registers: [registry] });
+  new Gauge({ name: 'lethe_build_info', help: 'Always 1; the labels say which lethe and Node.js are running.', labelNames: ['version', 'node'], registers: [registry] }).set({ version: VERSION, node: process.version }, 1);
   const chainOk = new Gauge({ name: 'lethe_audit_chain_ok', help: '1 when the audit chain verified at start, 0 when it did not.', registers: [registry] });
 
   events.on('purge', (e) => changed.inc({ provider: e.provider, rule: e.rule, action: e.action }, e.row_count));

@@ -52,9 +52,19 @@ export async function prepareQuickstart(g: GlobalOptions, env: NodeJS.ProcessEnv
     writeFileSync(demoKeyFile(file), randomBytes(32).toString('hex') + '\n', { mode: 0o600 });
     created = true;
   }
-  if (!env.LETHE_HMAC_KEY && !env.LETHE_HMAC_KEY_FILE && existsSync(demoKeyFile(file))) {
-    env.LETHE_HMAC_KEY_FILE = demoKeyFile(file);
-    log.warn({ event: 'quickstart', key_file: env.LETHE_HMAC_KEY_FILE }, 'quickstart: using the generated demo HMAC key for the demo store; set LETHE_HMAC_KEY or LETHE_HMAC_KEY_FILE for real data');
-  }
+  const key = useDemoKey(g, env, policy);
+  if (key) log.warn({ event: 'quickstart', key_file: key }, 'quickstart: using the generated demo HMAC key for the demo store; set LETHE_HMAC_KEY or LETHE_HMAC_KEY_FILE for real data');
   return created;
+}
+
+/**
+ * Points LETHE_HMAC_KEY_FILE at the demo key when the default (demo) store is in use, no
+ * key is configured and the quickstart made one, for the daemon and every CLI command
+ * alike. Returns the key file it chose, or null.
+ */
+export function useDemoKey(g: GlobalOptions, env: NodeJS.ProcessEnv, policy: Policy): string | null {
+  const file = defaultStoreFile(g, env, policy);
+  if (!file || env.LETHE_HMAC_KEY || env.LETHE_HMAC_KEY_FILE || !existsSync(demoKeyFile(file))) return null;
+  env.LETHE_HMAC_KEY_FILE = demoKeyFile(file);
+  return env.LETHE_HMAC_KEY_FILE;
 }

@@ -5,6 +5,7 @@ import type { KeyValue } from '../../exec/row-key.js';
 import { letheDb } from '../../store/lethe-tables.js';
 import { parseClockValue } from '../../store/timestamps.js';
 import { csv, table } from '../format.js';
+import { checkFilter } from './run.js';
 import type { Runtime } from '../context.js';
 
 export interface AuditFlags {
@@ -19,7 +20,10 @@ export interface AuditFlags {
 const HEADERS = ['seq', 'run_id', 'at', 'provider', 'rule', 'stage', 'table_name', 'action', 'cutoff', 'row_count', 'keys', 'policy_sha256', 'prev_hash', 'hash'] as const;
 
 export async function auditCommand(rt: Runtime, f: AuditFlags): Promise<number> {
-  const format = f.format ?? (rt.json ? 'json' : 'table');
+  // An unknown provider or rule is a typo (exit 2, with a suggestion), as it is for plan and run.
+  checkFilter(rt, { provider: f.provider, rule: f.rule });
+  // --json means JSON, whatever --format says.
+  const format = rt.json ? 'json' : (f.format ?? 'table');
   if (!['table', 'json', 'csv'].includes(format)) throw new UsageError(`--format: "${format}" is not one of table, json, csv`);
   const instant = (flag: string, v: string | undefined) => {
     if (v === undefined) return undefined;

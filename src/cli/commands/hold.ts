@@ -69,6 +69,6 @@ export async function holdListCommand(rt: Runtime, f: { all?: boolean }): Promis
   }));
   const shown = f.all ? rows : rows.filter((r) => r.state === 'active');
   if (rt.json) process.stdout.write(JSON.stringify(shown, null, 2) + '\n');
-  else process.stdout.write(table(['id', 'table', 'key', 'state', 'placed_at', 'expires_at', 'reason'], shown.map((r) => [r.id, r.table, JSON.stringify(r.key), r.state, r.placed_at, r.expires_at, r.reason])));
+  else process.stdout.write(table(['id', 'table', 'key', 'state', 'placed_at', 'expires_at', 'released_at', 'reason'], shown.map((r) => [r.id, r.table, JSON.stringify(r.key), r.state, r.placed_at, r.expires_at, r.released_at, r.reason])));
   return 0;
 }

@@ -8,9 +8,11 @@ import { censusClock } from '../../clock/health.js';
 import type { ClockSpec, ColumnInfo } from '../../store/types.js';
 import { letheDb } from '../../store/lethe-tables.js';
 import { findTable } from '../../plan/fk-graph.js';
-import { instantOf, readClock } from '../../clock/read.js';
+import { readClock } from '../../clock/read.js';
+import { dueDate } from '../../clock/due.js';
 import { isoUtc } from '../../store/timestamps.js';
-import { table } from '../format.js';
+import { csv, table } from '../format.js';
+import { checkFilter } from './run.js';
 import type { Runtime } from '../context.js';
 
 /** The census of a rule's clock column (table resolved through the schema). */
@@ -19,9 +21,11 @@ async function censusFor(rt: Runtime, table: string, column: ColumnInfo, spec: C
   return t ? censusClock(rt.adapter, t, keyColumnsOf(rt.policy, rt.schema, t.name), column, spec) : null;
 }
 
-export async function reportCommand(rt: Runtime): Promise<number> {
+export async function reportCommand(rt: Runtime, f: { provider?: string; format?: string } = {}): Promise<number> {
+  checkFilter(rt, { provider: f.provider });
+  const format = rt.json ? 'json' : (f.format ?? 'table');
   const now = rt.now ?? (await rt.adapter.dbNow());
-  const plan = planRun(rt.policy, now, rt.schema);
+  const plan = planRun(rt.policy, now, rt.schema, { provider: f.provider });
   const holds = await activeHolds(rt.adapter, rt.adapter.db, now);
   const rows: Record<string, unknown>[] = [];
   for (const pp of plan.providers) {
@@ -33,7 +37,7 @@ export async function reportCommand(rt: Runtime): Promise<number> {
       .orderBy('id', 'desc')
       .limit(1)
       .executeTakeFirst();
-    const lastRun = last ? `${String(last.finished_at)} (run ${Number(last.id)}, ${String(last.status)})` : 'never';
+    const lastRun = last ? { id: Number(last.id), finished_at: String(last.finished_at), status: String(last.status) } : null;
     for (const rule of pp.provider.rules) {
       const covered = Number(
         ((await sql<{ n: unknown }>`select count(*) as n from ${sql.table(findTable(rt.schema, rule.table)!.name)} as ${sql.id(T)} where ${scope(rule, scopeOf(rt.policy, pp.provider, rule, rt.schema))}`.execute(rt.adapter.db)).rows[0]?.n) ?? 0,
@@ -46,7 +50,8 @@ export async function reportCommand(rt: Runtime): Promise<number> {
       let overdue = 0;
       let held = 0;
       let blocked = 0;
-      let oldest: Date | null = null;
+      // How long the longest-overdue row has been due: now minus its due date (not its clock's age).
+      let overdueMs: number | null = null;
       // Values of the rule's clock that are not clocks: never due, so counted here (a full scan: report and check only).
       const clockTable = pp.tasks.find((t) => t.rule === rule)?.clock;
       const census = clockTable ? await censusFor(rt, rule.clock.table, clockTable.column, clockTable.spec) : null;
@@ -55,8 +60,8 @@ export async function reportCommand(rt: Runtime): Promise<number> {
         overdue += c.due;
         held += c.held;
         blocked += c.blocked;
-        const o = instantOf(readClock(c.oldest, task.clock.spec), task.clock.spec.zone);
-        if (o && (!oldest || o < oldest)) oldest = o;
+        const due = dueDate(readClock(c.oldest, task.clock.spec), task.stage.after, pp.provider.timezone, task.clock.spec.zone);
+        if (due && c.due > 0) overdueMs = Math.max(overdueMs ?? 0, now.getTime() - due.getTime());
       }
       rows.push({
         ...base,
@@ -64,18 +69,24 @@ export async function reportCommand(rt: Runtime): Promise<number> {
         overdue,
         held,
         blocked,
-        oldest_days: oldest ? Math.floor((now.getTime() - oldest.getTime()) / 86_400_000) : null,
+        oldest_days: overdueMs === null ? null : Math.floor(overdueMs / 86_400_000),
         bad_clocks: census?.invalid ?? 0,
         first_bad_clock: census?.first ? { key: census.first.key, shape: census.first.shape } : null,
       });
     }
   }
   const gaps = rows.filter((r) => r.kind === 'unspecified').length;
-  if (rt.json) process.stdout.write(JSON.stringify({ now: isoUtc(now), rules: rows, unspecified: gaps }, null, 2) + '\n');
+  const headers = ['provider', 'rule', 'table', 'period', 'covered', 'overdue', 'held', 'blocked', 'bad_clocks', 'oldest_days', 'last_run'];
+  const cells = (r: Record<string, unknown>) =>
+    headers.map((h) => {
+      const v = r[h] as { id: number; finished_at: string; status: string } | string | number | null;
+      return h === 'last_run' ? (v && typeof v === 'object' ? `${v.finished_at} (run ${v.id}, ${v.status})` : 'never') : (v as string | number | null);
+    });
+  if (format === 'json') process.stdout.write(JSON.stringify({ now: isoUtc(now), rules: rows, unspecified: gaps }, null, 2) + '\n');
+  else if (format === 'csv') process.stdout.write(csv(headers, rows.map(cells)));
   else {
-    const headers = ['provider', 'rule', 'table', 'period', 'covered', 'overdue', 'held', 'blocked', 'bad_clocks', 'oldest_days', 'last_run'];
-    process.stdout.write(table(headers, rows.map((r) => headers.map((h) => r[h] as string | number | null))));
-    process.stdout.write(`now ${isoUtc(now)}; ${gaps} rule(s) with an unspecified period (documented, not enforced). "oldest_days" is the age of the oldest overdue clock; "bad_clocks" counts values that are not valid clocks (never due; lethe check names the first).\n`);
+    process.stdout.write(table(headers, rows.map(cells)));
+    process.stdout.write(`now ${isoUtc(now)}; ${gaps} rule(s) with an unspecified period (documented, not enforced). "oldest_days" is how many days the longest-overdue row has been due; "bad_clocks" counts values that are not valid clocks (never due; lethe check names the first).\n`);
   }
   return 0;
 }

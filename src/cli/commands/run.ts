@@ -94,7 +94,7 @@ export async function runCommand(rt: Runtime, flags: RunFlags): Promise<number> 
   return runExitCode(result);
 }
 
-export async function planCommand(rt: Runtime, flags: PlanFilter): Promise<number> {
+export async function planCommand(rt: Runtime, flags: PlanFilter & { detailedExitcode?: boolean }): Promise<number> {
   checkFilter(rt, flags);
   const now = rt.now ?? (await rt.adapter.dbNow());
   const plan = planRun(rt.policy, now, rt.schema, flags);
@@ -107,7 +107,7 @@ export async function planCommand(rt: Runtime, flags: PlanFilter): Promise<numbe
       const guarded = c.due > g.minRows && c.due > 0 && c.due > g.maxFraction * c.total;
       rows.push({ provider: pp.provider.id, rule: task.rule.id, stage: task.stage.index, table: task.table.name, action: task.stage.action.kind, after: task.stage.after.text, cutoff: isoUtc(task.cutoff.at), due: c.due, held: c.held, blocked: c.blocked, total: c.total, guard: guarded ? 'would stop' : 'ok' });
     }
-    for (const gap of pp.gaps) rows.push({ provider: pp.provider.id, rule: gap.id, stage: null, table: gap.table, action: 'unspecified', after: 'unspecified', cutoff: null, due: null, held: null, blocked: null, total: null, guard: null });
+    for (const gap of pp.gaps.filter((r) => !flags.rule || r.id === flags.rule)) rows.push({ provider: pp.provider.id, rule: gap.id, stage: null, table: gap.table, action: 'unspecified', after: 'unspecified', cutoff: null, due: null, held: null, blocked: null, total: null, guard: null });
   }
   if (rt.json) process.stdout.write(JSON.stringify({ now: isoUtc(now), stages: rows }, null, 2) + '\n');
   else {
@@ -115,5 +115,8 @@ export async function planCommand(rt: Runtime, flags: PlanFilter): Promise<numbe
     process.stdout.write(table(headers, rows.map((r) => headers.map((h) => r[h] as string | number | null))));
     process.stdout.write(`now ${isoUtc(now)}; nothing was changed. "blocked" counts rows referenced now; children due in the same run are deleted first.\n`);
   }
-  return 0;
+  // Rows a run would act on: due and neither held nor referenced (a run deletes due children
+  // first, and those children count here themselves).
+  const actionable = rows.reduce((n, r) => n + (typeof r.due === 'number' ? r.due - (r.held as number) - (r.blocked as number) : 0), 0);
+  return flags.detailedExitcode && actionable > 0 ? 2 : 0;
 }

@@ -16,6 +16,9 @@ import { needsHmacKey, type Policy } from '../src/policy/model.js';
 import { planRun, type PlanFilter, type StageTask } from '../src/plan/planner.js';
 import { sampleClock, type ClockVerdict } from '../src/clock/health.js';
 import { claimRun, finishRun } from '../src/runs.js';
+import { recordAct } from '../src/audit/acts.js';
+import { approvedStages } from '../src/audit/approvals.js';
+import { writeCheckpoint, type Signer } from '../src/audit/checkpoint.js';
 import { isoUtc } from '../src/store/timestamps.js';
 import type { Adapter, SchemaInfo } from '../src/store/types.js';
 
@@ -35,6 +38,11 @@ export interface EnforceOptions {
   fence?: ExecContext['fence'];
   /** The scheduled slot (provider@tick) this run fills; claimed uniquely. */
   slot?: string | null;
+  /** Who runs it and why: recorded with a forced run. */
+  by?: string;
+  reason?: string | null;
+  /** Signs a checkpoint of the chain after the run (not after a dry run). */
+  signer?: Signer | null;
 }
 
 class DryRunRollback extends Error {}
@@ -81,6 +89,21 @@ export async function runEnforcement(adapter: Adapter, policy: Policy, schema: S
       policySha256: policy.sha256,
     });
     events.emit('run:start', { runId: result.runId, trigger: opts.trigger, now: result.now, provider: filter.provider ?? null, dryRun });
+    if (opts.force && !dryRun) {
+      // A forced run is recorded like an approval, before it changes anything.
+      await recordAct(adapter, {
+        action: 'force',
+        at: result.now,
+        by: opts.by ?? 'unknown',
+        reason: opts.reason ?? null,
+        policySha256: policy.sha256,
+        runId: result.runId,
+        provider: filter.provider ?? '',
+        rule: filter.rule ?? '',
+        detail: { guard: 'skipped for every stage of this run' },
+      });
+    }
+    const approvals = await approvedStages(adapter, adapter.db, policy.sha256, now);
 
     const drain = async (runId?: number) => {
       if (dryRun) return;
@@ -105,6 +128,7 @@ export async function runEnforcement(adapter: Adapter, policy: Policy, schema: S
           afterBatch: () => drain(result.runId),
           shouldStop: () => (opts.shouldStop?.() ?? false) || wall() >= deadline,
           ...(opts.fence ? { fence: opts.fence } : {}),
+          approvals,
           events,
         };
         for (const task of pp.tasks) {
@@ -143,8 +167,23 @@ export async function runEnforcement(adapter: Adapter, policy: Policy, schema: S
       result.error = `${result.error ?? ''} could not record the run: ${safeErrorMessage(adapter, err)}`.trim();
     }
   }
+  if (opts.signer && result.runId && !dryRun) await checkpoint(adapter, opts.signer, result, events);
   events.emit('run:end', result);
   return result;
+}
+
+/** Every run that could append (not a dry run) signs the chain's head, even when it changed nothing. */
+async function checkpoint(adapter: Adapter, signer: Signer, result: RunResult, events: EventBus): Promise<void> {
+  try {
+    const { checkpoint: c, file } = await writeCheckpoint(adapter, signer, result.finishedAt, result.runId);
+    result.checkpoint = { seq: c.seq, hash: c.hash, file };
+    events.emit('checkpoint', { ...c, file });
+  } catch (err) {
+    const message = safeErrorMessage(adapter, err);
+    result.status = 'failed';
+    result.error = `${result.error ?? ''} no checkpoint was written: ${message}`.trim();
+    events.emit('checkpoint:failed', { runId: result.runId, message });
+  }
 }
 
 /** The clock verdict of every task whose clock column fails its sample, one sample per column. */

@@ -3,6 +3,7 @@
  * reported through `listener:error` and never breaks the run that emitted the event.
  */
 import type { AuditEntry } from './audit/chain.js';
+import type { Checkpoint } from './audit/checkpoint.js';
 import type { KeyValue } from './exec/row-key.js';
 import type { RunResult, StageOutcome } from './exec/outcomes.js';
 
@@ -22,6 +23,9 @@ export interface LetheEvents {
   /** An unlink that failed for a reason other than the file being gone; it stays queued. */
   'file:error': { path: string; message: string };
   'run:end': RunResult;
+  /** A signed checkpoint of the chain's head, written after a run. */
+  checkpoint: Checkpoint & { file: string | null };
+  'checkpoint:failed': { runId: number; message: string };
   'reload:ok': { file: string; sha256: string };
   'reload:failed': { file: string; message: string };
   'tick:skipped': { provider: string; reason: string };

@@ -35,7 +35,7 @@ export function logEvents(events: EventBus, log: Logger): void {
   );
   events.on('batch', (e) => log.debug({ event: 'batch', ...e }, 'batch'));
   events.on('stage:guarded', (e) =>
-    log.error({ event: 'guarded', run_id: e.runId, provider: e.provider, rule: e.rule, stage: e.stage, table: e.table, due: e.guard?.due, total: e.guard?.total }, 'stage not run: the guard stopped a mass change (lethe run --force overrides once)'),
+    log.error({ event: 'guarded', run_id: e.runId, provider: e.provider, rule: e.rule, stage: e.stage, table: e.table, due: e.guard?.due, total: e.guard?.total }, 'stage not run: the guard stopped a mass change (review it with lethe plan --save, then lethe approve)'),
   );
   events.on('stage:refused', (e) => log.error({ event: 'stage:refused', run_id: e.runId, provider: e.provider, rule: e.rule, stage: e.stage, table: e.table, error: e.error }, 'stage refused: its clock column does not hold what the rule says; nothing was changed'));
   events.on('stage:end', (e) => {
@@ -51,5 +51,7 @@ export function logEvents(events: EventBus, log: Logger): void {
       'run finished',
     ),
   );
+  events.on('checkpoint', (c) => log.info({ event: 'checkpoint', seq: c.seq, hash: c.hash, at: c.at, run_id: c.run_id, key_id: c.key_id, signature: c.signature, file: c.file }, 'audit checkpoint signed'));
+  events.on('checkpoint:failed', (e) => log.error({ event: 'checkpoint:failed', run_id: e.runId, error: e.message }, 'audit checkpoint not written'));
   events.on('listener:error', (e) => log.warn({ event: 'listener:error', failed_event: e.event, message: e.message }, 'an event listener failed'));
 }

@@ -5,7 +5,6 @@
  */
 import { dirname, resolve } from 'node:path';
 import { ConfigError, UsageError, formatProblem, type Problem } from '../errors.js';
-import { ensureAuditHead } from '../audit/chain.js';
 import { loadPolicyFile, sortProblems } from '../policy/load.js';
 import { liveCheck } from '../policy/live-check.js';
 import { qualifiers } from '../plan/fk-graph.js';
@@ -105,7 +104,6 @@ export async function openRuntime(g: GlobalOptions, env: NodeJS.ProcessEnv, opts
   try {
     if (opts.ensureTables ?? true) {
       await ensureLetheTables(adapter);
-      await ensureAuditHead(adapter);
     }
     const schema = await introspectFor(adapter, policy);
     if (opts.check ?? true) {

@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, LetheError, StoreError, exitCodeFor, safeErrorMessage } from '../errors.js';
 import { openRuntime, printWarnings, refuseFutureNow, type GlobalOptions, type OpenOptions, type Runtime } from './context.js';
 import { auditCommand, auditVerifyCommand } from './commands/audit.js';
+import { approveCommand } from './commands/approve.js';
 import { checkCommand } from './commands/check.js';
 import { dbMigrateCommand, dbSeedCommand } from './commands/db.js';
 import { explainCommand } from './commands/explain.js';
@@ -63,9 +64,11 @@ export function buildProgram(): Command {
     .option('--provider <id>', 'only this provider')
     .option('--rule <id>', 'only this rule')
     .option('--dry-run', 'do everything inside a transaction that is rolled back; counts exactly, changes nothing')
-    .option('--force', 'override the mass-deletion guard for this run')
+    .option('--force', 'override the mass-deletion guard for this run (recorded in the audit chain; prefer plan --save and approve)')
+    .option('--by <who>', 'who runs it, recorded with --force (default: the OS user)')
+    .option('--reason <text>', 'why, recorded with --force')
     .action(
-      withRuntime(program, async (rt, o: { provider?: string; rule?: string; dryRun?: boolean; force?: boolean }) => {
+      withRuntime(program, async (rt, o: { provider?: string; rule?: string; dryRun?: boolean; force?: boolean; by?: string; reason?: string }) => {
         if (!o.dryRun) await refuseFutureNow(rt, program.opts<GlobalOptions>(), 'run');
         return runCommand(rt, o);
       }),
@@ -77,7 +80,18 @@ export function buildProgram(): Command {
     .option('--provider <id>', 'only this provider')
     .option('--rule <id>', 'only this rule')
     .option('--detailed-exitcode', 'exit 0 when a run would change nothing, 2 when it would change rows (due, neither held nor referenced), 1 on any error (as terraform plan)')
-    .action(withRuntime(program, (rt, o: { provider?: string; rule?: string; detailedExitcode?: boolean }) => planCommand(rt, o)));
+    .option('--save', 'record this plan (policy sha256, now, due rows per stage) for lethe approve; prints its id')
+    .option('--by <who>', 'who saves it (default: the OS user)')
+    .action(withRuntime(program, (rt, o: { provider?: string; rule?: string; detailedExitcode?: boolean; save?: boolean; by?: string }) => planCommand(rt, o)));
+
+  program
+    .command('approve')
+    .description('approve a saved plan: the guard lets its stages run, up to the rows it counted, under the same policy')
+    .argument('<plan_id>', 'the id lethe plan --save printed')
+    .option('--by <who>', 'who approves (default: the OS user)')
+    .requiredOption('--reason <text>', 'why these changes may go past the guard (ticket, decision)')
+    .option('--expires <when>', 'an ISO instant or a period from now ("48 hours"); default 24 hours')
+    .action(withRuntime(program, (rt, id: string, o: { by?: string; reason?: string; expires?: string }) => approveCommand(rt, id, o)));
 
   program
     .command('check')
@@ -117,12 +131,17 @@ export function buildProgram(): Command {
     .option('--since <iso>', 'entries at or after this instant')
     .option('--until <iso>', 'entries before this instant')
     .option('--run <id>', 'entries of one run')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']))
+    .option('--table <table>', "entries about this table's rows")
+    .option('--key <key>', 'with --table: entries that changed (or held) this row; a JSON array for a composite key')
+    .option('--subject <table:key>', 'the erasure record of a row (accounts:42): its entries and those of every row that referenced it')
+    .addOption(new Option('--format <format>', 'output format (html: a printable document, with --subject)').choices(['table', 'json', 'csv', 'html']))
     .action(withRuntime(program, (rt, o: Record<string, string>) => auditCommand(rt, o), { check: false }));
   audit
     .command('verify')
-    .description('recompute the hash chain; exit 1 and name the first bad seq')
-    .action(withRuntime(program, (rt) => auditVerifyCommand(rt), { check: false }));
+    .description('recompute the hash chain (and check it against signed checkpoints); exit 1 and say what is wrong')
+    .option('--checkpoints <dir>', 'folder of signed checkpoints (LETHE_CHECKPOINT_DIR, or a copy of it)')
+    .option('--public-key <file>', 'the Ed25519 public key (PEM) the checkpoints must be signed with')
+    .action(withRuntime(program, (rt, o: { checkpoints?: string; publicKey?: string }) => auditVerifyCommand(rt, o), { check: false }));
 
   const hold = program.command('hold').description('legal holds');
   hold
@@ -132,12 +151,15 @@ export function buildProgram(): Command {
     .argument('<id>', 'the row: its key, or a JSON array for a composite key')
     .requiredOption('--reason <text>', 'why the row is held (case, ticket, requester)')
     .option('--until <iso>', 'the hold lapses at this instant')
-    .action(withRuntime(program, (rt, table: string, id: string, o: { reason?: string; until?: string }) => holdAddCommand(rt, table, id, o), { check: false }));
+    .option('--by <who>', 'who places it (default: the OS user)')
+    .action(withRuntime(program, (rt, table: string, id: string, o: { reason?: string; until?: string; by?: string }) => holdAddCommand(rt, table, id, o), { check: false }));
   hold
     .command('release')
     .description('release a hold; its rows are enforced again from the next run')
     .argument('<id>', 'hold id')
-    .action(withRuntime(program, (rt, id: string) => holdReleaseCommand(rt, id), { check: false }));
+    .option('--reason <text>', 'why the hold ends')
+    .option('--by <who>', 'who releases it (default: the OS user)')
+    .action(withRuntime(program, (rt, id: string, o: { reason?: string; by?: string }) => holdReleaseCommand(rt, id, o), { check: false }));
   hold
     .command('list')
     .description('the active holds (with --all, released and expired ones too)')

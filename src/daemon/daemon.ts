@@ -23,9 +23,13 @@ import { logEvents } from '../log.js';
 import { Lease, leaseTtlMs, newHolderId } from '../lease.js';
 import { loadPolicyFile } from '../policy/load.js';
 import { liveCheck } from '../policy/live-check.js';
-import { needsHmacKey, type Guard, type Policy } from '../policy/model.js';
+import { needsHmacKey, type Policy } from '../policy/model.js';
 import { closeAbandonedRuns, slotClaimed } from '../runs.js';
 import { isoUtc } from '../store/timestamps.js';
+import { actor, recordPolicyLoad } from '../audit/acts.js';
+import { guardKeptMessage, guardsInForce, stricterGuards, type GuardKept } from '../audit/guard-floor.js';
+import { approvedStages } from '../audit/approvals.js';
+import { loadSigner, type Signer } from '../audit/checkpoint.js';
 import { startHttp } from './http.js';
 import { createMetrics, type Metrics } from './metrics.js';
 
@@ -36,24 +40,6 @@ export interface DaemonOptions {
   runNow: boolean;
   port: number;
   host: string;
-}
-
-/**
- * A reload never loosens a provider's guard on its own: field by field, the stricter of the
- * guard in force and the edited one applies (the smaller max_fraction, the smaller min_rows).
- * Returns the policy to run and the providers whose edit was tightened.
- */
-export function stricterGuards(next: Policy, inForce: Policy): { policy: Policy; kept: { provider: string; file: Guard; inForce: Guard }[] } {
-  const kept: { provider: string; file: Guard; inForce: Guard }[] = [];
-  const providers = next.providers.map((p) => {
-    const old = inForce.providers.find((o) => o.id === p.id);
-    if (!old) return p;
-    const guard = { maxFraction: Math.min(p.guard.maxFraction, old.guard.maxFraction), minRows: Math.min(p.guard.minRows, old.guard.minRows) };
-    if (guard.maxFraction === p.guard.maxFraction && guard.minRows === p.guard.minRows) return p;
-    kept.push({ provider: p.id, file: p.guard, inForce: guard });
-    return Object.freeze({ ...p, guard: Object.freeze(guard) });
-  });
-  return { policy: Object.freeze({ ...next, providers: Object.freeze(providers) }), kept };
 }
 
 export class Daemon {
@@ -70,6 +56,11 @@ export class Daemon {
   #debounce: NodeJS.Timeout | null = null;
   #leaseTimer: NodeJS.Timeout | null = null;
   #lease!: Lease;
+  #signer: Signer | null = null;
+  /** Who the daemon's entries name: the OS user it runs as. */
+  #by = '';
+  /** The policy as the file says, while a stricter guard is kept in force instead (until an approval). */
+  #filePolicy: Policy | null = null;
 
   constructor(private readonly opts: DaemonOptions) {
     this.metrics = createMetrics(this.events);
@@ -88,6 +79,10 @@ export class Daemon {
     this.#policy = this.#rt.policy;
     for (const w of this.#rt.warnings) log.warn({ event: 'policy:warning', problem: formatProblem(w) }, 'policy warning');
     if (needsHmacKey(this.#policy)) loadHmacKey(env);
+    this.#signer = loadSigner(env);
+    this.#by = actor(undefined, env);
+    // A restart does not loosen the guards the chain last recorded either.
+    this.#keepStricter(await guardsInForce(this.#rt.adapter, this.#policy, this.#rt.now ?? (await this.#rt.adapter.dbNow())), this.#policy, 'start');
 
     this.#lease = new Lease(this.#rt.adapter, newHolderId(), leaseTtlMs(env));
     await this.#renewLease();
@@ -103,9 +98,11 @@ export class Daemon {
           return { ok: false, detail: { error: (err as Error).message } };
         }
       },
+      ui: { adapter: this.#rt.adapter, current: () => ({ policy: this.#policy, schema: this.#rt.schema }), now: this.#rt.now, signer: this.#signer, token: env.LETHE_UI_TOKEN || null, log },
     });
     const addr = this.#http.address();
-    log.info({ event: 'http', port: typeof addr === 'object' && addr ? addr.port : this.opts.port }, 'serving /healthz, /readyz and /metrics');
+    log.info({ event: 'http', port: typeof addr === 'object' && addr ? addr.port : this.opts.port }, 'serving /healthz, /readyz, /metrics and the web view at /ui');
+    if (!env.LETHE_UI_TOKEN) log.warn({ event: 'ui:open', host: this.opts.host }, 'the web view at /ui is unauthenticated: anyone who can reach this port can read the audit log; set LETHE_UI_TOKEN, or bind to loopback with --host 127.0.0.1');
 
     // Runs a killed process left open, and files it left queued: their rows are already gone and audited.
     if (this.#lease.token !== null) await closeAbandonedRuns(this.#rt.adapter, isoUtc(new Date()));
@@ -159,14 +156,16 @@ export class Daemon {
       this.#skip(provider, 'not_leader', 'another process holds the enforcer lease', slot);
       return null;
     }
-    const policy = this.#policy; // a reload during the run does not change the run's policy
     const rt = this.#rt;
     const work = (async () => {
+      await this.#approvedGuards();
+      const policy = this.#policy; // a reload during the run does not change the run's policy
       if (slot && (await slotClaimed(rt.adapter, slot))) {
         this.#skip(provider, 'slot_taken', 'this slot already ran', slot);
         return null;
       }
       const schema = await introspectFor(rt.adapter, policy);
+      await recordPolicyLoad(rt.adapter, policy, this.#by, isoUtc(rt.now ?? (await rt.adapter.dbNow())));
       const result = await runEnforcement(rt.adapter, policy, schema, {
         trigger: 'schedule',
         filter: provider ? { provider } : {},
@@ -176,6 +175,8 @@ export class Daemon {
         shouldStop: () => this.#stopping || this.#lease.token === null,
         fence: this.#lease.fence,
         slot,
+        by: this.#by,
+        signer: this.#signer,
       });
       await refreshOverdue(rt.adapter, policy, schema, this.metrics.overdue, provider, result.now).catch((err: Error) =>
         this.opts.log.warn({ event: 'metrics:error', error: err.message }, 'could not refresh overdue rows'),
@@ -220,10 +221,7 @@ export class Daemon {
       if (problems.length) throw new ConfigError(`${file}: ${problems.length} problem(s) against the store`, problems);
       if (needsHmacKey(policy)) loadHmacKey(env);
       if (loaded.store.url !== this.#policy.store.url) log.warn({ event: 'reload:store' }, 'store.url changed: restart lethe to switch stores; the running store stays');
-      this.#policy = policy;
-      for (const k of kept) {
-        log.warn({ event: 'reload:guard-kept', provider: k.provider, file: k.file, in_force: k.inForce }, 'policies.yaml loosens this provider\'s guard; a reload cannot loosen it, so the stricter guard stays in force');
-      }
+      this.#keepStricter({ policy, kept }, Object.freeze({ ...loaded, store: this.#policy.store }), 'reload');
       this.#schedule();
       for (const w of warnings) log.warn({ event: 'policy:warning', problem: formatProblem(w) }, 'policy warning');
       this.events.emit('reload:ok', { file, sha256: policy.sha256 });
@@ -234,6 +232,28 @@ export class Daemon {
       this.events.emit('reload:failed', { file, message: (err as Error).message });
       log.error({ event: 'reload:failed', trigger, file, problems, error: (err as Error).message }, 'policies.yaml edit rejected; the last good policy stays in force');
       return false;
+    }
+  }
+
+  /** Runs `chosen.policy`; while it keeps guards stricter than the file's, remembers the file's for an approval to restore. */
+  #keepStricter(chosen: { policy: Policy; kept: GuardKept[] }, file: Policy, trigger: 'start' | 'reload'): void {
+    this.#policy = chosen.policy;
+    this.#filePolicy = chosen.kept.length ? file : null;
+    for (const k of chosen.kept) this.opts.log.warn({ event: 'reload:guard-kept', trigger, provider: k.provider, file: k.file, in_force: k.inForce }, guardKeptMessage(k));
+  }
+
+  /** Once a plan saved under the edited policy is approved, the file's guards apply. */
+  async #approvedGuards(): Promise<void> {
+    const file = this.#filePolicy;
+    if (!file) return;
+    try {
+      const now = this.#rt.now ?? (await this.#rt.adapter.dbNow());
+      if ((await approvedStages(this.#rt.adapter, this.#rt.adapter.db, file.sha256, now)).length === 0) return;
+      this.#policy = file;
+      this.#filePolicy = null;
+      this.opts.log.info({ event: 'reload:guard-approved', policy_sha256: file.sha256 }, "a plan under the edited policy was approved: its guards now apply");
+    } catch (err) {
+      this.opts.log.warn({ event: 'reload:guard-check-failed', error: (err as Error).message }, 'could not read approvals; the stricter guard stays');
     }
   }
 

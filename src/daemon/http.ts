@@ -1,18 +1,25 @@
-/** /healthz (the process is up), /readyz (store reachable, policy loaded) and /metrics. */
+/** /healthz (the process is up), /readyz (store reachable, policy loaded), /metrics and the web view at /ui. */
 import { createServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
 import { UsageError } from '../errors.js';
+import type { UiDeps } from '../ui/context.js';
+import { createUiHandler, isUiPath } from '../ui/server.js';
 
 export interface HttpDeps {
   registry: Registry;
   /** Resolves true when the store answers and a policy is loaded. */
   ready: () => Promise<{ ok: boolean; detail: Record<string, unknown> }>;
+  /** What the read-only web view at /ui reads; without it /ui is not served. */
+  ui?: UiDeps;
 }
 
 /** Starts the HTTP server on `port` (0 picks a free one); resolves once listening. */
 export async function startHttp(port: number, host: string, deps: HttpDeps): Promise<Server> {
+  const ui = deps.ui ? createUiHandler(deps.ui) : null;
   const server = createServer((req, res) => {
-    const url = (req.url ?? '/').split('?')[0];
+    const url = (req.url ?? '/').split('?')[0] ?? '/';
+    // The web view answers its own methods (POST for its login form) and sets its own headers.
+    if (ui && isUiPath(url)) return ui(req, res);
     const send = (code: number, type: string, body: string) => {
       res.writeHead(code, { 'content-type': type, 'cache-control': 'no-store' });
       res.end(body);

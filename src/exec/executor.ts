@@ -16,12 +16,14 @@ import type { EventBus } from '../events.js';
 import type { Policy } from '../policy/model.js';
 import type { StageTask } from '../plan/planner.js';
 import type { Adapter } from '../store/types.js';
+import type { ApprovedStage } from '../audit/approvals.js';
 import { isoUtc } from '../store/timestamps.js';
 import { anonymiseValue, pseudonymFor } from './anonymise.js';
 import { queueFiles, renderPath, type QueuedFile } from './files.js';
 import { startOutcome, type StageOutcome } from './outcomes.js';
 import { activeHolds, heldPredicate } from './holds.js';
 import { KEY_CHUNK, RowKey, type KeyValue } from './row-key.js';
+import { auditRefs, referencedRows } from './refs.js';
 import { bindable, col, duePredicate, fromWithClock, rowKey, T, tenantScope } from './sql-fragments.js';
 
 export type TxRunner = <R>(fn: (tx: Kysely<any>) => Promise<R>) => Promise<R>;
@@ -45,6 +47,8 @@ export interface ExecContext {
   shouldStop: () => boolean;
   /** Checked inside every batch transaction before anything is written (the lease's fencing token). */
   fence?: (tx: Kysely<any>) => Promise<void>;
+  /** Stages of approved plans for this policy, still in force at `now` (approvals.ts). */
+  approvals: readonly ApprovedStage[];
   events: EventBus;
 }
 
@@ -84,12 +88,15 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
   };
   try {
     const guard = await checkGuard(ctx, task, q);
-    if (guard) {
+    if (guard && guard.approvedBy === null) {
       out.status = 'guarded';
-      out.guard = guard;
+      out.guard = { due: guard.due, total: guard.total };
       out.due = guard.due;
       return out;
     }
+    // A stage the guard would stop runs under an approved plan; its entries name the plan.
+    const detail = guard ? { approved_plan: guard.approvedBy } : null;
+    if (guard) out.approvedPlan = guard.approvedBy;
     let cursor: KeyValue | null = null;
     const throttle = throttleOf(ctx, task);
     let size = task.batchSize;
@@ -103,7 +110,7 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
       }
       const started = performance.now();
       const limit = size;
-      const batch = await withRetry(ctx, () => ctx.tx((tx) => runBatch(ctx, task, q, tx, cursor, limit)));
+      const batch = await withRetry(ctx, () => ctx.tx((tx) => runBatch(ctx, task, q, tx, cursor, limit, detail)));
       // Only an empty selection ends a stage: under row locks a batch can come back short.
       if (!batch) break;
       const ms = performance.now() - started;
@@ -186,10 +193,11 @@ export class RowsMoved extends Error {
 
 /**
  * The guard: a stage whose due rows exceed max_fraction of the provider's rows in the
- * table, and exceed min_rows, is not run. Counted through ctx.tx, so a dry run (one open
- * transaction on SQLite's single connection) counts inside it instead of waiting on it.
+ * table, and exceed min_rows, is not run, unless an approved plan for this policy covers
+ * the stage with at least as many rows (approvedBy names it). Counted through ctx.read, so
+ * a dry run (one open transaction on SQLite's single connection) counts inside it.
  */
-async function checkGuard(ctx: ExecContext, task: StageTask, q: StageSql): Promise<{ due: number; total: number } | null> {
+async function checkGuard(ctx: ExecContext, task: StageTask, q: StageSql): Promise<{ due: number; total: number; approvedBy: number | null } | null> {
   if (ctx.force) return null;
   const { maxFraction, minRows } = task.provider.guard;
   // Counted outside any write transaction (a dry run's one connection is its transaction):
@@ -203,7 +211,9 @@ async function checkGuard(ctx: ExecContext, task: StageTask, q: StageSql): Promi
     // cannot change the answer. The cost follows the due rows, not the table.
     const cap = Math.floor(dueCount / maxFraction) + 1;
     const total = await count(db, sql`select count(*) as n from (select 1 as x from ${sql.table(task.table.name)} as ${sql.id(T)} where ${tenantScope(task.scope)} limit ${cap}) as p`);
-    return dueCount > maxFraction * total ? { due: dueCount, total } : null;
+    if (dueCount <= maxFraction * total) return null;
+    const approval = ctx.approvals.find((a) => a.provider === task.provider.id && a.rule === task.rule.id && a.stage === task.stage.index && dueCount <= a.due);
+    return { due: dueCount, total, approvedBy: approval?.planId ?? null };
   });
 }
 
@@ -223,7 +233,7 @@ interface BatchResult {
   queuedFiles: boolean;
 }
 
-async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kysely<any>, cursor: KeyValue | null, limit: number): Promise<BatchResult | null> {
+async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kysely<any>, cursor: KeyValue | null, limit: number, detail: Record<string, unknown> | null): Promise<BatchResult | null> {
   const { adapter } = ctx;
   const key = q.key;
   if (ctx.fence) await ctx.fence(tx);
@@ -249,6 +259,8 @@ async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kyse
   let changed: KeyValue[] = [];
   let rowCount = 0;
   let queuedFiles = false;
+  // What the rows reference, read before they change (a deleted row's foreign keys go with it).
+  const referenced = await referencedRows(adapter, task, tx, key, todo);
   if (todo.length) {
     const action = task.stage.action;
     if (action.kind === 'delete') {
@@ -288,6 +300,8 @@ async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kyse
       keys: changed,
       row_count: Math.max(rowCount, changed.length),
       policy_sha256: ctx.policy.sha256,
+      detail,
+      refs: auditRefs(changed, referenced),
     }, head);
   }
   return { entry, selected: selected.length, changed: changed.length, held: held.size, blocked, last, queuedFiles };

@@ -23,6 +23,8 @@ export interface StageOutcome extends Totals {
   longestBatchMs: number;
   /** For guarded stages: the due rows and the provider's rows in the table. */
   guard: { due: number; total: number } | null;
+  /** The approved plan that let a stage the guard would stop run. */
+  approvedPlan: number | null;
   error: string | null;
 }
 
@@ -38,6 +40,8 @@ export interface RunResult extends Totals {
   stages: StageOutcome[];
   guarded: number;
   files: { removed: number; missing: number; shared: number; refused: number; errors: number };
+  /** The signed checkpoint written after the run, when a signing key is set. */
+  checkpoint?: { seq: number; hash: string; file: string | null };
   error: string | null;
 }
 
@@ -58,6 +62,7 @@ export function startOutcome(task: { provider: { id: string }; rule: { id: strin
     batches: 0,
     longestBatchMs: 0,
     guard: null,
+    approvedPlan: null,
     error: null,
   };
 }

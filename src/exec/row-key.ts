@@ -37,14 +37,14 @@ export class RowKey {
     return this.composite ? `(${this.columns.map((c) => c.name).join(', ')})` : this.columns[0]!.name;
   }
 
-  /** The select list `<t.c0> as __k0, …` (read so the value round-trips exactly). */
-  select(alias: string): RawBuilder<unknown> {
-    return sql.join(this.columns.map((c, i) => sql`${this.adapter.keyOut(sql.ref(`${alias}.${c.name}`), c)} as ${sql.id(`__k${i}`)}`));
+  /** The select list `<t.c0> as __k0, …` (read so the value round-trips exactly); `as` names the outputs for several keys in one row. */
+  select(alias: string, as = '__k'): RawBuilder<unknown> {
+    return sql.join(this.columns.map((c, i) => sql`${this.adapter.keyOut(sql.ref(`${alias}.${c.name}`), c)} as ${sql.id(`${as}${i}`)}`));
   }
 
   /** The canonical key of a result row selected with `select`. */
-  fromRow(row: Record<string, unknown>): KeyValue {
-    const parts = this.columns.map((c, i) => canonicalPart(row[`__k${i}`], c));
+  fromRow(row: Record<string, unknown>, as = '__k'): KeyValue {
+    const parts = this.columns.map((c, i) => canonicalPart(row[`${as}${i}`], c));
     return this.composite ? parts : parts[0]!;
   }
 

@@ -4,6 +4,7 @@
  * engine renders a timestamp.
  */
 import { sql, type Kysely } from 'kysely';
+import { GENESIS_HASH } from '../audit/chain.js';
 import { StoreError } from '../errors.js';
 import { letheDb } from './lethe-tables.js';
 import type { Adapter } from './types.js';
@@ -11,8 +12,10 @@ import type { Adapter } from './types.js';
 /**
  * 1: the first release. 2: holds and the file queue name rows by `row_key` (canonical JSON
  * of any key) instead of an integer `row_id`; holds record who placed and released them.
+ * 3: audit entries record who (actor), why (reason), details and the rows the changed rows
+ * referenced (refs); saved and approved plans (lethe_plans).
  */
-export const LETHE_SCHEMA_VERSION = 2;
+export const LETHE_SCHEMA_VERSION = 3;
 
 /** Creates lethe_* tables and indexes if they do not exist, and migrates older ones; safe on every start. */
 export async function ensureLetheTables(adapter: Adapter): Promise<void> {
@@ -24,6 +27,7 @@ export async function ensureLetheTables(adapter: Adapter): Promise<void> {
     throw new StoreError(`this store's lethe tables are schema version ${found}, newer than this build (${LETHE_SCHEMA_VERSION}); upgrade lethe`);
   }
   if (found === 1) await migrateFrom1(adapter);
+  if (found !== null && found < 3) await migrateTo3(adapter);
 
   await db.schema
     .createTable('lethe_runs')
@@ -66,9 +70,14 @@ export async function ensureLetheTables(adapter: Adapter): Promise<void> {
     .addColumn('policy_sha256', t('key'), (c) => c.notNull())
     .addColumn('prev_hash', t('key'), (c) => c.notNull())
     .addColumn('hash', t('key'), (c) => c.notNull())
+    .addColumn('actor', t('key'))
+    .addColumn('reason', t('text'))
+    .addColumn('detail', t('text'))
+    .addColumn('refs', t('text'))
     .execute();
   await db.schema.createIndex('ix_lethe_audit_run').ifNotExists().on('lethe_audit').column('run_id').execute();
   await db.schema.createIndex('ix_lethe_audit_rule').ifNotExists().on('lethe_audit').columns(['provider', 'rule']).execute();
+  await db.schema.createIndex('ix_lethe_audit_action').ifNotExists().on('lethe_audit').columns(['action', 'seq']).execute();
 
   // One row: the chain's head. Appenders lock it, so two writers can never fork the chain.
   await db.schema
@@ -77,6 +86,27 @@ export async function ensureLetheTables(adapter: Adapter): Promise<void> {
     .addColumn('id', t('int'), (c) => c.primaryKey())
     .addColumn('seq', t('bigint'), (c) => c.notNull())
     .addColumn('hash', t('key'), (c) => c.notNull())
+    .execute();
+  // Only when lethe sets the store up: a head that goes missing later is reported, not recreated.
+  if (found === null) await createHead(db);
+
+  // Saved plans (`plan --save`) and their approvals (`approve`).
+  await db.schema
+    .createTable('lethe_plans')
+    .ifNotExists()
+    .addColumn('id', t('serial'), (c) => c.primaryKey())
+    .addColumn('created_at', t('key'), (c) => c.notNull())
+    .addColumn('created_by', t('key'), (c) => c.notNull())
+    .addColumn('now', t('key'), (c) => c.notNull())
+    .addColumn('policy_sha256', t('key'), (c) => c.notNull())
+    .addColumn('provider', t('key'))
+    .addColumn('rule', t('key'))
+    // [{provider, rule, stage, table, action, due, guard}]
+    .addColumn('stages', t('text'), (c) => c.notNull())
+    .addColumn('approved_at', t('key'))
+    .addColumn('approved_by', t('key'))
+    .addColumn('approve_reason', t('text'))
+    .addColumn('expires_at', t('key'))
     .execute();
 
   await createHolds(db, 'lethe_holds', t);
@@ -105,6 +135,12 @@ export async function ensureLetheTables(adapter: Adapter): Promise<void> {
     // Two replicas starting together may both get here; the second insert loses harmlessly.
     await db.insertInto('lethe_meta').values({ name: 'schema_version', value: String(LETHE_SCHEMA_VERSION) }).execute().catch(() => undefined);
   }
+}
+
+async function createHead(db: Kysely<any>): Promise<void> {
+  const head = await db.selectFrom('lethe_audit_head').select('id').where('id', '=', 1).executeTakeFirst();
+  // Two replicas setting up one store together: the second insert loses harmlessly.
+  if (!head) await db.insertInto('lethe_audit_head').values({ id: 1, seq: 0, hash: GENESIS_HASH }).execute().catch(() => undefined);
 }
 
 type TypeOf = (k: Parameters<Adapter['sqlType']>[0]) => ReturnType<typeof sql.raw>;
@@ -177,5 +213,22 @@ async function migrateFrom1(adapter: Adapter): Promise<void> {
   await copy('lethe_holds', createHolds, ['id', 'table_name', 'reason', 'placed_at', 'expires_at', 'released_at']);
   await copy('lethe_file_queue', createFileQueue, ['id', 'run_id', 'provider', 'rule', 'stage', 'table_name', 'path', 'status', 'queued_at', 'note']);
   await db.updateTable('lethe_meta').set({ value: '2' }).where('name', '=', 'schema_version').execute();
+}
+
+/**
+ * 2 → 3: four nullable columns on lethe_audit (old entries keep null in them and verify as
+ * before); lethe_plans is created with the other tables. A column already added by an
+ * interrupted migration is left as it is.
+ */
+async function migrateTo3(adapter: Adapter): Promise<void> {
+  const db = letheDb(adapter);
+  for (const [name, type] of [['actor', 'key'], ['reason', 'text'], ['detail', 'text'], ['refs', 'text']] as const) {
+    try {
+      await db.schema.alterTable('lethe_audit').addColumn(name, sql.raw(adapter.sqlType(type))).execute();
+    } catch (err) {
+      if (!/duplicate column|already exists/i.test((err as Error).message)) throw err;
+    }
+  }
+  await db.updateTable('lethe_meta').set({ value: '3' }).where('name', '=', 'schema_version').execute();
 }
 

@@ -7,7 +7,6 @@
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureAuditHead } from '../../src/audit/chain.js';
 import { isDue } from '../../src/clock/due.js';
 import { ensureLetheTables } from '../../src/store/lethe-schema.js';
 import { readClock } from '../../src/clock/read.js';
@@ -143,7 +142,6 @@ describe.each(engines)('clock values on %s', (engine) => {
       policy: 'version: 1\nproviders: {}\n',
     });
     await ensureLetheTables(store.adapter);
-    await ensureAuditHead(store.adapter);
   });
   afterAll(async () => store?.close());
 

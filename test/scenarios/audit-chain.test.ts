@@ -36,7 +36,7 @@ describe.each(engines)('lethe audit verify on %s', (engine) => {
     expect(entries.map((e) => Number(e.seq))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     const r = verify();
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe('audit chain verifies: 10 entries\n');
+    expect(r.stdout).toMatch(/^audit chain verifies: 10 entries \(head seq 10\)/);
   });
 
   it('exits 1 and names seq 2 after its row_count is edited', async () => {
@@ -76,7 +76,7 @@ describe.each(engines)('lethe audit verify on %s', (engine) => {
       expect(await verifyChain(store.adapter), `edit of seq ${seq}`).toMatchObject({ ok: false, firstBad: seq });
       await update(seq, { [Object.keys(set)[0]!]: original(seq)[Object.keys(set)[0]!] });
     }
-    expect(await verifyChain(store.adapter)).toEqual({ ok: true, checked: 10, firstBad: null, reason: null });
+    expect(await verifyChain(store.adapter)).toMatchObject({ ok: true, checked: 10, firstBad: null, reason: null });
   });
 
   it('catches an entry removed from the middle', async () => {

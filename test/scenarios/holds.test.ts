@@ -40,9 +40,9 @@ describe.each(engines)('a hold placed with `lethe hold add` on a loop account on
   afterAll(async () => store.close());
 
   it('places the hold', () => {
-    const r = runCli(['hold', 'add', 'accounts', '401', '--reason', 'litigation LX-1 (legal@example)', '--now', NOW_ISO, '--json'], { cwd: store.dir, env: store.env });
+    const r = runCli(['hold', 'add', 'accounts', '401', '--reason', 'litigation LX-1 (legal@example)', '--by', 'legal-team', '--now', NOW_ISO, '--json'], { cwd: store.dir, env: store.env });
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ id: 1, table: 'accounts', key: 401, row_id: 401, expires_at: null });
+    expect(JSON.parse(r.stdout)).toEqual({ id: 1, table: 'accounts', key: 401, row_id: 401, expires_at: null, placed_by: 'legal-team', audit_seq: 1 });
   });
 
   it('protects the due account and every row of it in every table (participants through their conference); the run counts them as held', async () => {
@@ -56,7 +56,11 @@ describe.each(engines)('a hold placed with `lethe hold add` on a loop account on
     expect([heldRun.due, heldRun.changed, heldRun.held, heldRun.blocked]).toEqual([12, 0, 12, 0]);
     expect(diffDumps(before, afterHeld)).toEqual({});
     expect(fx.missingMedia()).toEqual([]);
-    expect(await auditEntries(store)).toEqual([]);
+    // The chain holds the hold itself, with who and why, and no change.
+    const entries = await auditEntries(store);
+    expect(entries.map((e) => [e.seq, e.action, e.table_name, e.keys, e.row_count])).toEqual([[1, 'hold', 'accounts', [401], 0]]);
+    const held = await store.adapter.db.selectFrom('lethe_audit').select(['actor', 'reason']).where('seq', '=', 1).executeTakeFirstOrThrow();
+    expect(held).toEqual({ actor: 'legal-team', reason: 'litigation LX-1 (legal@example)' });
   });
 
   it('lethe explain names the hold for the account and for a participant two foreign keys below it', () => {
@@ -70,9 +74,11 @@ describe.each(engines)('a hold placed with `lethe hold add` on a loop account on
   });
 
   it('after `lethe hold release`, the next run purges them all', async () => {
-    const rel = runCli(['hold', 'release', '1', '--now', NOW_ISO], { cwd: store.dir, env: store.env });
+    const rel = runCli(['hold', 'release', '1', '--reason', 'case LX-1 settled', '--by', 'legal-team', '--now', NOW_ISO], { cwd: store.dir, env: store.env });
     expect(rel.code).toBe(0);
-    expect(rel.stdout).toBe('hold 1 released\n');
+    expect(rel.stdout).toBe('hold 1 released by legal-team\n');
+    const released = await store.adapter.db.selectFrom('lethe_audit').select(['action', 'actor', 'reason', 'table_name', 'keys']).where('seq', '=', 2).executeTakeFirstOrThrow();
+    expect(released).toEqual({ action: 'release', actor: 'legal-team', reason: 'case LX-1 settled', table_name: 'accounts', keys: '[401]' });
     const holds = await store.adapter.db.selectFrom('lethe_holds').selectAll().execute();
     expect(holds.map((h) => [h.id, h.table_name, h.row_key, h.released_at])).toEqual([[1, 'accounts', '401', NOW_ISO]]);
 

@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { migrate } from '../../src/cli/commands/db.js';
-import { ensureAuditHead } from '../../src/audit/chain.js';
 import { loadPolicyFile, loadPolicyText } from '../../src/policy/load.js';
 import type { Policy } from '../../src/policy/model.js';
 import { openSqlite } from '../../src/store/sqlite.js';
@@ -63,7 +62,6 @@ export async function tempStore(policyText?: string, engine: EngineName = 'sqlit
   }
   writeFileSync(policyFile, policyText ?? readFileSync(SHIPPED_POLICY, 'utf8'));
   await migrate(adapter);
-  await ensureAuditHead(adapter);
   return {
     engine,
     url,

@@ -2,7 +2,6 @@
 import { dirname, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { UsageError } from '../../errors.js';
-import { ensureAuditHead } from '../../audit/chain.js';
 import { loadPolicyFile } from '../../policy/load.js';
 import { ensureLetheTables } from '../../store/lethe-schema.js';
 import { openStore } from '../../store/open.js';
@@ -26,7 +25,6 @@ async function openForDb(g: GlobalOptions, env: NodeJS.ProcessEnv): Promise<{ ad
 export async function migrate(adapter: Adapter): Promise<void> {
   await createReferenceSchema(adapter);
   await ensureLetheTables(adapter);
-  await ensureAuditHead(adapter);
 }
 
 export async function dbMigrateCommand(g: GlobalOptions, env: NodeJS.ProcessEnv): Promise<number> {
@@ -53,7 +51,6 @@ export async function dbSeedCommand(g: GlobalOptions, env: NodeJS.ProcessEnv, f:
     if (fresh) {
       await createReferenceSchema(adapter, { indexes: false });
       await ensureLetheTables(adapter);
-      await ensureAuditHead(adapter);
     } else await migrate(adapter);
     const counts = await seedReferenceData(adapter, {
       accounts,

@@ -16,18 +16,52 @@ import { checkFilter } from './run.js';
 import type { Runtime } from '../context.js';
 
 /** The census of a rule's clock column (table resolved through the schema). */
-async function censusFor(rt: Runtime, table: string, column: ColumnInfo, spec: ClockSpec) {
+async function censusFor(rt: Pick<Runtime, 'adapter' | 'schema' | 'policy'>, table: string, column: ColumnInfo, spec: ClockSpec) {
   const t = findTable(rt.schema, table);
   return t ? censusClock(rt.adapter, t, keyColumnsOf(rt.policy, rt.schema, t.name), column, spec) : null;
 }
 
-export async function reportCommand(rt: Runtime, f: { provider?: string; format?: string } = {}): Promise<number> {
-  checkFilter(rt, { provider: f.provider });
-  const format = rt.json ? 'json' : (f.format ?? 'table');
+/** A rule's last finished run (ok or guarded), as the report shows it. */
+export interface LastRun {
+  id: number;
+  finished_at: string;
+  status: string;
+}
+
+/** One line of the report: a rule's coverage and how far behind it is (the counts are null for a rule that is not enforced). */
+export interface ReportRow {
+  provider: string;
+  rule: string;
+  table: string;
+  kind: string;
+  covered: number;
+  last_run: LastRun | null;
+  period: string;
+  overdue: number | null;
+  held: number | null;
+  blocked: number | null;
+  oldest_days: number | null;
+  bad_clocks?: number;
+  first_bad_clock?: { key: unknown; shape: string } | null;
+}
+
+export interface Report {
+  now: Date;
+  rows: ReportRow[];
+  /** Rules with an unspecified period (documented, not enforced). */
+  gaps: number;
+}
+
+/**
+ * The compliance report's rows, per provider and rule, at the injected now or the store's
+ * clock; the CLI prints them and the web view renders them. The provider is not checked here:
+ * each caller reports an unknown one its own way.
+ */
+export async function computeReport(rt: Pick<Runtime, 'adapter' | 'schema' | 'policy' | 'now'>, f: { provider?: string } = {}): Promise<Report> {
   const now = rt.now ?? (await rt.adapter.dbNow());
   const plan = planRun(rt.policy, now, rt.schema, { provider: f.provider });
   const holds = await activeHolds(rt.adapter, rt.adapter.db, now);
-  const rows: Record<string, unknown>[] = [];
+  const rows: ReportRow[] = [];
   for (const pp of plan.providers) {
     const last = await letheDb(rt.adapter)
       .selectFrom('lethe_runs')
@@ -75,11 +109,17 @@ export async function reportCommand(rt: Runtime, f: { provider?: string; format?
       });
     }
   }
-  const gaps = rows.filter((r) => r.kind === 'unspecified').length;
+  return { now, rows, gaps: rows.filter((r) => r.kind === 'unspecified').length };
+}
+
+export async function reportCommand(rt: Runtime, f: { provider?: string; format?: string } = {}): Promise<number> {
+  checkFilter(rt, { provider: f.provider });
+  const format = rt.json ? 'json' : (f.format ?? 'table');
+  const { now, rows, gaps } = await computeReport(rt, f);
   const headers = ['provider', 'rule', 'table', 'period', 'covered', 'overdue', 'held', 'blocked', 'bad_clocks', 'oldest_days', 'last_run'];
-  const cells = (r: Record<string, unknown>) =>
+  const cells = (r: ReportRow) =>
     headers.map((h) => {
-      const v = r[h] as { id: number; finished_at: string; status: string } | string | number | null;
+      const v = r[h as keyof ReportRow] as { id: number; finished_at: string; status: string } | string | number | null;
       return h === 'last_run' ? (v && typeof v === 'object' ? `${v.finished_at} (run ${v.id}, ${v.status})` : 'never') : (v as string | number | null);
     });
   if (format === 'json') process.stdout.write(JSON.stringify({ now: isoUtc(now), rules: rows, unspecified: gaps }, null, 2) + '\n');

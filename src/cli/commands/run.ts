@@ -5,13 +5,19 @@ import { countStage } from '../../exec/counts.js';
 import { activeHolds } from '../../exec/holds.js';
 import type { RunResult } from '../../exec/outcomes.js';
 import { closest } from '../../policy/duration.js';
-import { needsHmacKey } from '../../policy/model.js';
+import { needsHmacKey, type Policy } from '../../policy/model.js';
 import { loadHmacKey } from '../../exec/anonymise.js';
 import { planRun, type PlanFilter } from '../../plan/planner.js';
 import { createLogger, logEvents } from '../../log.js';
 import { isoUtc } from '../../store/timestamps.js';
 import { runEnforcement } from '../../../jobs/enforce.js';
 import { withLease } from '../../lease.js';
+import { actor, recordPolicyLoad } from '../../audit/acts.js';
+import { savePlan, type PlannedStage } from '../../audit/approvals.js';
+import { guardKeptMessage, guardsInForce } from '../../audit/guard-floor.js';
+import { loadSigner } from '../../audit/checkpoint.js';
+import { savedPlanLine } from './approve.js';
+import { byFlag } from './hold.js';
 import { table } from '../format.js';
 import type { Runtime } from '../context.js';
 
@@ -33,6 +39,8 @@ export function checkFilter(rt: Runtime, f: PlanFilter): void {
 export interface RunFlags extends PlanFilter {
   dryRun?: boolean;
   force?: boolean;
+  by?: string;
+  reason?: string;
 }
 
 /** Exit status of a run: failures and guard trips are 1, so scripts and cron notice them. */
@@ -44,6 +52,12 @@ export async function runCommand(rt: Runtime, flags: RunFlags): Promise<number> 
   checkFilter(rt, flags);
   // A missing or short key is configuration (exit 2), found before anything is claimed.
   if (needsHmacKey(rt.policy, flags)) loadHmacKey(rt.env);
+  if (flags.reason !== undefined && !flags.reason.trim()) throw new UsageError('run: --reason is empty');
+  const by = actor(byFlag(flags.by, 'run'), rt.env);
+  const signer = flags.dryRun ? null : loadSigner(rt.env);
+  const policy = await inForce(rt);
+  // The chain says which policy text (and guards) the changes were made under, each time it changes.
+  if (!flags.dryRun) await recordPolicyLoad(rt.adapter, policy, by, isoUtc(rt.now ?? (await rt.adapter.dbNow())));
   const events = new EventBus();
   // With --json, stdout carries only the result document; the log lines go to stderr.
   const tty = !rt.json && process.stdout.isTTY === true;
@@ -67,11 +81,14 @@ export async function runCommand(rt: Runtime, flags: RunFlags): Promise<number> 
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   const result = await withLease(rt.adapter, rt.env, (lease) =>
-    runEnforcement(rt.adapter, rt.policy, rt.schema, {
+    runEnforcement(rt.adapter, policy, rt.schema, {
       trigger: 'cli',
       filter: { provider: flags.provider, rule: flags.rule },
       dryRun: flags.dryRun ?? false,
       force: flags.force ?? false,
+      by,
+      reason: flags.reason?.trim() ?? null,
+      signer,
       now: rt.now,
       env: rt.env,
       events,
@@ -94,10 +111,17 @@ export async function runCommand(rt: Runtime, flags: RunFlags): Promise<number> 
   return runExitCode(result);
 }
 
-export async function planCommand(rt: Runtime, flags: PlanFilter & { detailedExitcode?: boolean }): Promise<number> {
+/** The file's policy with no guard looser than the chain last recorded, unless a plan under the file is approved (guard-floor.ts); says which. */
+async function inForce(rt: Runtime): Promise<Policy> {
+  const { policy, kept } = await guardsInForce(rt.adapter, rt.policy, rt.now ?? (await rt.adapter.dbNow()));
+  for (const k of kept) process.stderr.write(`lethe: ${guardKeptMessage(k)}\n`);
+  return policy;
+}
+
+export async function planCommand(rt: Runtime, flags: PlanFilter & { detailedExitcode?: boolean; save?: boolean; by?: string }): Promise<number> {
   checkFilter(rt, flags);
   const now = rt.now ?? (await rt.adapter.dbNow());
-  const plan = planRun(rt.policy, now, rt.schema, flags);
+  const plan = planRun(await inForce(rt), now, rt.schema, flags);
   const holds = await activeHolds(rt.adapter, rt.adapter.db, now);
   const rows: Record<string, unknown>[] = [];
   for (const pp of plan.providers) {
@@ -109,11 +133,17 @@ export async function planCommand(rt: Runtime, flags: PlanFilter & { detailedExi
     }
     for (const gap of pp.gaps.filter((r) => !flags.rule || r.id === flags.rule)) rows.push({ provider: pp.provider.id, rule: gap.id, stage: null, table: gap.table, action: 'unspecified', after: 'unspecified', cutoff: null, due: null, held: null, blocked: null, total: null, guard: null });
   }
-  if (rt.json) process.stdout.write(JSON.stringify({ now: isoUtc(now), stages: rows }, null, 2) + '\n');
+  let planId: number | null = null;
+  if (flags.save) {
+    const stages = rows.filter((r) => r.stage !== null).map((r) => ({ provider: r.provider, rule: r.rule, stage: r.stage, table: r.table, action: r.action, due: r.due, guard: r.guard })) as PlannedStage[];
+    planId = await savePlan(rt.adapter, { createdAt: isoUtc(await rt.adapter.dbNow()), createdBy: actor(byFlag(flags.by, 'plan'), rt.env), now: isoUtc(now), policySha256: rt.policy.sha256, provider: flags.provider ?? null, rule: flags.rule ?? null, stages });
+  }
+  if (rt.json) process.stdout.write(JSON.stringify({ now: isoUtc(now), policy_sha256: rt.policy.sha256, ...(planId !== null ? { plan_id: planId } : {}), stages: rows }, null, 2) + '\n');
   else {
     const headers = ['provider', 'rule', 'stage', 'table', 'action', 'after', 'cutoff', 'due', 'held', 'blocked', 'total', 'guard'];
     process.stdout.write(table(headers, rows.map((r) => headers.map((h) => r[h] as string | number | null))));
     process.stdout.write(`now ${isoUtc(now)}; nothing was changed. "blocked" counts rows referenced now; children due in the same run are deleted first.\n`);
+    if (planId !== null) process.stdout.write(savedPlanLine(planId));
   }
   // Rows a run would act on: due and neither held nor referenced (a run deletes due children
   // first, and those children count here themselves).

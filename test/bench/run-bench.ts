@@ -1,700 +1,674 @@
 /**
- * Throughput benchmark: `npm run build && npm run bench`. Prints figures; asserts nothing.
+ * Performance bench: `npm run build && npm run bench` (quick: `BENCH_QUICK=1 npm run bench`).
+ * Prints figures side by side; asserts nothing; not part of `npm test`.
  *
- * Per engine (sqlite always; postgres and mysql when reachable):
- *   1. migrate + seed the reference schema twice, into store A and store B (same seed, same
- *      `now`, so both hold identical rows with identical ids);
- *   2. `lethe run` on A: runEnforcement in-process with the shipped policies.yaml, a fixed
- *      `now` and --force, timing every batch through the EventBus and sampling memory;
- *   3. the raw control on B: the same calls ids (read from A's audit log) deleted with plain
- *      `DELETE FROM calls WHERE id IN (…1000 ids…)` in one transaction, after deleting B's
- *      recordings that reference them (lethe deletes those children first, too);
- *   4. a summary table across engines.
+ * One section per engine (SQLite always; PostgreSQL and MariaDB when they answer), each on
+ * scratch stores that are dropped at the end:
  *
- * Environment:
- *   BENCH_ENGINES   comma list of sqlite,postgres,mysql (default all three)
- *   BENCH_ACCOUNTS  accounts to seed (default 50000, about 1M calls)
- *   BENCH_PROFILE   1 to time every SQL statement of the run by shape (adds a Kysely plugin
- *                   to the run's connection; small overhead, off by default)
- *   BENCH_POSTGRES_URL, BENCH_MYSQL_URL  server URLs (defaults below)
+ *   1. pairs: lethe with `throttle: off` against the raw `DELETE FROM calls WHERE started_at
+ *      < cutoff`, each on its own identical copy of one seeded table, in interleaved pairs
+ *      (the order alternates), with the ratio per pair and its range. On MariaDB pt-archiver
+ *      `--purge --bulk-delete` at lethe's batch size joins each pair when it is installed.
+ *   2. throttled: lethe with the default throttle while a writer on another connection
+ *      inserts one row every 10 ms (SQLite busy_timeout 5 s): the writer's worst stall and
+ *      errors, and the run's time against the raw DELETE's.
+ *   3. rss: peak RSS of the lethe process (the kernel's ru_maxrss, written at exit) at 1M and
+ *      5M due rows, on BENCH_RSS_ENGINE.
  *
- * Server engines get fresh databases lethe_bench_a and lethe_bench_b, dropped at the end.
- * Progress goes to stderr, figures to stdout.
+ * lethe runs as a child, `node bin/lethe run --json`, as an operator would run it; its time
+ * is the run's own `durationMs` (the CLI's start-up and schema read are printed beside it).
+ * The raw DELETE runs in this process on a connection with the adapter's settings and is
+ * timed around the statement (it commits by itself).
+ *
+ * The table: `calls(id, started_at, caller, callee, duration_s)` with an index on the clock
+ * and a child table `recordings(call_id → calls)` referencing only calls that are not due, so
+ * lethe probes for children and the raw DELETE checks its foreign key, as on a real store.
+ * Ids follow the clock, as call records are written. The policy deletes calls 12 months old,
+ * single tenant, the guard at max_fraction 0.5 (so it counts, as in production).
+ *
+ * Environment (defaults in brackets; BENCH_QUICK=1 shrinks them):
+ *   BENCH_ENGINES      sqlite,postgres,mysql
+ *   BENCH_SECTIONS     pairs,throttled,rss
+ *   BENCH_ROWS         rows in calls [900000; quick 90000]
+ *   BENCH_DUE          share of them due [0.3333]
+ *   BENCH_PAIRS        interleaved pairs per engine [3; quick 1]
+ *   BENCH_BATCH        batch_size written in the policy [unset: lethe's default]
+ *   BENCH_WRITER_MS    the writer's interval [10]
+ *   BENCH_RSS_ROWS     due rows for the RSS runs [1000000,5000000; quick 100000,500000]
+ *   BENCH_RSS_ENGINE   engine for the RSS runs [sqlite]
+ *   BENCH_PROFILE      1: lethe children run with --cpu-prof (the folder is printed)
+ *   BENCH_INSTALL      0: never apt-get install percona-toolkit (never tried when CI is set)
+ *   BENCH_POSTGRES_URL [postgres://postgres@127.0.0.1:5432/test]
+ *   BENCH_MYSQL_URL    [mysql://root@127.0.0.1:3306/test]
+ *
+ * Progress goes to stderr, figures to stdout. The machine is shared: the load average is
+ * printed at the start and the end of every section.
  */
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import v8 from 'node:v8';
-import vm from 'node:vm';
-import { sql, type Kysely, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
-import { migrate } from '../../src/cli/commands/db.js';
-import { seedReferenceData } from '../../db/seed.js';
-import { runEnforcement } from '../../jobs/enforce.js';
-import { EventBus, type LetheEvents } from '../../src/events.js';
-import type { RunResult, StageOutcome } from '../../src/exec/outcomes.js';
-import { liveCheck } from '../../src/policy/live-check.js';
-import { loadPolicyFile } from '../../src/policy/load.js';
-import type { Policy } from '../../src/policy/model.js';
+import { sql } from 'kysely';
 import { openStore } from '../../src/store/open.js';
-import { openSqlite } from '../../src/store/sqlite.js';
 import type { Adapter, EngineName } from '../../src/store/types.js';
 
+// ---------------------------------------------------------------------------------------
+// Configuration.
+// ---------------------------------------------------------------------------------------
+
 const NOW = new Date('2026-11-23T03:15:00.000Z');
-const SEED = 42;
-const HMAC_KEY = 'bench-hmac-key-0123456789abcdef0123456789abcdef';
-const RAW_CHUNK = 1000;
-const DB_A = 'lethe_bench_a';
-const DB_B = 'lethe_bench_b';
+/** NOW − 12 months, UTC: the rule's cutoff, and the raw DELETE's. */
+const CUTOFF = new Date('2025-11-23T03:15:00.000Z');
+const QUICK = process.env.BENCH_QUICK === '1';
 
-const SERVER_URLS: Record<Exclude<EngineName, 'sqlite'>, string> = {
-  postgres: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
-  mysql: process.env.BENCH_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test',
-};
-
-const ACCOUNTS = (() => {
-  const raw = process.env.BENCH_ACCOUNTS ?? '50000';
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`BENCH_ACCOUNTS: "${raw}" is not a positive whole number`);
+function intEnv(name: string, dflt: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return dflt;
+  const n = Number(raw.replace(/_/g, ''));
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${name}: "${raw}" is not a positive whole number`);
   return n;
-})();
-const ENGINES = (process.env.BENCH_ENGINES ?? 'sqlite,postgres,mysql')
-  .split(',')
-  .map((s) => s.trim().toLowerCase())
-  .filter(Boolean);
-const PROFILE = process.env.BENCH_PROFILE === '1' || process.env.BENCH_PROFILE === 'true';
+}
+function listEnv(name: string, dflt: string): string[] {
+  return (process.env[name] || dflt)
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+}
+
+const ROWS = intEnv('BENCH_ROWS', QUICK ? 90_000 : 900_000);
+const DUE_SHARE = Number(process.env.BENCH_DUE || 1 / 3);
+if (!(DUE_SHARE > 0 && DUE_SHARE < 1)) throw new Error(`BENCH_DUE: "${process.env.BENCH_DUE}" must lie between 0 and 1`);
+const PAIRS = intEnv('BENCH_PAIRS', QUICK ? 1 : 3);
+const BATCH = process.env.BENCH_BATCH ? intEnv('BENCH_BATCH', 1000) : null;
+const WRITER_MS = intEnv('BENCH_WRITER_MS', 10);
+const RSS_ROWS = listEnv('BENCH_RSS_ROWS', QUICK ? '100000,500000' : '1000000,5000000').map((s) => {
+  const n = Number(s.replace(/_/g, ''));
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`BENCH_RSS_ROWS: "${s}" is not a positive whole number`);
+  return n;
+});
+const RSS_ENGINE = (process.env.BENCH_RSS_ENGINE || 'sqlite') as EngineName;
+const ENGINES = listEnv('BENCH_ENGINES', 'sqlite,postgres,mysql') as EngineName[];
+const SECTIONS = new Set(listEnv('BENCH_SECTIONS', 'pairs,throttled,rss'));
+const PROFILE = process.env.BENCH_PROFILE === '1';
+const SERVER: Record<Exclude<EngineName, 'sqlite'>, string> = {
+  postgres: process.env.BENCH_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test',
+  mysql: process.env.BENCH_MYSQL_URL || 'mysql://root@127.0.0.1:3306/test',
+};
+/** lethe's batch_size when the policy names none (src/policy/resolve.ts). */
+const LETHE_DEFAULT_BATCH = 1000;
 
 // ---------------------------------------------------------------------------------------
-// Small helpers.
+// Helpers.
 // ---------------------------------------------------------------------------------------
 
-const out = (line = ''): void => {
-  process.stdout.write(line + '\n');
-};
-const progress = (line: string): void => {
-  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
-};
-/** Other work on the machine skews every figure; print it next to them. */
+const out = (line = ''): void => void process.stdout.write(line + '\n');
+const progress = (line: string): void => void process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 const loadavg = (): string => `load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`;
-const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
-const fmt = (n: number, digits = 0): string =>
-  Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '-';
+const s2 = (ms: number): string => (Number.isFinite(ms) ? (ms / 1000).toFixed(2) : '-');
+const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(0);
+const n0 = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-');
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : NaN;
+};
+const range = (xs: readonly number[], f: (n: number) => string): string => (xs.length ? `${f(Math.min(...xs))}–${f(Math.max(...xs))}` : '-');
+const ratioText = (xs: readonly number[]): string => (xs.length ? `${median(xs).toFixed(2)}× (${range(xs, (n) => n.toFixed(2))})` : '-');
 
-/** Nearest-rank percentile of an ascending-sorted array. */
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[Math.min(rank, sorted.length) - 1]!;
+function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: readonly string[]) => '| ' + r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ') + ' |';
+  return [line(headers), '|' + widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|', ...rows.map(line)].join('\n');
 }
 
-function table(headers: readonly string[], rows: readonly (readonly (string | number)[])[], rightAlignFrom = 1): string {
-  const cells = rows.map((r) => r.map(String));
-  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: readonly string[]) =>
-    r.map((c, i) => (i >= rightAlignFrom ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ');
-  return [line(headers), widths.map((w) => '-'.repeat(w)).join('-|-'), ...cells.map(line)].join('\n');
-}
-
-/** The repository root: the nearest folder up from this file holding policies.yaml. */
 function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    if (existsSync(join(dir, 'policies.yaml')) && existsSync(join(dir, 'package.json'))) return dir;
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'bin', 'lethe'))) return dir;
     const up = dirname(dir);
-    if (up === dir) throw new Error('cannot find the repository root (policies.yaml) above ' + fileURLToPath(import.meta.url));
+    if (up === dir) throw new Error('cannot find the repository root (bin/lethe) above ' + fileURLToPath(import.meta.url));
     dir = up;
   }
 }
+const ROOT = repoRoot();
+const HERE = dirname(fileURLToPath(import.meta.url));
+const WORK = mkdtempSync(join(os.tmpdir(), 'lethe-bench-'));
 
-/** A gc() handle, so memory before/after is measured on a collected heap (best effort). */
-const gc: (() => void) | null = (() => {
-  try {
-    v8.setFlagsFromString('--expose_gc');
-    return vm.runInNewContext('gc') as () => void;
-  } catch {
-    return null;
-  }
-})();
-
-async function countRows(db: Kysely<any>, tableName: string): Promise<number> {
-  const r = await sql<{ n: unknown }>`select count(*) as n from ${sql.table(tableName)}`.execute(db);
-  return Number(r.rows[0]?.n ?? 0);
+interface Child {
+  code: number | null;
+  stdout: string;
+  /** The last 4 kB of stderr, and how many bytes it had in all (lethe's log lines). */
+  stderrTail: string;
+  stderrBytes: number;
+  wallMs: number;
 }
 
-function affected(r: QueryResult<unknown>): number {
-  return Number(r.numAffectedRows ?? 0n);
+/** Runs a command to its end without blocking this process's event loop. */
+function run(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Child> {
+  return new Promise((resolve, reject) => {
+    const t = performance.now();
+    const p = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let tail = '';
+    let bytes = 0;
+    p.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    p.stderr.setEncoding('utf8').on('data', (d: string) => {
+      bytes += Buffer.byteLength(d);
+      tail = (tail + d).slice(-4096);
+    });
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code, stdout, stderrTail: tail, stderrBytes: bytes, wallMs: performance.now() - t }));
+  });
 }
 
 // ---------------------------------------------------------------------------------------
-// Stores: two identical ones per engine.
+// The seeded table, per engine, and identical copies of it.
 // ---------------------------------------------------------------------------------------
 
-interface StorePair {
-  a: Adapter;
-  b: Adapter;
-  /** Size of each store on disk where it is cheap to know (SQLite files). */
-  sizes: () => string;
-  /** Closes both stores and drops / removes them. Safe to call twice. */
-  cleanup: () => Promise<void>;
+/** Seconds between two calls: ids follow the clock, and the newest call stays before NOW. */
+function layout(rows: number, due: number): { step: number; first: number } {
+  const step = Math.max(1, Math.min(30, Math.floor((300 * 86_400) / Math.max(1, rows - due))));
+  // Call i (1-based) starts at first + i * step; calls 1..due lie before the cutoff.
+  return { step, first: Math.floor(CUTOFF.getTime() / 1000) - (due + 1) * step + Math.floor(step / 2) };
 }
 
-async function openPair(engine: EngineName): Promise<StorePair> {
-  if (engine === 'sqlite') {
-    const dir = mkdtempSync(join(os.tmpdir(), 'lethe-bench-'));
-    const fa = join(dir, 'a.db');
-    const fb = join(dir, 'b.db');
-    const a = openSqlite(fa);
-    const b = openSqlite(fb);
-    let done = false;
-    const size = (f: string) => ['', '-wal'].reduce((s, ext) => s + (existsSync(f + ext) ? statSync(f + ext).size : 0), 0);
-    return {
-      a,
-      b,
-      sizes: () => `A ${mb(size(fa))} MB, B ${mb(size(fb))} MB (db + wal, ${dir})`,
-      cleanup: async () => {
-        if (done) return;
-        done = true;
-        await a.close().catch(() => undefined);
-        await b.close().catch(() => undefined);
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  }
-  const admin = SERVER_URLS[engine];
-  const urlFor = (name: string) => {
+/** How the bench creates, seeds, copies and drops stores on one engine. */
+interface EngineKit {
+  engine: EngineName;
+  /** Creates a store `name` and seeds `rows` calls of which `due` are due; returns its URL. */
+  seed(name: string, rows: number, due: number): Promise<string>;
+  /** A fresh identical copy of store `from`, named `name`; returns its URL. */
+  copy(from: string, name: string): Promise<string>;
+  drop(name: string): Promise<void>;
+  /** started_at of a row the writer inserts (not due), as the engine takes it. */
+  writerClock: string;
+  cutoffParam: unknown;
+}
+
+const CALLS_DDL: Record<EngineName, string[]> = {
+  sqlite: [
+    'create table calls (id integer primary key, started_at text, caller text, callee text, duration_s integer)',
+    'create index calls_started_at on calls (started_at)',
+    'create table recordings (id integer primary key, call_id integer references calls (id), media_path text)',
+    'create index recordings_call_id on recordings (call_id)',
+  ],
+  postgres: [
+    'create table calls (id bigint primary key, started_at timestamptz, caller varchar(32), callee varchar(32), duration_s integer)',
+    'create index calls_started_at on calls (started_at)',
+    'create table recordings (id bigint primary key, call_id bigint references calls (id), media_path text)',
+    'create index recordings_call_id on recordings (call_id)',
+  ],
+  mysql: [
+    'create table calls (id bigint primary key, started_at datetime(3), caller varchar(32), callee varchar(32), duration_s int, key calls_started_at (started_at)) engine=InnoDB',
+    'create table recordings (id bigint primary key, call_id bigint, media_path varchar(255), key recordings_call_id (call_id), constraint recordings_call foreign key (call_id) references calls (id)) engine=InnoDB',
+  ],
+};
+
+/** Recordings reference the newest calls only (never due), one every 97 calls. */
+function recordingsCount(rows: number, due: number): number {
+  return Math.max(0, Math.min(5000, Math.floor((rows - due) / 97)));
+}
+
+function sqliteKit(): EngineKit {
+  const file = (name: string) => join(WORK, `${name}.db`);
+  return {
+    engine: 'sqlite',
+    writerClock: NOW.toISOString(),
+    cutoffParam: CUTOFF.toISOString(),
+    async seed(name, rows, due) {
+      const f = file(name);
+      rmSync(f, { force: true });
+      const { step, first } = layout(rows, due);
+      const ad = await openStore(`sqlite:${f}`, WORK);
+      try {
+        for (const ddl of CALLS_DDL.sqlite) await sql.raw(ddl).execute(ad.db);
+        await sql`insert into calls (id, started_at, caller, callee, duration_s)
+          with recursive s(i) as (select 1 union all select i + 1 from s where i < ${rows})
+          select i, strftime('%Y-%m-%dT%H:%M:%fZ', ${first} + i * ${step}, 'unixepoch'), '+4412' || (i % 100000000), '+4420' || ((i * 7919) % 100000000), i % 3600 from s`.execute(ad.db);
+        const recs = recordingsCount(rows, due);
+        await sql`insert into recordings (id, call_id, media_path)
+          with recursive s(i) as (select 1 union all select i + 1 from s where i < ${recs})
+          select i, ${rows} - (i - 1) * 97, 'rec/' || i || '.wav' from s`.execute(ad.db);
+        await sql`pragma wal_checkpoint(truncate)`.execute(ad.db);
+      } finally {
+        await ad.close();
+      }
+      return `sqlite:${f}`;
+    },
+    async copy(from, name) {
+      copyFileSync(file(from), file(name));
+      return `sqlite:${file(name)}`;
+    },
+    async drop(name) {
+      for (const ext of ['', '-wal', '-shm']) rmSync(file(name) + ext, { force: true });
+    },
+  };
+}
+
+function serverKit(engine: 'postgres' | 'mysql'): EngineKit {
+  const admin = SERVER[engine];
+  const urlOf = (name: string) => {
     const u = new URL(admin);
     u.pathname = `/${name}`;
     return u.toString();
   };
-  const drop = async (name: string) => {
+  const onAdmin = async <R>(fn: (ad: Adapter) => Promise<R>): Promise<R> => {
     const ad = await openStore(admin, process.cwd());
     try {
+      return await fn(ad);
+    } finally {
+      await ad.close();
+    }
+  };
+  const drop = (name: string) =>
+    onAdmin(async (ad) => {
       if (engine === 'postgres') await sql`drop database if exists ${sql.id(name)} with (force)`.execute(ad.db);
       else await sql`drop database if exists ${sql.id(name)}`.execute(ad.db);
-    } finally {
-      await ad.close();
-    }
-  };
-  const create = async (name: string) => {
-    await drop(name);
-    const ad = await openStore(admin, process.cwd());
-    try {
-      await sql`create database ${sql.id(name)}`.execute(ad.db);
-    } finally {
-      await ad.close();
-    }
-  };
-  const opened: Adapter[] = [];
-  let done = false;
-  const cleanup = async () => {
-    if (done) return;
-    done = true;
-    for (const ad of opened) await ad.close().catch(() => undefined);
-    for (const name of [DB_A, DB_B]) {
-      try {
-        await drop(name);
-      } catch (err) {
-        progress(`WARNING: could not drop ${engine} database ${name}: ${(err as Error).message}`);
-      }
-    }
-  };
-  try {
-    await create(DB_A);
-    await create(DB_B);
-    opened.push(await openStore(urlFor(DB_A), process.cwd()));
-    opened.push(await openStore(urlFor(DB_B), process.cwd()));
-  } catch (err) {
-    await cleanup();
-    throw err;
-  }
-  return { a: opened[0]!, b: opened[1]!, sizes: () => '', cleanup };
-}
-
-/** Engine statistics, as a server would have them after autovacuum / InnoDB auto-recalc. SQLite is left as shipped (no ANALYZE). */
-async function refreshStats(adapter: Adapter): Promise<void> {
-  if (adapter.engine === 'postgres') await sql`vacuum analyze`.execute(adapter.db);
-  else if (adapter.engine === 'mysql') {
-    const t = await sql<{ t: string }>`select table_name as t from information_schema.tables where table_schema = database() and table_type = 'BASE TABLE'`.execute(adapter.db);
-    for (const r of t.rows) await sql`analyze table ${sql.table(r.t)}`.execute(adapter.db);
-  }
-}
-
-// ---------------------------------------------------------------------------------------
-// Optional per-statement profile (BENCH_PROFILE=1).
-// ---------------------------------------------------------------------------------------
-
-interface ShapeStat {
-  count: number;
-  ms: number;
-  maxMs: number;
-  example: string;
-}
-
-class QueryProfiler implements KyselyPlugin {
-  readonly shapes = new Map<string, ShapeStat>();
-  readonly #started = new WeakMap<object, { t: number; shape: string }>();
-  constructor(private readonly compile: (node: RootOperationNode, queryId: PluginTransformQueryArgs['queryId']) => string) {}
-
-  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    let text = '?';
-    try {
-      text = this.compile(args.node, args.queryId);
-    } catch {
-      text = args.node.kind;
-    }
-    const shape = text
-      .replace(/\(\s*(?:\?|\$\d+)(?:\s*,\s*(?:\?|\$\d+))+\s*\)/g, '(…)')
-      .replace(/\$\d+/g, '?')
-      .replace(/\s+/g, ' ')
-      .trim();
-    this.#started.set(args.queryId, { t: performance.now(), shape });
-    return args.node;
-  }
-
-  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    const s = this.#started.get(args.queryId);
-    if (s) {
-      const ms = performance.now() - s.t;
-      const st = this.shapes.get(s.shape) ?? { count: 0, ms: 0, maxMs: 0, example: s.shape };
-      st.count++;
-      st.ms += ms;
-      st.maxMs = Math.max(st.maxMs, ms);
-      this.shapes.set(s.shape, st);
-    }
-    return args.result;
-  }
-}
-
-/** The same adapter, with its Kysely instance (and so its transactions) carrying `plugin`. */
-function withPlugin(adapter: Adapter, plugin: KyselyPlugin): Adapter {
-  const wrapped = Object.create(adapter) as Adapter;
-  Object.defineProperty(wrapped, 'db', { value: adapter.db.withPlugin(plugin), enumerable: true });
-  return wrapped;
-}
-
-// ---------------------------------------------------------------------------------------
-// The measurements.
-// ---------------------------------------------------------------------------------------
-
-interface StageTiming {
-  outcome: StageOutcome;
-  wallMs: number;
-}
-
-interface RunFigures {
-  result: RunResult;
-  wallMs: number;
-  batches: number;
-  batchMs: number[];
-  stages: StageTiming[];
-  callsChanged: number;
-  callsStageMs: number;
-  callsBatchMs: number;
-  mem: { rssBefore: number; rssAfter: number; heapBefore: number; heapAfter: number; peakRss: number; peakHeap: number; samples: number };
-  profile: QueryProfiler | null;
-}
-
-async function measureRun(adapter: Adapter, policy: Policy): Promise<RunFigures> {
-  const schema = await adapter.introspect();
-  const problems = liveCheck(policy, schema);
-  const errors = problems.filter((p) => p.severity === 'error');
-  if (errors.length) throw new Error(`the shipped policy does not validate against the seeded store: ${errors.map((e) => e.message).join('; ')}`);
-
-  const events = new EventBus();
-  const batchMs: number[] = [];
-  let callsBatchMs = 0;
-  events.on('batch', (b: LetheEvents['batch']) => {
-    batchMs.push(b.ms);
-    if (b.table === 'calls') callsBatchMs += b.ms;
-  });
-  const stages: StageTiming[] = [];
-  let stageStart = 0;
-  let lastLog = 0;
-  let changedSoFar = 0;
-  events.on('run:start', () => {
-    stageStart = performance.now();
-  });
-  events.on('batch', (b) => {
-    changedSoFar += b.changed;
-    const t = performance.now();
-    if (t - lastLog > 5000) {
-      lastLog = t;
-      progress(`  run: ${b.provider}/${b.rule} stage ${b.stage} (${b.table}) … ${fmt(changedSoFar)} rows changed so far`);
-    }
-  });
-  events.on('stage:end', (o) => {
-    const t = performance.now();
-    stages.push({ outcome: o, wallMs: t - stageStart });
-    stageStart = t;
-  });
-
-  const profiler = PROFILE ? new QueryProfiler((node, queryId) => adapter.db.getExecutor().compileQuery(node, queryId).sql) : null;
-  const runAdapter = profiler ? withPlugin(adapter, profiler) : adapter;
-
-  gc?.();
-  const before = process.memoryUsage();
-  let peakRss = before.rss;
-  let peakHeap = before.heapUsed;
-  let samples = 0;
-  // Sampled every 100 ms and after every batch: better-sqlite3 is synchronous and a run on
-  // SQLite resolves only microtasks, so the interval alone may never fire there.
-  const sample = () => {
-    const m = process.memoryUsage();
-    peakRss = Math.max(peakRss, m.rss);
-    peakHeap = Math.max(peakHeap, m.heapUsed);
-    samples++;
-  };
-  const sampler = setInterval(sample, 100);
-  const offBatch = events.on('batch', sample);
-  const t0 = performance.now();
-  let result: RunResult;
-  try {
-    result = await runEnforcement(runAdapter, policy, schema, {
-      trigger: 'cli',
-      now: NOW,
-      force: true,
-      env: { LETHE_HMAC_KEY: HMAC_KEY },
-      events,
     });
-  } finally {
-    clearInterval(sampler);
-    offBatch();
-  }
-  const wallMs = performance.now() - t0;
-  const afterNoGc = process.memoryUsage();
-  peakRss = Math.max(peakRss, afterNoGc.rss);
-  peakHeap = Math.max(peakHeap, afterNoGc.heapUsed);
-  gc?.();
-  const after = process.memoryUsage();
-
-  const callsStages = stages.filter((s) => s.outcome.table === 'calls');
+  const createEmpty = async (name: string) => {
+    await drop(name);
+    await onAdmin((ad) => sql`create database ${sql.id(name)}`.execute(ad.db));
+    const ad = await openStore(urlOf(name), process.cwd());
+    for (const ddl of CALLS_DDL[engine]) await sql.raw(ddl).execute(ad.db);
+    return ad;
+  };
+  const analyze = async (ad: Adapter) => {
+    if (engine === 'postgres') await sql`vacuum analyze`.execute(ad.db);
+    else for (const t of ['calls', 'recordings']) await sql`analyze table ${sql.table(t)}`.execute(ad.db);
+  };
   return {
-    result,
-    wallMs,
-    batches: batchMs.length,
-    batchMs: [...batchMs].sort((x, y) => x - y),
-    stages,
-    callsChanged: callsStages.reduce((s, x) => s + x.outcome.changed, 0),
-    callsStageMs: callsStages.reduce((s, x) => s + x.wallMs, 0),
-    callsBatchMs,
-    mem: { rssBefore: before.rss, rssAfter: after.rss, heapBefore: before.heapUsed, heapAfter: after.heapUsed, peakRss, peakHeap, samples },
-    profile: profiler,
+    engine,
+    writerClock: engine === 'postgres' ? NOW.toISOString() : NOW.toISOString().slice(0, 23).replace('T', ' '),
+    cutoffParam: CUTOFF,
+    async seed(name, rows, due) {
+      const { step, first } = layout(rows, due);
+      const ad = await createEmpty(name);
+      try {
+        const recs = recordingsCount(rows, due);
+        if (engine === 'postgres') {
+          await sql`insert into calls select i, to_timestamp(${first} + i * ${step}), '+4412' || (i % 100000000), '+4420' || ((i * 7919) % 100000000), i % 3600 from generate_series(1, ${rows}::bigint) as i`.execute(ad.db);
+          if (recs) await sql`insert into recordings select i, ${rows}::bigint - (i - 1) * 97, 'rec/' || i || '.wav' from generate_series(1, ${recs}::bigint) as i`.execute(ad.db);
+        } else {
+          await sql`insert into calls select seq, from_unixtime(${first} + seq * ${step}), concat('+4412', seq % 100000000), concat('+4420', (seq * 7919) % 100000000), seq % 3600 from ${sql.raw(`seq_1_to_${rows}`)}`.execute(ad.db);
+          if (recs) await sql`insert into recordings select seq, ${rows} - (seq - 1) * 97, concat('rec/', seq, '.wav') from ${sql.raw(`seq_1_to_${recs}`)}`.execute(ad.db);
+        }
+        await analyze(ad);
+      } finally {
+        await ad.close();
+      }
+      return urlOf(name);
+    },
+    async copy(from, name) {
+      if (engine === 'postgres') {
+        await drop(name);
+        await onAdmin((ad) => sql`create database ${sql.id(name)} template ${sql.id(from)}`.execute(ad.db));
+        return urlOf(name);
+      }
+      const ad = await createEmpty(name);
+      try {
+        for (const t of ['calls', 'recordings']) await sql`insert into ${sql.table(t)} select * from ${sql.table(`${from}.${t}`)}`.execute(ad.db);
+        await analyze(ad);
+      } finally {
+        await ad.close();
+      }
+      return urlOf(name);
+    },
+    drop,
   };
 }
 
-/** The ids lethe deleted from calls in run `runId`, from the audit log (ascending). */
-async function deletedCallIds(adapter: Adapter, runId: number): Promise<number[]> {
-  const ids: number[] = [];
-  let afterSeq = 0;
-  for (;;) {
-    const r = await sql<{ seq: unknown; keys: unknown }>`
-      select seq, ${sql.ref('keys')} from lethe_audit
-      where run_id = ${runId} and table_name = 'calls' and action = 'delete' and seq > ${afterSeq}
-      order by seq limit 500`.execute(adapter.db);
-    if (r.rows.length === 0) break;
-    for (const row of r.rows) {
-      const keys = JSON.parse(String(row.keys)) as unknown[];
-      for (const k of keys) ids.push(Number(k));
-      afterSeq = Number(row.seq);
-    }
-  }
-  ids.sort((x, y) => x - y);
-  return ids;
-}
-
-interface RawFigures {
-  ids: number;
-  childrenDeleted: number;
-  childrenMs: number;
-  chunkedDeleted: number;
-  chunkedMs: number;
-  chunkedStmtMs: number;
-  single: { deleted: number; ms: number; rollbackMs: number; sql: string } | { error: string } | null;
-  callsAfter: number;
-}
-
-class Rollback extends Error {}
-
-async function measureRaw(b: Adapter, ids: readonly number[]): Promise<RawFigures> {
-  const chunks: number[][] = [];
-  for (let i = 0; i < ids.length; i += RAW_CHUNK) chunks.push(ids.slice(i, i + RAW_CHUNK));
-
-  // Children first, as lethe did: B's recordings that reference the calls to delete.
-  progress(`  raw: deleting B's recordings that reference the ${fmt(ids.length)} calls`);
-  let t = performance.now();
-  const childrenDeleted = await b.transaction(async (tx) => {
-    let n = 0;
-    for (const c of chunks) n += affected(await sql`delete from recordings where call_id in (${sql.join(c)})`.execute(tx));
-    return n;
-  });
-  const childrenMs = performance.now() - t;
-
-  // Variant: one statement joining an id table, rolled back afterwards (its rows are needed
-  // for the chunked control, which is the headline and runs second, committed).
-  let single: RawFigures['single'] = null;
-  if (ids.length) {
-    progress('  raw: single-statement variant (rolled back)');
-    try {
-      await sql`drop table if exists bench_ids`.execute(b.db);
-      await sql`create table bench_ids (id ${sql.raw(b.sqlType('id'))} primary key)`.execute(b.db);
-      await b.transaction(async (tx) => {
-        for (const c of chunks) await tx.insertInto('bench_ids').values(c.map((id) => ({ id }))).execute();
-      });
-      await refreshStats(b);
-      const stmt =
-        b.engine === 'mysql'
-          ? sql`delete c from calls c join bench_ids i on i.id = c.id`
-          : b.engine === 'postgres'
-            ? sql`delete from calls c using bench_ids i where i.id = c.id`
-            : sql`delete from calls where id in (select id from bench_ids)`;
-      const text = stmt.compile(b.db).sql;
-      let deleted = 0;
-      let ms = 0;
-      let tRolledBackStart = 0;
-      try {
-        await b.transaction(async (tx) => {
-          const ts = performance.now();
-          deleted = affected(await stmt.execute(tx));
-          ms = performance.now() - ts;
-          tRolledBackStart = performance.now();
-          throw new Rollback();
-        });
-      } catch (err) {
-        if (!(err instanceof Rollback)) throw err;
-      }
-      const rollbackMs = performance.now() - tRolledBackStart;
-      single = { deleted, ms, rollbackMs, sql: text };
-      await sql`drop table if exists bench_ids`.execute(b.db);
-      // PostgreSQL: the aborted delete left xmax marks on every tuple; vacuum clears them so
-      // the headline control below does not pay for the variant's leftovers.
-      if (b.engine === 'postgres') await sql`vacuum analyze calls`.execute(b.db);
-    } catch (err) {
-      single = { error: (err as Error).message };
-      await sql`drop table if exists bench_ids`.execute(b.db).catch(() => undefined);
-    }
-  }
-
-  // Headline control: 1000 ids per statement, one transaction, timed including the commit.
-  progress(`  raw: chunked DELETE of ${fmt(ids.length)} calls, ${chunks.length} statements, one transaction`);
-  let stmtMs = 0;
-  t = performance.now();
-  const chunkedDeleted = await b.transaction(async (tx) => {
-    let n = 0;
-    for (const c of chunks) {
-      const ts = performance.now();
-      n += affected(await sql`delete from calls where id in (${sql.join(c)})`.execute(tx));
-      stmtMs += performance.now() - ts;
-    }
-    return n;
-  });
-  const chunkedMs = performance.now() - t;
-  return { ids: ids.length, childrenDeleted, childrenMs, chunkedDeleted, chunkedMs, chunkedStmtMs: stmtMs, single, callsAfter: await countRows(b.db, 'calls') };
-}
+const kitFor = (e: EngineName): EngineKit => (e === 'sqlite' ? sqliteKit() : serverKit(e));
 
 // ---------------------------------------------------------------------------------------
-// Per engine.
+// The contenders.
 // ---------------------------------------------------------------------------------------
 
-interface Summary {
-  engine: EngineName;
+function policyFile(name: string, throttle: 'off' | 'default'): string {
+  const file = join(WORK, `${name}.yaml`);
+  writeFileSync(
+    file,
+    `version: 1
+defaults:
+${BATCH ? `  batch_size: ${BATCH}\n` : ''}  guard: { max_fraction: 0.5, min_rows: 1000 }
+providers:
+  bench:
+    name: Bench
+${throttle === 'off' ? '    throttle: off\n' : ''}    rules:
+      calls:
+        quote: "Call records are deleted 12 months after the call."
+        table: calls
+        clock: started_at
+        after: 12 months
+        action: delete
+`,
+  );
+  return file;
+}
+
+interface LetheRun {
+  durationMs: number;
+  wallMs: number;
   changed: number;
-  runS: number;
-  rowsPerS: number;
-  callsPerS: number;
-  rawPerS: number;
-  ratio: number;
-  longestBatchMs: number;
-  p99BatchMs: number;
-  peakRssMb: number;
   status: string;
+  peakRss: number;
+  logBytes: number;
 }
 
-async function seedOne(label: string, adapter: Adapter): Promise<{ ms: number; counts: Record<string, number> }> {
-  progress(`  seeding ${label} (${fmt(ACCOUNTS)} accounts)`);
-  let lastLog = 0;
-  const t = performance.now();
-  await migrate(adapter);
-  const counts = await seedReferenceData(adapter, {
-    accounts: ACCOUNTS,
-    seed: SEED,
-    now: NOW,
-    mediaRoot: null,
-    onProgress: (tableName, rows) => {
-      const n = performance.now();
-      if (n - lastLog > 10_000) {
-        lastLog = n;
-        progress(`    ${label}: ${tableName} ${fmt(rows)}`);
-      }
-    },
-  });
-  const ms = performance.now() - t;
-  await refreshStats(adapter);
-  return { ms, counts };
-}
+let profileDir: string | null = null;
 
-async function benchEngine(engine: EngineName, policy: Policy): Promise<Summary> {
-  out(`\n=== ${engine} ===`);
-  const pair = await openPair(engine);
+/** `lethe run --json` as a child; its peak RSS from maxrss.js. */
+async function runLethe(url: string, policy: string, extra: readonly string[] = [], label = 'run'): Promise<LetheRun> {
+  const rssFile = join(WORK, `rss-${label}-${process.hrtime.bigint()}`);
+  const nodeArgs = ['--import', join(HERE, 'maxrss.js')];
+  if (PROFILE) {
+    profileDir ??= mkdtempSync(join(os.tmpdir(), 'lethe-bench-prof-'));
+    nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${label}-${Date.now()}.cpuprofile`);
+  }
+  const r = await run(process.execPath, [...nodeArgs, join(ROOT, 'bin', 'lethe'), 'run', '--json', '--config', policy, '--db', url, '--now', NOW.toISOString(), ...extra], { BENCH_MAXRSS_FILE: rssFile });
+  let result: { durationMs: number; changed: number; status: string; error: string | null };
   try {
-    out(`store A: ${pair.a.description}`);
-    out(`store B: ${pair.b.description}`);
+    result = JSON.parse(r.stdout) as typeof result;
+  } catch {
+    throw new Error(`lethe run exited ${r.code} without a result: ${r.stderrTail.slice(-1500)}`);
+  }
+  if (result.status !== 'ok') throw new Error(`lethe run ended ${result.status}: ${result.error ?? r.stderrTail.slice(-1500)}`);
+  const peakRss = existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8')) : NaN;
+  rmSync(rssFile, { force: true });
+  return { durationMs: result.durationMs, wallMs: r.wallMs, changed: result.changed, status: result.status, peakRss, logBytes: r.stderrBytes };
+}
 
-    // 1–2. Seed A, then B with the same seed: identical rows and ids.
-    const seedA = await seedOne('A', pair.a);
-    const seedB = await seedOne('B', pair.b);
-    const totalRows = Object.values(seedA.counts).reduce((s, n) => s + n, 0);
-    const same = Object.keys(seedA.counts).every((k) => seedA.counts[k] === seedB.counts[k]);
-    out(`seeding: A ${fmt(seedA.ms / 1000, 1)} s, B ${fmt(seedB.ms / 1000, 1)} s; ${fmt(totalRows)} rows per store (${fmt(totalRows / (seedA.ms / 1000))} rows/s into A); A and B identical counts: ${same ? 'yes' : 'NO'}`);
-    out(table(['table', 'rows'], Object.entries(seedA.counts).map(([k, n]) => [k, fmt(n)])));
-    if (!same) throw new Error('stores A and B were seeded differently; the control would not be on the same rows');
-    const sizes = pair.sizes();
-    if (sizes) out(`on disk after seeding: ${sizes}`);
-
-    // 3. lethe run on A.
-    progress(`  ${engine}: lethe run on A`);
-    out(`before the run: ${loadavg()}`);
-    const run = await measureRun(pair.a, policy);
-    const r = run.result;
-    const runS = run.wallMs / 1000;
-    out(`\nlethe run on A: status ${r.status}${r.error ? ` (error: ${r.error})` : ''}; due ${fmt(r.due)}, changed ${fmt(r.changed)}, held ${fmt(r.held)}, blocked ${fmt(r.blocked)}, guarded ${r.guarded}`);
-    out(`  wall ${fmt(runS, 2)} s, ${fmt(r.changed / runS)} rows/s; ${fmt(run.batches)} batches, longest ${fmt(percentile(run.batchMs, 100), 1)} ms, p50 ${fmt(percentile(run.batchMs, 50), 1)} ms, p99 ${fmt(percentile(run.batchMs, 99), 1)} ms`);
-    out(`  calls delete stages: ${fmt(run.callsChanged)} rows in ${fmt(run.callsStageMs / 1000, 2)} s = ${fmt(run.callsChanged / (run.callsStageMs / 1000))} rows/s (sum of batch ms alone: ${fmt(run.callsBatchMs / 1000, 2)} s)`);
-    const m = run.mem;
-    out(`  memory: RSS ${mb(m.rssBefore)} → ${mb(m.rssAfter)} MB (peak ${mb(m.peakRss)} MB over ${m.samples} samples, every 100 ms and after each batch); heap used ${mb(m.heapBefore)} → ${mb(m.heapAfter)} MB (peak ${mb(m.peakHeap)} MB)${gc ? ' [before/after measured after gc()]' : ''}`);
-
-    const stageRows = run.stages
-      .filter((s) => s.outcome.batches > 0 || s.outcome.due > 0 || s.outcome.status !== 'done')
-      .sort((x, y) => y.wallMs - x.wallMs)
-      .map((s) => {
-        const o = s.outcome;
-        return [`${o.provider}/${o.rule}#${o.stage}`, o.table, o.action, o.status, fmt(o.changed), fmt(o.blocked), fmt(o.batches), fmt(s.wallMs / 1000, 2), fmt(o.changed / (s.wallMs / 1000)), fmt(o.longestBatchMs, 1), `${fmt((100 * s.wallMs) / run.wallMs, 1)}%`];
-      });
-    out('\n  stages by wall time:');
-    out(table(['stage', 'table', 'action', 'status', 'changed', 'blocked', 'batches', 'wall s', 'rows/s', 'longest ms', 'share'], stageRows, 4));
-
-    if (run.profile) {
-      const shapes = [...run.profile.shapes.values()].sort((x, y) => y.ms - x.ms);
-      const total = shapes.reduce((s, x) => s + x.ms, 0);
-      out(`\n  statements by total time (BENCH_PROFILE; ${fmt(total / 1000, 2)} s in SQL of ${fmt(runS, 2)} s wall):`);
-      for (const s of shapes.slice(0, 15)) {
-        out(`  ${fmt(s.ms / 1000, 2).padStart(8)} s ${fmt((100 * s.ms) / run.wallMs, 1).padStart(5)}%  n=${fmt(s.count)}  avg ${fmt(s.ms / s.count, 2)} ms  max ${fmt(s.maxMs, 1)} ms`);
-        out(`      ${s.example.length > 400 ? s.example.slice(0, 400) + ' …' : s.example}`);
-      }
-    }
-
-    // 4. Raw control on B.
-    out(`after the run: ${loadavg()}`);
-    const ids = await deletedCallIds(pair.a, r.runId);
-    const callsLeftA = await countRows(pair.a.db, 'calls');
-    progress(`  ${engine}: raw control on B (${fmt(ids.length)} ids)`);
-    const raw = await measureRaw(pair.b, ids);
-    const rawS = raw.chunkedMs / 1000;
-    const rawPerS = raw.chunkedDeleted / rawS;
-    const callsPerS = run.callsChanged / (run.callsStageMs / 1000);
-    out(`\nraw control on B: ${fmt(raw.ids)} calls ids from A's audit log (lethe's calls stages changed ${fmt(run.callsChanged)})`);
-    out(`  children first: ${fmt(raw.childrenDeleted)} recordings deleted in ${fmt(raw.childrenMs / 1000, 2)} s (not counted below)`);
-    if (raw.single && 'error' in raw.single) out(`  single statement: failed: ${raw.single.error}`);
-    else if (raw.single) {
-      out(`  single statement: ${raw.single.sql}`);
-      out(`    ${fmt(raw.single.deleted)} rows in ${fmt(raw.single.ms / 1000, 2)} s = ${fmt(raw.single.deleted / (raw.single.ms / 1000))} rows/s (statement only, then rolled back in ${fmt(raw.single.rollbackMs / 1000, 2)} s)`);
-    }
-    out(`  chunked: ${Math.ceil(raw.ids / RAW_CHUNK)} × DELETE FROM calls WHERE id IN (${RAW_CHUNK} ids), one transaction: ${fmt(raw.chunkedDeleted)} rows in ${fmt(rawS, 2)} s incl. commit (${fmt(raw.chunkedStmtMs / 1000, 2)} s in statements) = ${fmt(rawPerS)} rows/s`);
-    out(`  calls left: A after lethe ${fmt(callsLeftA)}, B after raw ${fmt(raw.callsAfter)} (${callsLeftA === raw.callsAfter ? 'same rows deleted' : 'MISMATCH'})`);
-    out(`  lethe calls rows/s ÷ raw rows/s = ${fmt(callsPerS / rawPerS, 3)}`);
-
-    return {
-      engine,
-      changed: r.changed,
-      runS,
-      rowsPerS: r.changed / runS,
-      callsPerS,
-      rawPerS,
-      ratio: callsPerS / rawPerS,
-      longestBatchMs: percentile(run.batchMs, 100),
-      p99BatchMs: percentile(run.batchMs, 99),
-      peakRssMb: m.peakRss / 1024 / 1024,
-      status: r.status,
-    };
+/** The control: one DELETE of every due call, on a connection with the adapter's settings. */
+async function runRaw(kit: EngineKit, url: string): Promise<{ ms: number; changed: number }> {
+  const ad = await openStore(url, WORK);
+  try {
+    await sql`select count(*) from calls where id < 0`.execute(ad.db); // connection warm, like lethe's
+    const t = performance.now();
+    const r = await sql`delete from calls where started_at < ${kit.cutoffParam}`.execute(ad.db);
+    return { ms: performance.now() - t, changed: Number(r.numAffectedRows ?? 0n) };
   } finally {
-    progress(`  ${engine}: dropping the bench stores`);
-    await pair.cleanup();
+    await ad.close();
   }
 }
 
-/** Whether a server engine answers; the reason when it does not. */
-async function probe(engine: EngineName): Promise<string | null> {
-  if (engine === 'sqlite') return null;
+let ptArchiver: string | null | undefined;
+
+/** pt-archiver's path; installed from Debian's packages when missing (never in CI, never with BENCH_INSTALL=0). */
+function findPtArchiver(): { path: string | null; why: string } {
+  const which = () => {
+    const r = spawnSync('sh', ['-c', 'command -v pt-archiver'], { encoding: 'utf8' });
+    return r.status === 0 ? r.stdout.trim() : null;
+  };
+  let p = which();
+  if (p) return { path: p, why: '' };
+  if (process.env.CI) return { path: null, why: 'pt-archiver is not installed, and the bench does not install it under CI' };
+  if (process.env.BENCH_INSTALL === '0') return { path: null, why: 'pt-archiver is not installed (BENCH_INSTALL=0)' };
+  if (process.getuid?.() !== 0) return { path: null, why: 'pt-archiver is not installed, and installing it needs root: apt-get install -y percona-toolkit' };
+  progress('pt-archiver missing: apt-get install -y percona-toolkit');
+  const r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'percona-toolkit'], { encoding: 'utf8', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  p = which();
+  return p ? { path: p, why: '' } : { path: null, why: `apt-get install percona-toolkit failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-2).join(' ')}` };
+}
+
+/** pt-archiver --purge --bulk-delete at lethe's batch size; wall time of the whole command. */
+async function runPtArchiver(url: string, batch: number): Promise<{ ms: number; changed: number }> {
+  const u = new URL(url);
+  const dsn = [`h=${u.hostname}`, `P=${u.port || 3306}`, `u=${decodeURIComponent(u.username)}`, ...(u.password ? [`p=${decodeURIComponent(u.password)}`] : []), `D=${u.pathname.slice(1)}`, 't=calls'].join(',');
+  const ad = await openStore(url, WORK);
+  const before = Number((await sql<{ n: unknown }>`select count(*) as n from calls`.execute(ad.db)).rows[0]!.n);
+  const cutoff = CUTOFF.toISOString().slice(0, 23).replace('T', ' ');
+  const r = await run(ptArchiver!, ['--source', dsn, '--where', `started_at < '${cutoff}'`, '--purge', '--primary-key-only', '--bulk-delete', '--limit', String(batch), '--commit-each', '--no-check-charset']);
+  if (r.code !== 0) {
+    await ad.close();
+    throw new Error(`pt-archiver exited ${r.code}: ${r.stderrTail.slice(-1000)}`);
+  }
+  const after = Number((await sql<{ n: unknown }>`select count(*) as n from calls`.execute(ad.db)).rows[0]!.n);
+  await ad.close();
+  return { ms: r.wallMs, changed: before - after };
+}
+
+// ---------------------------------------------------------------------------------------
+// Sections.
+// ---------------------------------------------------------------------------------------
+
+interface EngineFigures {
+  engine: EngineName;
+  lethe: number[];
+  letheWall: number[];
+  raw: number[];
+  ratios: number[];
+  pt: number[];
+  ptRatios: number[];
+  ptNote: string;
+  logBytes: number;
+  throttled: { ms: number; ratio: number; writer: WriterSummary } | null;
+  note: string;
+}
+
+interface WriterSummary {
+  inserts: number;
+  errors: number;
+  errorCodes: Record<string, number>;
+  maxMs: number;
+  p99Ms: number;
+  p50Ms: number;
+  maxGapMs: number;
+}
+
+async function pairs(kit: EngineKit, tmpl: string, due: number, f: EngineFigures): Promise<void> {
+  const offPolicy = policyFile(`${kit.engine}-off`, 'off');
+  const batch = BATCH ?? LETHE_DEFAULT_BATCH;
+  const contenders: ('lethe' | 'raw' | 'pt')[] = ['lethe', 'raw'];
+  if (kit.engine === 'mysql') {
+    if (ptArchiver === undefined) {
+      const found = findPtArchiver();
+      ptArchiver = found.path;
+      if (!found.path) f.ptNote = found.why;
+    }
+    if (ptArchiver) contenders.push('pt');
+    else f.ptNote ||= 'pt-archiver unavailable';
+  }
+  out(`pairs on ${kit.engine}: ${n0(ROWS)} calls, ${n0(due)} due; batch_size ${batch}; contenders ${contenders.join(', ')}; ${loadavg()}`);
+  for (let p = 0; p < PAIRS; p++) {
+    // The order rotates, so neither side always runs on a warmer cache or a quieter machine.
+    const order = contenders.map((_c, i) => contenders[(i + p) % contenders.length]!);
+    const got: Record<string, number> = {};
+    for (const c of order) {
+      const name = `lethe_bench_${c}`;
+      const url = await kit.copy(tmpl, name);
+      try {
+        progress(`  ${kit.engine} pair ${p + 1}/${PAIRS}: ${c}`);
+        if (c === 'lethe') {
+          const r = await runLethe(url, offPolicy, [], `${kit.engine}-off`);
+          if (r.changed !== due) throw new Error(`lethe changed ${r.changed} rows, ${due} are due`);
+          got.lethe = r.durationMs;
+          f.lethe.push(r.durationMs);
+          f.letheWall.push(r.wallMs);
+          f.logBytes = r.logBytes;
+        } else if (c === 'raw') {
+          const r = await runRaw(kit, url);
+          if (r.changed !== due) throw new Error(`the raw DELETE removed ${r.changed} rows, ${due} are due`);
+          got.raw = r.ms;
+          f.raw.push(r.ms);
+        } else {
+          const r = await runPtArchiver(url, batch);
+          if (r.changed !== due) throw new Error(`pt-archiver removed ${r.changed} rows, ${due} are due`);
+          got.pt = r.ms;
+          f.pt.push(r.ms);
+        }
+      } finally {
+        await kit.drop(name);
+      }
+    }
+    f.ratios.push(got.lethe! / got.raw!);
+    if (got.pt !== undefined) f.ptRatios.push(got.lethe! / got.pt);
+    out(`  pair ${p + 1} (${order.join(' → ')}): lethe ${s2(got.lethe!)} s, raw ${s2(got.raw!)} s, ratio ${(got.lethe! / got.raw!).toFixed(2)}×${got.pt !== undefined ? `; pt-archiver ${s2(got.pt)} s (lethe takes ${(got.lethe! / got.pt).toFixed(2)}× its time)` : ''}`);
+  }
+  out(`  lethe's CLI wall time (start-up, schema read, run): ${range(f.letheWall, s2)} s; log output ${n0(f.logBytes / 1024)} kB; ${loadavg()}`);
+}
+
+async function throttled(kit: EngineKit, tmpl: string, due: number, f: EngineFigures): Promise<void> {
+  const policy = policyFile(`${kit.engine}-default`, 'default');
+  const name = 'lethe_bench_throttled';
+  const url = await kit.copy(tmpl, name);
+  out(`throttled on ${kit.engine}: default throttle, a writer inserting every ${WRITER_MS} ms; ${loadavg()}`);
   try {
-    const a = await openStore(SERVER_URLS[engine], process.cwd());
-    await a.close();
+    const writerUrl = kit.engine === 'sqlite' ? url.replace(/^sqlite:/, '') : url;
+    const writer = spawn(process.execPath, [join(HERE, 'insert-writer.js'), JSON.stringify({ engine: kit.engine, url: writerUrl, fromId: ROWS + 1, clock: kit.writerClock, everyMs: WRITER_MS })], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    writer.stdout.setEncoding('utf8').on('data', (d: string) => (text += d));
+    const ready = new Promise<void>((resolve, reject) => {
+      const check = setInterval(() => {
+        if (text.includes('ready\n')) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 20);
+      writer.on('exit', (code) => {
+        clearInterval(check);
+        reject(new Error(`the writer exited ${code} before it was ready`));
+      });
+    });
+    const ended = new Promise<void>((resolve) => writer.on('close', () => resolve()));
+    await ready;
+    let r: LetheRun;
+    try {
+      r = await runLethe(url, policy, [], `${kit.engine}-throttled`);
+    } finally {
+      writer.kill('SIGTERM');
+      await ended;
+    }
+    const line = text.split('\n').find((l) => l.startsWith('{'));
+    if (!line) throw new Error('the writer printed no summary');
+    const w = JSON.parse(line) as WriterSummary;
+    if (r.changed !== due) throw new Error(`lethe changed ${r.changed} rows, ${due} are due`);
+    const rawMedian = median(f.raw);
+    f.throttled = { ms: r.durationMs, ratio: r.durationMs / rawMedian, writer: w };
+    out(`  lethe ${s2(r.durationMs)} s (${Number.isFinite(rawMedian) ? `${(r.durationMs / rawMedian).toFixed(2)}× the raw DELETE's median` : 'no raw figure: run the pairs section too'}); writer: ${w.inserts} inserts, ${w.errors} errors${w.errors ? ` ${JSON.stringify(w.errorCodes)}` : ''}, worst ${w.maxMs.toFixed(1)} ms, p99 ${w.p99Ms.toFixed(1)} ms, p50 ${w.p50Ms.toFixed(2)} ms, longest gap between inserts ${w.maxGapMs.toFixed(1)} ms; ${loadavg()}`);
+  } finally {
+    await kit.drop(name);
+  }
+}
+
+async function rss(kit: EngineKit): Promise<{ due: number; ms: number; rss: number }[]> {
+  const policy = policyFile(`${kit.engine}-rss`, 'off');
+  const rows: { due: number; ms: number; rss: number }[] = [];
+  for (const due of RSS_ROWS) {
+    const name = `lethe_bench_rss`;
+    progress(`  rss: seeding ${n0(due)} due rows on ${kit.engine}`);
+    const total = due + Math.max(1000, Math.floor(due / 100));
+    const url = await kit.seed(name, total, due);
+    try {
+      progress(`  rss: lethe run over ${n0(due)} due rows`);
+      const r = await runLethe(url, policy, ['--force'], `${kit.engine}-rss-${due}`);
+      if (r.changed !== due) throw new Error(`lethe changed ${r.changed} rows, ${due} are due`);
+      rows.push({ due, ms: r.durationMs, rss: r.peakRss });
+      out(`  rss at ${n0(due)} due rows (${kit.engine}, throttle off, --force): peak RSS ${mb(r.peakRss)} MB, run ${s2(r.durationMs)} s (${n0(due / (r.durationMs / 1000))} rows/s), log output ${n0(r.logBytes / 1024)} kB; ${loadavg()}`);
+    } finally {
+      await kit.drop(name);
+    }
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------------
+
+async function reachable(e: EngineName): Promise<string | null> {
+  if (e === 'sqlite') return null;
+  try {
+    const ad = await openStore(SERVER[e], process.cwd());
+    await ad.close();
     return null;
   } catch (err) {
-    return `${SERVER_URLS[engine]} unreachable: ${(err as Error).message}`;
+    return `${e}: unreachable (${(err as Error).message.split('\n')[0]})`;
   }
 }
 
 async function main(): Promise<number> {
-  const root = repoRoot();
-  const policyFile = join(root, 'policies.yaml');
-  const loaded = loadPolicyFile(policyFile).policy;
-  // Queued files are unlinked under media_root after each batch; the bench seeds no files, so
-  // point it at an empty folder rather than the shipped data/media.
-  const mediaDir = mkdtempSync(join(os.tmpdir(), 'lethe-bench-media-'));
-  const policy: Policy = Object.freeze({ ...loaded, store: Object.freeze({ ...loaded.store, mediaRoot: mediaDir }) });
-
-  out(`lethe bench: ${fmt(ACCOUNTS)} accounts, seed ${SEED}, now ${NOW.toISOString()}, policy ${policyFile} (sha256 ${policy.sha256.slice(0, 12)}…), force, batch_size from the policy`);
-  out(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${mb(os.totalmem())} MB RAM, ${os.type()} ${os.release()}; node ${process.version}; ${loadavg()}${PROFILE ? '; BENCH_PROFILE on' : ''}`);
-
+  out(`lethe bench${QUICK ? ' (quick)' : ''}: ${n0(ROWS)} calls, ${(DUE_SHARE * 100).toFixed(1)}% due, ${PAIRS} pair(s) per engine, now ${NOW.toISOString()}, cutoff ${CUTOFF.toISOString()}`);
+  out(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${mb(os.totalmem())} MB RAM; node ${process.version}; start ${loadavg()}`);
+  if (!existsSync(join(ROOT, 'dist', 'src', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
   const skipped: string[] = [];
-  const engines: EngineName[] = [];
-  for (const e of ENGINES) {
-    if (e !== 'sqlite' && e !== 'postgres' && e !== 'mysql') {
-      skipped.push(`${e}: unknown engine (expected sqlite, postgres or mysql)`);
-      continue;
-    }
-    const why = await probe(e);
-    if (why) skipped.push(`${e}: ${why}`);
-    else engines.push(e);
-  }
-  for (const e of ['sqlite', 'postgres', 'mysql']) if (!ENGINES.includes(e)) skipped.push(`${e}: not in BENCH_ENGINES`);
-  out(`engines: ${engines.join(', ') || 'none'}${skipped.length ? `; skipped: ${skipped.join('; ')}` : ''}`);
-
-  const summaries: Summary[] = [];
+  const figures: EngineFigures[] = [];
+  let rssRows: { due: number; ms: number; rss: number }[] = [];
   const failures: string[] = [];
+  const due = Math.round(ROWS * DUE_SHARE);
+  mkdirSync(WORK, { recursive: true });
   try {
-    for (const e of engines) {
+    for (const e of ENGINES) {
+      if (e !== 'sqlite' && e !== 'postgres' && e !== 'mysql') {
+        skipped.push(`${e}: unknown engine`);
+        continue;
+      }
+      const why = await reachable(e);
+      if (why) {
+        skipped.push(why);
+        continue;
+      }
+      const kit = kitFor(e);
+      const f: EngineFigures = { engine: e, lethe: [], letheWall: [], raw: [], ratios: [], pt: [], ptRatios: [], ptNote: '', logBytes: 0, throttled: null, note: '' };
+      figures.push(f);
+      out(`\n=== ${e} ===`);
+      const tmpl = 'lethe_bench_tmpl';
       try {
-        summaries.push(await benchEngine(e, policy));
+        if (SECTIONS.has('pairs') || SECTIONS.has('throttled')) {
+          progress(`${e}: seeding ${n0(ROWS)} calls`);
+          const t = performance.now();
+          await kit.seed(tmpl, ROWS, due);
+          out(`seeded ${n0(ROWS)} calls (${n0(due)} due) in ${s2(performance.now() - t)} s`);
+        }
+        if (SECTIONS.has('pairs')) await pairs(kit, tmpl, due, f);
+        if (SECTIONS.has('throttled')) await throttled(kit, tmpl, due, f);
       } catch (err) {
-        failures.push(`${e}: ${(err as Error).stack ?? (err as Error).message}`);
-        out(`\n${e}: FAILED: ${(err as Error).message}`);
+        f.note = `FAILED: ${(err as Error).message.split('\n')[0]}`;
+        failures.push(`${e}: ${(err as Error).stack ?? err}`);
+        out(`${e}: ${f.note}`);
+      } finally {
+        await kit.drop(tmpl).catch(() => undefined);
+      }
+    }
+    if (SECTIONS.has('rss')) {
+      out(`\n=== peak RSS (${RSS_ENGINE}) ===`);
+      try {
+        if (await reachable(RSS_ENGINE)) throw new Error(`${RSS_ENGINE} is unreachable`);
+        rssRows = await rss(kitFor(RSS_ENGINE));
+      } catch (err) {
+        failures.push(`rss: ${(err as Error).stack ?? err}`);
+        out(`rss: FAILED: ${(err as Error).message.split('\n')[0]}`);
       }
     }
   } finally {
-    rmSync(mediaDir, { recursive: true, force: true });
+    rmSync(WORK, { recursive: true, force: true });
   }
 
   out('\n=== summary ===');
-  out(`machine: ${os.cpus().length} CPUs, ${mb(os.totalmem())} MB RAM; node ${process.version}; ${fmt(ACCOUNTS)} accounts; ${loadavg()} at the end`);
+  out(`${n0(ROWS)} calls, ${n0(due)} due; times are the run's own (lethe's durationMs; the raw statement; pt-archiver's whole command); median (min–max) over ${PAIRS} interleaved pair(s)`);
   out(
     table(
-      ['engine', 'rows changed', 'run s', 'rows/s', 'calls rows/s', 'raw DELETE calls rows/s', 'ratio', 'longest batch ms', 'p99 batch ms', 'peak RSS MB'],
-      summaries.map((s) => [
-        s.status === 'ok' ? s.engine : `${s.engine} (${s.status})`,
-        fmt(s.changed),
-        fmt(s.runS, 2),
-        fmt(s.rowsPerS),
-        fmt(s.callsPerS),
-        fmt(s.rawPerS),
-        fmt(s.ratio, 3),
-        fmt(s.longestBatchMs, 1),
-        fmt(s.p99BatchMs, 1),
-        fmt(s.peakRssMb, 1),
+      ['engine', 'lethe off s', 'raw DELETE s', 'lethe ÷ raw', 'pt-archiver s', 'lethe ÷ pt-archiver', 'throttled s', 'throttled ÷ raw', 'writer worst ms', 'writer p99 ms', 'writer errors'],
+      figures.map((f) => [
+        f.note ? `${f.engine} (${f.note})` : f.engine,
+        f.lethe.length ? `${s2(median(f.lethe))} (${range(f.lethe, s2)})` : '-',
+        f.raw.length ? `${s2(median(f.raw))} (${range(f.raw, s2)})` : '-',
+        ratioText(f.ratios),
+        f.pt.length ? `${s2(median(f.pt))} (${range(f.pt, s2)})` : f.engine === 'mysql' ? 'skipped' : 'n/a',
+        f.ptRatios.length ? ratioText(f.ptRatios) : '-',
+        f.throttled ? s2(f.throttled.ms) : '-',
+        f.throttled && Number.isFinite(f.throttled.ratio) ? `${f.throttled.ratio.toFixed(2)}×` : '-',
+        f.throttled ? f.throttled.writer.maxMs.toFixed(1) : '-',
+        f.throttled ? f.throttled.writer.p99Ms.toFixed(1) : '-',
+        f.throttled ? String(f.throttled.writer.errors) : '-',
       ]),
     ),
   );
+  for (const f of figures) if (f.ptNote) out(`pt-archiver skipped on ${f.engine}: ${f.ptNote}`);
+  if (rssRows.length) {
+    out(`\npeak RSS of the lethe process (${RSS_ENGINE}, throttle off):`);
+    out(table(['due rows', 'peak RSS MB', 'run s', 'rows/s'], rssRows.map((r) => [n0(r.due), mb(r.rss), s2(r.ms), n0(r.due / (r.ms / 1000))])));
+  }
   if (skipped.length) out(`skipped: ${skipped.join('; ')}`);
+  if (profileDir) out(`CPU profiles (BENCH_PROFILE): ${profileDir}`);
+  out(`end ${loadavg()}`);
   for (const f of failures) process.stderr.write(`\nFAILED ${f}\n`);
   return failures.length ? 1 : 0;
 }
@@ -705,6 +679,7 @@ main().then(
   },
   (err: unknown) => {
     process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
+    rmSync(WORK, { recursive: true, force: true });
     process.exitCode = 1;
   },
 );

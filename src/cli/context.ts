@@ -3,6 +3,7 @@
  * policies.yaml over built-in defaults. Produces a frozen runtime context; commands never
  * read process.env or the clock themselves.
  */
+import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, UsageError, formatProblem, type Problem } from '../errors.js';
 import { loadPolicyFile, sortProblems } from '../policy/load.js';
@@ -10,8 +11,8 @@ import { liveCheck } from '../policy/live-check.js';
 import { qualifiers } from '../plan/fk-graph.js';
 import { useDemoKey } from '../daemon/quickstart.js';
 import type { Policy } from '../policy/model.js';
-import { ensureLetheTables } from '../store/lethe-schema.js';
-import { openStore, redact } from '../store/open.js';
+import { LETHE_SCHEMA_VERSION, ensureLetheTables, letheTablesVersion } from '../store/lethe-schema.js';
+import { openStore, redact, sqliteFile } from '../store/open.js';
 import { parseClockValue } from '../store/timestamps.js';
 import type { Adapter, SchemaInfo } from '../store/types.js';
 
@@ -25,7 +26,10 @@ export interface GlobalOptions {
 }
 
 export interface Runtime {
+  /** The policy file's, or an empty stand-in for the commands that need none (see OpenOptions.policy). */
   policy: Policy;
+  /** False when `policy` is the stand-in: filters cannot be checked against providers and rules. */
+  hasPolicy: boolean;
   warnings: Problem[];
   adapter: Adapter;
   schema: SchemaInfo;
@@ -82,14 +86,42 @@ export interface OpenOptions {
   check?: boolean;
   /** Create lethe's own tables if missing (default true). */
   ensureTables?: boolean;
+  /**
+   * A reading command: a SQLite store is opened read-only, and lethe's tables are only
+   * created or migrated when they are not already at this build's version.
+   */
+  readonly?: boolean;
+  /**
+   * `optional`: with the store named by --db or LETHE_DATABASE_URL and no policy file at
+   * the default path, run without one (audit, audit verify, hold list read only lethe's tables).
+   */
+  policy?: 'required' | 'optional';
+}
+
+/** What reading lethe's own tables needs when there is no policy file: no providers, no rules. */
+function noPolicy(file: string): Policy {
+  return Object.freeze({
+    file,
+    sha256: '',
+    store: Object.freeze({ url: null, mediaRoot: null, tenantColumn: null, letheSchema: null, clockFormat: 'iso' as const, clockZone: 'UTC' }),
+    providers: Object.freeze([]),
+    positions: new Map(),
+  });
+}
+
+/** Whether a command that can do without a policy runs without one: none at the default path, and the store named elsewhere. */
+function policyAbsent(g: GlobalOptions, env: NodeJS.ProcessEnv, opts: OpenOptions): boolean {
+  if (opts.policy !== 'optional' || g.config !== undefined || env.LETHE_CONFIG) return false;
+  return !existsSync(configPath(g, env)) && Boolean(g.db || env.LETHE_DATABASE_URL);
 }
 
 /** Loads the policy, opens the store, introspects and validates. Throws ConfigError (exit 2) on any policy problem. */
 export async function openRuntime(g: GlobalOptions, env: NodeJS.ProcessEnv, opts: OpenOptions = {}): Promise<Runtime> {
   const now = injectedNow(g, env);
+  const hasPolicy = !policyAbsent(g, env, opts);
   let result: ReturnType<typeof loadPolicyFile>;
   try {
-    result = loadPolicyFile(configPath(g, env));
+    result = hasPolicy ? loadPolicyFile(configPath(g, env)) : { policy: noPolicy(configPath(g, env)), warnings: [] };
   } catch (err) {
     if (err instanceof ConfigError && err.partial && (opts.check ?? true)) throw await withLiveProblems(err, err.partial as Policy, g, env);
     throw err;
@@ -100,9 +132,18 @@ export async function openRuntime(g: GlobalOptions, env: NodeJS.ProcessEnv, opts
   const { url, baseDir } = storeUrl(g, env, policy);
   // After the quickstart, the CLI uses the demo store's generated key as the daemon does.
   useDemoKey(g, env, policy);
-  const adapter = await openStore(url, baseDir, { mustExist: true, letheSchema: policy.store.letheSchema });
+  let adapter = await openStore(url, baseDir, { mustExist: true, letheSchema: policy.store.letheSchema, readonly: opts.readonly ?? false });
   try {
-    if (opts.ensureTables ?? true) {
+    if ((opts.ensureTables ?? true) && !(opts.readonly && (await letheTablesVersion(adapter)) === LETHE_SCHEMA_VERSION)) {
+      // lethe's tables must be created or migrated first, which writes: a SQLite store read
+      // so far read-only is opened again for writing (and refused clearly if it cannot be).
+      if (opts.readonly && sqliteFile(url, baseDir)) {
+        await adapter.close();
+        adapter = await openStore(url, baseDir, { mustExist: true, letheSchema: policy.store.letheSchema }).catch((err: unknown) => {
+          if (err instanceof ConfigError) throw new ConfigError(`lethe's tables in this store are missing or older than this build, and creating or migrating them writes: ${err.message}`, [], { cause: err });
+          throw err;
+        });
+      }
       await ensureLetheTables(adapter);
     }
     const schema = await introspectFor(adapter, policy);
@@ -112,7 +153,7 @@ export async function openRuntime(g: GlobalOptions, env: NodeJS.ProcessEnv, opts
       if (errors.length) throw new ConfigError(`${policy.file}: ${errors.length} problem(s) against the store ${redact(url)}`, errors);
       warnings.push(...problems.filter((p) => p.severity === 'warning'));
     }
-    return { policy, warnings, adapter, schema, now, json: g.json ?? false, env };
+    return { policy, hasPolicy, warnings, adapter, schema, now, json: g.json ?? false, env };
   } catch (err) {
     await adapter.close();
     throw err;

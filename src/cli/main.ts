@@ -18,11 +18,20 @@ import { VERSION } from '../version.js';
 
 const env = process.env;
 
-/** Runs `fn` with a runtime opened from the global flags, closing the store afterwards. */
-function withRuntime<A extends unknown[]>(program: Command, fn: (rt: Runtime, ...args: A) => Promise<number>, opts?: OpenOptions & { quietWarnings?: boolean }) {
+type RuntimeOptions = OpenOptions & { quietWarnings?: boolean };
+
+/** A reading command: read-only on SQLite, and no policy file needed when --db names the store. */
+const READING_NO_POLICY: RuntimeOptions = { check: false, readonly: true, policy: 'optional' };
+
+/**
+ * Runs `fn` with a runtime opened from the global flags, closing the store afterwards;
+ * `opts` may depend on the command's arguments (plan --save writes, plan alone reads).
+ */
+function withRuntime<A extends unknown[]>(program: Command, fn: (rt: Runtime, ...args: A) => Promise<number>, opts?: RuntimeOptions | ((...args: A) => RuntimeOptions)) {
   return async (...args: A) => {
-    const rt = await openRuntime(program.opts<GlobalOptions>(), env, opts);
-    if (!opts?.quietWarnings && !program.opts<GlobalOptions>().quiet) printWarnings(rt.warnings);
+    const o = typeof opts === 'function' ? opts(...args) : opts;
+    const rt = await openRuntime(program.opts<GlobalOptions>(), env, o);
+    if (!o?.quietWarnings && !program.opts<GlobalOptions>().quiet) printWarnings(rt.warnings);
     try {
       process.exitCode = await fn(rt, ...args);
     } catch (err) {
@@ -82,7 +91,7 @@ export function buildProgram(): Command {
     .option('--detailed-exitcode', 'exit 0 when a run would change nothing, 2 when it would change rows (due, neither held nor referenced), 1 on any error (as terraform plan)')
     .option('--save', 'record this plan (policy sha256, now, due rows per stage) for lethe approve; prints its id')
     .option('--by <who>', 'who saves it (default: the OS user)')
-    .action(withRuntime(program, (rt, o: { provider?: string; rule?: string; detailedExitcode?: boolean; save?: boolean; by?: string }) => planCommand(rt, o)));
+    .action(withRuntime(program, (rt, o: { provider?: string; rule?: string; detailedExitcode?: boolean; save?: boolean; by?: string }) => planCommand(rt, o), (o) => ({ readonly: !o.save })));
 
   program
     .command('approve')
@@ -98,7 +107,7 @@ export function buildProgram(): Command {
     .description('validate policies.yaml against the live schema and the clock values stored')
     .action(async () => {
       try {
-        await withRuntime(program, (rt) => checkCommand(rt), { quietWarnings: true })();
+        await withRuntime(program, (rt) => checkCommand(rt), { quietWarnings: true, readonly: true })();
       } catch (err) {
         // With --json a failed check is still one JSON document on stdout, for CI.
         if (!(program.opts<GlobalOptions>().json && err instanceof ConfigError)) throw err;
@@ -121,7 +130,7 @@ export function buildProgram(): Command {
     .description('why a row is kept or due')
     .argument('<table>')
     .argument('<id>', 'the row: its key, or a JSON array for a composite key')
-    .action(withRuntime(program, (rt, table: string, id: string) => explainCommand(rt, table, id)));
+    .action(withRuntime(program, (rt, table: string, id: string) => explainCommand(rt, table, id), { readonly: true }));
 
   const audit = program
     .command('audit')
@@ -135,13 +144,13 @@ export function buildProgram(): Command {
     .option('--key <key>', 'with --table: entries that changed (or held) this row; a JSON array for a composite key')
     .option('--subject <table:key>', 'the erasure record of a row (accounts:42): its entries and those of every row that referenced it')
     .addOption(new Option('--format <format>', 'output format (html: a printable document, with --subject)').choices(['table', 'json', 'csv', 'html']))
-    .action(withRuntime(program, (rt, o: Record<string, string>) => auditCommand(rt, o), { check: false }));
+    .action(withRuntime(program, (rt, o: Record<string, string>) => auditCommand(rt, o), READING_NO_POLICY));
   audit
     .command('verify')
     .description('recompute the hash chain (and check it against signed checkpoints); exit 1 and say what is wrong')
     .option('--checkpoints <dir>', 'folder of signed checkpoints (LETHE_CHECKPOINT_DIR, or a copy of it)')
     .option('--public-key <file>', 'the Ed25519 public key (PEM) the checkpoints must be signed with')
-    .action(withRuntime(program, (rt, o: { checkpoints?: string; publicKey?: string }) => auditVerifyCommand(rt, o), { check: false }));
+    .action(withRuntime(program, (rt, o: { checkpoints?: string; publicKey?: string }) => auditVerifyCommand(rt, o), READING_NO_POLICY));
 
   const hold = program.command('hold').description('legal holds');
   hold
@@ -164,14 +173,14 @@ export function buildProgram(): Command {
     .command('list')
     .description('the active holds (with --all, released and expired ones too)')
     .option('--all', 'include released and expired holds')
-    .action(withRuntime(program, (rt, o: { all?: boolean }) => holdListCommand(rt, o), { check: false }));
+    .action(withRuntime(program, (rt, o: { all?: boolean }) => holdListCommand(rt, o), READING_NO_POLICY));
 
   program
     .command('report')
     .description('compliance posture per provider and rule')
     .option('--provider <id>', 'only this provider')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'csv']))
-    .action(withRuntime(program, (rt, o: { provider?: string; format?: string }) => reportCommand(rt, o)));
+    .action(withRuntime(program, (rt, o: { provider?: string; format?: string }) => reportCommand(rt, o), { readonly: true }));
 
   const db = program.command('db').description('reference schema and synthetic data');
   db.command('migrate')

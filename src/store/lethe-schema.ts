@@ -181,6 +181,15 @@ async function createFileQueue(db: Kysely<any>, name: string, t: TypeOf): Promis
     .execute();
 }
 
+/**
+ * Whether lethe's tables are there at this build's version, read without writing: reading
+ * commands then skip ensureLetheTables, so they work on a read-only store or as a
+ * read-only database user. Returns the version found (null: no lethe tables).
+ */
+export async function letheTablesVersion(adapter: Adapter): Promise<number | null> {
+  return storedVersion(letheDb(adapter));
+}
+
 /** The schema version recorded in lethe_meta, or null for a store lethe has not set up. */
 async function storedVersion(db: Kysely<any>): Promise<number | null> {
   try {

@@ -13,24 +13,33 @@ import { openPostgres } from './postgres.js';
 import { openSqlite } from './sqlite.js';
 import type { Adapter } from './types.js';
 
+export interface OpenStoreOptions {
+  mustExist?: boolean;
+  letheSchema?: string | null;
+  /** For reading commands: a SQLite file is opened read-only (server stores are opened as usual). */
+  readonly?: boolean;
+  /** Create a SQLite file's missing folders (default true). */
+  createDir?: boolean;
+}
+
 /**
  * The adapter for `url`; relative SQLite paths resolve against `baseDir`. With
  * `mustExist`, a SQLite file that is not there is an error rather than a new empty store,
  * so a mistyped path leaves nothing behind.
  */
-export async function openStore(url: string, baseDir: string, opts: { mustExist?: boolean; letheSchema?: string | null } = {}): Promise<Adapter> {
+export async function openStore(url: string, baseDir: string, opts: OpenStoreOptions = {}): Promise<Adapter> {
   const adapter = await open(url, baseDir, opts);
   adapter.letheSchema = opts.letheSchema ?? null;
   return adapter;
 }
 
-async function open(url: string, baseDir: string, opts: { mustExist?: boolean }): Promise<Adapter> {
+async function open(url: string, baseDir: string, opts: OpenStoreOptions): Promise<Adapter> {
   const sqlitePath = sqliteFile(url, baseDir);
   if (sqlitePath) {
     if (opts.mustExist && sqlitePath !== ':memory:' && !existsSync(sqlitePath)) {
       throw new ConfigError(`the SQLite store ${sqlitePath} does not exist; create it with \`lethe db migrate\` (or check --db / LETHE_DATABASE_URL / store.url)`);
     }
-    return openSqlite(sqlitePath);
+    return openSqlite(sqlitePath, { readonly: opts.readonly === true && sqlitePath !== ':memory:', createDir: opts.createDir ?? true });
   }
   if (/^postgres(ql)?:\/\//i.test(url)) return connectChecked(openPostgres(url));
   if (/^(mysql|mariadb):\/\//i.test(url)) return connectChecked(openMysql(url));

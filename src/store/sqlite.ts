@@ -9,12 +9,18 @@
  */
 import Database from 'better-sqlite3';
 import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Driver, type RawBuilder } from 'kysely';
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { EPOCH_SECONDS_RANGE, cutoffOf, isBefore, readClock, type Cutoff } from '../clock/read.js';
 import { ConfigError, StoreError } from '../errors.js';
 import type { Adapter, ClockSpec, ColumnInfo, ForeignKeyInfo, IndexInfo, SafeDbError, SchemaInfo, SqlTypeKind, TableInfo } from './types.js';
 import { isoUtc } from './timestamps.js';
+
+// better-sqlite3 reads this when its addon loads, at the first open: URIs let a read-only
+// store be opened immutable (openReadonly). Only names that start with `file:` are URIs, and
+// lethe passes absolute paths.
+process.env.SQLITE_USE_URI ??= '1';
 
 /** Kysely's driver issues a plain BEGIN; lethe's batches need the write lock before they read. */
 class ImmediateSqliteDriver extends SqliteDriver {
@@ -51,30 +57,110 @@ const TYPES: Record<SqlTypeKind, string> = {
 export interface SqliteOptions {
   /** Milliseconds a writer waits for another writer's lock before failing. */
   busyTimeoutMs?: number;
+  /** Open for reading only: no WAL switch, no checkpoint, no write of any kind. */
   readonly?: boolean;
+  /** Create the file's missing parent folders (default true; `db migrate` of a named store says no). */
+  createDir?: boolean;
 }
 
 /** Opens (creating if needed) the SQLite file at `file` with WAL, foreign keys and a busy timeout. */
 export function openSqlite(file: string, opts: SqliteOptions = {}): Adapter {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const readonly = opts.readonly ?? false;
   let raw: Database.Database;
   try {
-    raw = new Database(file, { readonly: opts.readonly ?? false });
+    if (file !== ':memory:' && !readonly && (opts.createDir ?? true)) mkdirSync(dirname(file), { recursive: true });
+    raw = readonly ? openReadonly(file) : new Database(file);
+    raw.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 10_000}`);
+    if (!readonly) {
+      // SQLite opens a file it may not write read-only without a word; say so before any work starts.
+      if (file !== ':memory:') refuseUnwritable(file);
+      raw.pragma('journal_mode = WAL');
+    }
+    raw.pragma('foreign_keys = ON');
+    // NORMAL is durable across process crashes in WAL mode; only power loss can drop the last commits.
+    raw.pragma('synchronous = NORMAL');
+    // A batch of deletes touches thousands of index pages; checkpointing after every batch
+    // (the default 1000-page threshold) made commits cost more than the statements. Every
+    // 10000 pages (~40 MB of WAL) keeps the WAL bounded at a fraction of the cost.
+    if (!readonly) raw.pragma('wal_autocheckpoint = 10000');
   } catch (err) {
+    if (err instanceof ConfigError || err instanceof StoreError) throw err;
+    if (!readonly && isPermissionError(err)) throw notWritable(file, (err as Error).message);
     throw new StoreError(`cannot open SQLite store ${file}: ${(err as Error).message}`, { cause: err });
   }
-  raw.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 10_000}`);
-  if (!opts.readonly) raw.pragma('journal_mode = WAL');
-  raw.pragma('foreign_keys = ON');
-  // NORMAL is durable across process crashes in WAL mode; only power loss can drop the last commits.
-  raw.pragma('synchronous = NORMAL');
-  // A batch of deletes touches thousands of index pages; checkpointing after every batch
-  // (the default 1000-page threshold) made commits cost more than the statements. Every
-  // 10000 pages (~40 MB of WAL) keeps the WAL bounded at a fraction of the cost.
-  if (!opts.readonly) raw.pragma('wal_autocheckpoint = 10000');
   registerClockFunctions(raw);
   const db = new Kysely<any>({ dialect: new ImmediateSqliteDialect({ database: raw }) });
   return new SqliteAdapter(db, raw, file);
+}
+
+/**
+ * A read-only connection. A store in WAL mode needs its -shm file even to read; in a folder
+ * this process may not write, where none exists, SQLite cannot create it. With no -wal
+ * file either, every committed change is in the main file, so it is opened as immutable
+ * (nothing else can be writing it: nobody can create a -wal beside it).
+ */
+function openReadonly(file: string): Database.Database {
+  const raw = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    raw.prepare('select count(*) from sqlite_schema').get();
+    return raw;
+  } catch (err) {
+    raw.close();
+    const code = (err as { code?: string }).code ?? '';
+    const wal = statSize(`${file}-wal`);
+    if (!/^SQLITE_(READONLY|CANTOPEN)/.test(code)) throw err;
+    if (wal > 0) {
+      throw new StoreError(`cannot read the SQLite store ${file} read-only: its ${file}-wal file holds changes not yet in the main file, and reading them needs a ${file}-shm file this process cannot create in ${dirname(file)}; copy the three files to a folder you can write, or read it as a user who can write the folder`);
+    }
+  }
+  // SQLITE_USE_URI=1 (read by better-sqlite3 when it loads) lets the filename carry ?immutable=1.
+  if (process.env.SQLITE_USE_URI !== '1') throw new StoreError(`cannot read the SQLite store ${file} read-only: its folder ${dirname(file)} is not writable for the -shm file WAL mode needs; copy it to a folder you can write`);
+  return new Database(`${pathToFileURL(file).href}?immutable=1`, { readonly: true, fileMustExist: true });
+}
+
+function statSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** SQLite's and the file system's ways of saying "you may not write here". */
+function isPermissionError(err: unknown): boolean {
+  const code = (err as { code?: string }).code ?? '';
+  return /^SQLITE_(READONLY|CANTOPEN|PERM|AUTH)/.test(code) || ['EACCES', 'EPERM', 'EROFS'].includes(code);
+}
+
+/**
+ * Refuses a store this process cannot write: the file, or (for the -wal and -shm files
+ * WAL mode creates beside it) its folder. access() answers for this uid, and for root on
+ * a read-only mount.
+ */
+function refuseUnwritable(file: string): void {
+  const dir = dirname(file);
+  for (const [path, needed] of [[file, existsSync(file)], [dir, !existsSync(`${file}-wal`) || !existsSync(`${file}-shm`)]] as const) {
+    if (!needed) continue;
+    try {
+      accessSync(path, constants.W_OK);
+    } catch (err) {
+      throw notWritable(file, `${path === file ? 'the file' : 'its folder'} ${path} is not writable (${(err as NodeJS.ErrnoException).code})`);
+    }
+  }
+}
+
+/**
+ * The message for a store lethe must write but may not (a root-owned bind mount in the
+ * container is the usual cause): which path, as which uid, and the two fixes.
+ */
+export function notWritable(file: string, reason: string): ConfigError {
+  const uid = process.getuid?.();
+  const who = uid === undefined ? 'this process' : `uid ${uid}`;
+  return new ConfigError(
+    `the SQLite store ${file} is read-only for ${who}: ${reason}. lethe writes the file and, beside it, its -wal and -shm files, so the file and its folder ${dirname(file)} must be writable by ${who}: ` +
+      `chown -R ${uid ?? '<uid>'} ${dirname(file)} (the container runs as uid 1000), or mount a writable volume there. ` +
+      'Reading commands (audit, audit verify, plan, report, explain, check, hold list) work on a read-only store.',
+  );
 }
 
 /**

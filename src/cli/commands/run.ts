@@ -23,6 +23,8 @@ import type { Runtime } from '../context.js';
 
 /** Checks --provider and --rule against the policy; a typo is a usage error with a suggestion. */
 export function checkFilter(rt: Runtime, f: PlanFilter): void {
+  // Without a policy file (audit with --db only) there is nothing to check the names against.
+  if (!rt.hasPolicy) return;
   if (f.provider && !rt.policy.providers.some((p) => p.id === f.provider)) {
     const guess = closest(f.provider, rt.policy.providers.map((p) => p.id));
     throw new UsageError(`--provider: no provider "${f.provider}" in ${rt.policy.file}${guess ? ` (did you mean "${guess}"?)` : ''}`);

@@ -1,5 +1,6 @@
 /** What a run and each of its stages ended as. A run never throws past the runner; it returns these. */
 import type { ActionKind } from '../policy/model.js';
+import type { PartitionDrop } from './partitions.js';
 
 export type StageStatus = 'done' | 'guarded' | 'interrupted' | 'failed' | 'refused';
 export type RunStatus = 'ok' | 'failed' | 'interrupted' | 'guarded' | 'dry_run';
@@ -25,6 +26,8 @@ export interface StageOutcome extends Totals {
   guard: { due: number; total: number } | null;
   /** The approved plan that let a stage the guard would stop run. */
   approvedPlan: number | null;
+  /** Partitions dropped whole (DESIGN §9); in a dry run, those a run would drop. Absent when none. */
+  partitions?: PartitionDrop[];
   error: string | null;
 }
 

@@ -10,7 +10,7 @@ import pg from 'pg';
 import { CompiledQuery, Kysely, PostgresDialect, sql, type RawBuilder } from 'kysely';
 import { EPOCH_SECONDS_RANGE, ISO_CLOCK_PATTERN, ISO_ZONE_PATTERN, epochBound, wallOf } from '../clock/read.js';
 import { StoreError } from '../errors.js';
-import type { Adapter, ClockSpec, ColumnInfo, ColumnKind, SafeDbError, SchemaInfo, SqlTypeKind } from './types.js';
+import type { Adapter, ClockSpec, ColumnInfo, ColumnKind, RangePartition, SafeDbError, SchemaInfo, SqlTypeKind } from './types.js';
 import { redact } from './redact.js';
 import { ServerAdapter, assemble } from './server-adapter.js';
 import { isoUtc } from './timestamps.js';
@@ -223,6 +223,47 @@ class PostgresAdapter extends ServerAdapter {
     await sql`select setval(pg_get_serial_sequence(${qualified}, ${column}), greatest(coalesce((select max(${sql.ref(column)}) from ${sql.table(qualified)}), 0), 1))`.execute(db);
   }
 
+  async rangePartitions(db: Kysely<any>, table: string, column: ColumnInfo, zone: string): Promise<RangePartition[] | null> {
+    if (column.kind !== 'timestamp' && column.kind !== 'date') return null;
+    const rel = sql`to_regclass(${regclassText(table)})`;
+    const def = (await sql<{ k: string | null }>`select pg_get_partkeydef(${rel}) as k`.execute(db)).rows[0]?.k ?? null;
+    // `RANGE (started_at)`: partitioned on the clock column alone (an expression or a second column is not).
+    const m = def ? /^RANGE \(("(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)\)$/.exec(def) : null;
+    if (!m || unquote(m[1]!) !== column.name) return null;
+    const rows = await sql<{ ns: string; rel: string; cur: string; bound: string }>`
+      select n.nspname as ns, c.relname as rel, current_schema() as cur, pg_get_expr(c.relpartbound, c.oid) as bound
+      from pg_inherits i join pg_class c on c.oid = i.inhrelid join pg_namespace n on n.oid = c.relnamespace
+      where i.inhparent = ${rel} order by c.relname`.execute(db);
+    // A bound as an instant, by the server's own parser: a naive value or a date is read in the clock's zone.
+    const instant = async (literal: string): Promise<Date | null> => {
+      if (literal === 'MINVALUE' || literal === 'MAXVALUE') return null;
+      const text = /^'((?:[^']|'')*)'$/.exec(literal)?.[1]?.replace(/''/g, "'");
+      if (text === undefined) return null;
+      const expr = column.zoned ? sql`cast(${text} as timestamptz)` : column.kind === 'date' ? sql`(cast(${text} as date)::timestamp at time zone ${zone})` : sql`(cast(${text} as timestamp) at time zone ${zone})`;
+      const r = await sql<{ t: Date }>`select case when isfinite(${expr}) then ${expr} end as t`.execute(db);
+      return r.rows[0]?.t ?? null;
+    };
+    const out: RangePartition[] = [];
+    for (const r of rows.rows) {
+      const b = /^FOR VALUES FROM \((.+)\) TO \((.+)\)$/.exec(r.bound);
+      if (!b) continue; // DEFAULT: it holds NULL clocks and anything else; never dropped whole.
+      out.push({ name: r.ns === r.cur ? r.rel : `${r.ns}.${r.rel}`, from: await instant(b[1]!), to: await instant(b[2]!) });
+    }
+    return out;
+  }
+
+  async lockPartition(tx: Kysely<any>, partition: string): Promise<void> {
+    // Readers go on; writers of its (old) rows and inserts of rows referencing them wait. A
+    // lock held by a long transaction fails fast, and the stage deletes the rows instead.
+    await sql`set local lock_timeout = '5s'`.execute(tx);
+    await sql`lock table ${sql.table(partition)} in exclusive mode`.execute(tx);
+  }
+
+  async dropPartition(tx: Kysely<any>, table: string, partition: string): Promise<void> {
+    await sql`alter table ${sql.table(table)} detach partition ${sql.table(partition)}`.execute(tx);
+    await sql`drop table ${sql.table(partition)}`.execute(tx);
+  }
+
   isRetryable(err: unknown): boolean {
     const code = (err as { code?: unknown })?.code;
     // deadlock_detected, serialization_failure, lock_not_available
@@ -235,6 +276,18 @@ class PostgresAdapter extends ServerAdapter {
     const table = typeof e.table === 'string' ? (typeof e.schema === 'string' ? `${e.schema}.${e.table}` : e.table) : null;
     return { code: e.code, constraint: typeof e.constraint === 'string' ? e.constraint : null, table };
   }
+}
+
+/** `schema.table` or `table` as text to_regclass reads back exactly (every part quoted). */
+function regclassText(table: string): string {
+  const dot = table.indexOf('.');
+  const parts = dot < 0 ? [table] : [table.slice(0, dot), table.slice(dot + 1)];
+  return parts.map((p) => `"${p.replace(/"/g, '""')}"`).join('.');
+}
+
+/** An identifier as pg_get_partkeydef prints it, unquoted. */
+function unquote(id: string): string {
+  return id.startsWith('"') ? id.slice(1, -1).replace(/""/g, '"') : id;
 }
 
 /** An epoch bound typed so it never overflows the column's type: bigint for integers, numeric otherwise. */

@@ -94,6 +94,16 @@ export interface SafeDbError {
   readonly table: string | null;
 }
 
+/**
+ * One RANGE partition of a table partitioned on a single column (DESIGN §9): its name as lethe
+ * names tables, and its bounds as instants (null for MINVALUE / MAXVALUE).
+ */
+export interface RangePartition {
+  readonly name: string;
+  readonly from: Date | null;
+  readonly to: Date | null;
+}
+
 export interface Adapter {
   readonly engine: EngineName;
   readonly db: Kysely<any>;
@@ -177,6 +187,19 @@ export interface Adapter {
    * already holds the store's one write lock (SQLite).
    */
   rowLockClause(write: 'delete' | 'update', target: string, parents: readonly string[]): string;
+  /**
+   * The RANGE partitions of `table` when it is partitioned on `column` alone, a timestamp or
+   * date column read in `zone`; null when it is not, or the engine cannot drop partitions.
+   * The default partition is never listed. Optional: engines without it never drop partitions.
+   */
+  rangePartitions?(db: Kysely<any>, table: string, column: ColumnInfo, zone: string): Promise<RangePartition[] | null>;
+  /**
+   * Inside `tx`: locks `partition` against writes (a lock that waits too long fails, so the
+   * caller can fall back to row deletes), for counting and checking before dropPartition.
+   */
+  lockPartition?(tx: Kysely<any>, partition: string): Promise<void>;
+  /** Inside `tx`: detaches `partition` from `table` and drops it, in one step. */
+  dropPartition?(tx: Kysely<any>, table: string, partition: string): Promise<void>;
   /** Creates a schema (PostgreSQL) or database (MySQL) for lethe's tables if it does not exist. */
   ensureSchema(name: string): Promise<void>;
   /** Moves a serial column's counter past the ids copied into `table` (PostgreSQL sequences do not follow explicit ids). */

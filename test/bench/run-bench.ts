@@ -349,6 +349,8 @@ ${throttle === 'off' ? '    throttle: off\n' : ''}    rules:
 interface LetheRun {
   durationMs: number;
   wallMs: number;
+  /** CPU time of the whole lethe process (start-up included): steadier than wall time on a busy machine. */
+  cpuMs: number;
   changed: number;
   status: string;
   peakRss: number;
@@ -373,9 +375,9 @@ async function runLethe(url: string, policy: string, extra: readonly string[] = 
     throw new Error(`lethe run exited ${r.code} without a result: ${r.stderrTail.slice(-1500)}`);
   }
   if (result.status !== 'ok') throw new Error(`lethe run ended ${result.status}: ${result.error ?? r.stderrTail.slice(-1500)}`);
-  const peakRss = existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8')) : NaN;
+  const usage = existsSync(rssFile) ? (JSON.parse(readFileSync(rssFile, 'utf8')) as { maxRss: number; cpuMs: number }) : { maxRss: NaN, cpuMs: NaN };
   rmSync(rssFile, { force: true });
-  return { durationMs: result.durationMs, wallMs: r.wallMs, changed: result.changed, status: result.status, peakRss, logBytes: r.stderrBytes };
+  return { durationMs: result.durationMs, wallMs: r.wallMs, cpuMs: usage.cpuMs, changed: result.changed, status: result.status, peakRss: usage.maxRss, logBytes: r.stderrBytes };
 }
 
 /** The control: one DELETE of every due call, on a connection with the adapter's settings. */
@@ -435,6 +437,7 @@ interface EngineFigures {
   engine: EngineName;
   lethe: number[];
   letheWall: number[];
+  letheCpu: number[];
   raw: number[];
   ratios: number[];
   pt: number[];
@@ -484,6 +487,7 @@ async function pairs(kit: EngineKit, tmpl: string, due: number, f: EngineFigures
           got.lethe = r.durationMs;
           f.lethe.push(r.durationMs);
           f.letheWall.push(r.wallMs);
+          f.letheCpu.push(r.cpuMs);
           f.logBytes = r.logBytes;
         } else if (c === 'raw') {
           const r = await runRaw(kit, url);
@@ -504,7 +508,7 @@ async function pairs(kit: EngineKit, tmpl: string, due: number, f: EngineFigures
     if (got.pt !== undefined) f.ptRatios.push(got.lethe! / got.pt);
     out(`  pair ${p + 1} (${order.join(' → ')}): lethe ${s2(got.lethe!)} s, raw ${s2(got.raw!)} s, ratio ${(got.lethe! / got.raw!).toFixed(2)}×${got.pt !== undefined ? `; pt-archiver ${s2(got.pt)} s (lethe takes ${(got.lethe! / got.pt).toFixed(2)}× its time)` : ''}`);
   }
-  out(`  lethe's CLI wall time (start-up, schema read, run): ${range(f.letheWall, s2)} s; log output ${n0(f.logBytes / 1024)} kB; ${loadavg()}`);
+  out(`  lethe's CLI wall time (start-up, schema read, run): ${range(f.letheWall, s2)} s, CPU time ${range(f.letheCpu, s2)} s; log output ${n0(f.logBytes / 1024)} kB; ${loadavg()}`);
 }
 
 async function throttled(kit: EngineKit, tmpl: string, due: number, f: EngineFigures): Promise<void> {
@@ -606,7 +610,7 @@ async function main(): Promise<number> {
         continue;
       }
       const kit = kitFor(e);
-      const f: EngineFigures = { engine: e, lethe: [], letheWall: [], raw: [], ratios: [], pt: [], ptRatios: [], ptNote: '', logBytes: 0, throttled: null, note: '' };
+      const f: EngineFigures = { engine: e, lethe: [], letheWall: [], letheCpu: [], raw: [], ratios: [], pt: [], ptRatios: [], ptNote: '', logBytes: 0, throttled: null, note: '' };
       figures.push(f);
       out(`\n=== ${e} ===`);
       const tmpl = 'lethe_bench_tmpl';

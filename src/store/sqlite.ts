@@ -14,6 +14,7 @@ import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { EPOCH_SECONDS_RANGE, cutoffOf, isBefore, readClock, type Cutoff } from '../clock/read.js';
 import { ConfigError, StoreError } from '../errors.js';
+import { CachedSqliteConnection } from './sqlite-statements.js';
 import type { Adapter, ClockSpec, ColumnInfo, ForeignKeyInfo, IndexInfo, SafeDbError, SchemaInfo, SqlTypeKind, TableInfo } from './types.js';
 import { isoUtc } from './timestamps.js';
 
@@ -24,6 +25,16 @@ process.env.SQLITE_USE_URI ??= '1';
 
 /** Kysely's driver issues a plain BEGIN; lethe's batches need the write lock before they read. */
 class ImmediateSqliteDriver extends SqliteDriver {
+  readonly #connection: CachedSqliteConnection;
+  constructor(config: ConstructorParameters<typeof SqliteDriver>[0]) {
+    super(config);
+    this.#connection = new CachedSqliteConnection(config.database as Database.Database);
+  }
+  /** The one connection (Kysely's mutex still serialises it), with its statements prepared once. */
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    await super.acquireConnection();
+    return this.#connection;
+  }
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }

@@ -3,6 +3,7 @@ import { UsageError } from '../../errors.js';
 import { EventBus } from '../../events.js';
 import { countStage } from '../../exec/counts.js';
 import { activeHolds } from '../../exec/holds.js';
+import { plannedDrops, type PartitionDrop } from '../../exec/partitions.js';
 import type { RunResult } from '../../exec/outcomes.js';
 import { closest } from '../../policy/duration.js';
 import { needsHmacKey, type Policy } from '../../policy/model.js';
@@ -129,9 +130,11 @@ export async function planCommand(rt: Runtime, flags: PlanFilter & { detailedExi
   for (const pp of plan.providers) {
     for (const task of pp.tasks) {
       const c = await countStage(rt.adapter, task, holds);
+      // Partitions a run would drop whole (DESIGN §9), with their rows and key ranges.
+      const partitions = await plannedDrops(rt.adapter, task, rt.adapter.db, holds);
       const g = pp.provider.guard;
       const guarded = c.due > g.minRows && c.due > 0 && c.due > g.maxFraction * c.total;
-      rows.push({ provider: pp.provider.id, rule: task.rule.id, stage: task.stage.index, table: task.table.name, action: task.stage.action.kind, after: task.stage.after.text, cutoff: isoUtc(task.cutoff.at), due: c.due, held: c.held, blocked: c.blocked, total: c.total, guard: guarded ? 'would stop' : 'ok' });
+      rows.push({ provider: pp.provider.id, rule: task.rule.id, stage: task.stage.index, table: task.table.name, action: task.stage.action.kind, after: task.stage.after.text, cutoff: isoUtc(task.cutoff.at), due: c.due, held: c.held, blocked: c.blocked, total: c.total, guard: guarded ? 'would stop' : 'ok', ...(partitions.length ? { partitions } : {}) });
     }
     for (const gap of pp.gaps.filter((r) => !flags.rule || r.id === flags.rule)) rows.push({ provider: pp.provider.id, rule: gap.id, stage: null, table: gap.table, action: 'unspecified', after: 'unspecified', cutoff: null, due: null, held: null, blocked: null, total: null, guard: null });
   }
@@ -144,6 +147,9 @@ export async function planCommand(rt: Runtime, flags: PlanFilter & { detailedExi
   else {
     const headers = ['provider', 'rule', 'stage', 'table', 'action', 'after', 'cutoff', 'due', 'held', 'blocked', 'total', 'guard'];
     process.stdout.write(table(headers, rows.map((r) => headers.map((h) => r[h] as string | number | null))));
+    for (const r of rows.filter((x) => x.partitions)) {
+      for (const p of r.partitions as PartitionDrop[]) process.stdout.write(`${r.provider}/${r.rule}: partition ${p.name} (${p.rows} rows, ${p.clock_range.join(' to ')}) would be dropped whole\n`);
+    }
     process.stdout.write(`now ${isoUtc(now)}; nothing was changed. "blocked" counts rows referenced now; children due in the same run are deleted first.\n`);
     if (planId !== null) process.stdout.write(savedPlanLine(planId));
   }

@@ -1,4 +1,5 @@
 /** Human output: aligned tables and CSV. Machine output is --json. */
+import { UsageError } from '../errors.js';
 
 export type Cell = string | number | boolean | null | undefined;
 
@@ -25,3 +26,30 @@ function show(c: Cell): string {
   if (c === null || c === undefined) return '';
   return String(c);
 }
+
+/**
+ * The output format of a command with both --json and --format: --json is --format json,
+ * so any other --format with it is a contradiction (exit 2), never silently one or the other.
+ */
+export function outputFormat(json: boolean, format: string | undefined, fallback = 'table'): string {
+  if (json && format !== undefined && format !== 'json') throw new UsageError(`--json and --format ${format} disagree: give one of them`);
+  return json ? 'json' : (format ?? fallback);
+}
+
+/**
+ * A result as --json prints it, like every other command's: snake_case keys, and whole
+ * milliseconds (a `…Ms` field is a duration, rounded).
+ */
+export function snakeJson<T>(v: T): SnakeJson<T> {
+  if (Array.isArray(v)) return v.map(snakeJson) as SnakeJson<T>;
+  if (v === null || typeof v !== 'object') return v as SnakeJson<T>;
+  return Object.fromEntries(
+    Object.entries(v).map(([k, x]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), /Ms$/.test(k) && typeof x === 'number' ? Math.round(x) : snakeJson(x)]),
+  ) as SnakeJson<T>;
+}
+
+/** `runId` → `run_id`, as a type. */
+type Snake<S extends string> = S extends `${infer H}${infer R}` ? `${H extends Lowercase<H> ? H : `_${Lowercase<H>}`}${Snake<R>}` : S;
+
+/** The type snakeJson returns for a T. */
+export type SnakeJson<T> = T extends readonly (infer U)[] ? SnakeJson<U>[] : T extends object ? { [K in keyof T as K extends string ? Snake<K> : K]: SnakeJson<T[K]> } : T;

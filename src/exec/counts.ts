@@ -4,6 +4,7 @@
  * rows right now. Blocked is an upper bound: children due in the same run go first.
  */
 import { sql, type RawBuilder } from 'kysely';
+import type { ApprovedStage } from '../audit/approvals.js';
 import type { StageTask } from '../plan/planner.js';
 import type { Adapter } from '../store/types.js';
 import { blockedPredicate, heldPredicate, type HeldKeys } from './holds.js';
@@ -38,4 +39,20 @@ export async function countDue(adapter: Adapter, task: StageTask): Promise<numbe
   const { from, clock } = fromWithClock(task);
   const r = await sql<{ n: unknown }>`select count(*) as n from ${from} where ${duePredicate(adapter, task, clock)}`.execute(adapter.db);
   return Number(r.rows[0]?.n ?? 0);
+}
+
+/** What the guard does to a stage: nothing (`ok`), stop it, or let it through by an approved plan. */
+export type GuardOutcome = { guard: 'ok' | 'would stop'; planId: null } | { guard: 'approved'; planId: number };
+
+/**
+ * The guard's decision on a stage with these counts, as the executor makes it (checkGuard):
+ * stopped when the due rows exceed min_rows and max_fraction of the provider's rows, unless
+ * an approved plan for the policy covers the stage with at least as many rows. For plan and
+ * explain, so neither promises a change the run will refuse.
+ */
+export function guardOutcome(task: StageTask, c: Pick<StageCounts, 'due' | 'total'>, approvals: readonly ApprovedStage[]): GuardOutcome {
+  const { maxFraction, minRows } = task.provider.guard;
+  if (!(c.due > minRows && c.due > 0 && c.due > maxFraction * c.total)) return { guard: 'ok', planId: null };
+  const a = approvals.find((x) => x.provider === task.provider.id && x.rule === task.rule.id && x.stage === task.stage.index && c.due <= x.due);
+  return a ? { guard: 'approved', planId: a.planId } : { guard: 'would stop', planId: null };
 }

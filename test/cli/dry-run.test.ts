@@ -21,9 +21,9 @@ describe('lethe run --dry-run', () => {
     const before = dumpStore(store.dbFile);
     const r = await runCliAsync(['--config', store.policyFile, '--json', 'run', '--dry-run', '--now', '2026-11-23T03:15:00Z', '--provider', 'loop'], { cwd: store.dir, timeoutMs: 30_000 });
     expect(r.code, r.stderr).toBe(0);
-    const result = JSON.parse(r.stdout) as { status: string; dryRun: boolean; changed: number; stages: { rule: string; due: number }[] };
+    const result = JSON.parse(r.stdout) as { status: string; dry_run: boolean; changed: number; stages: { rule: string; due: number }[] };
     expect(result.status).toBe('dry_run');
-    expect(result.dryRun).toBe(true);
+    expect(result.dry_run).toBe(true);
     expect(result.stages.find((s) => s.rule === 'customer-data-calls')?.due).toBe(1);
     const after = dumpStore(store.dbFile);
     expect(after.tables.lethe_runs).toHaveLength(1);

@@ -96,12 +96,13 @@ describe('the CLI for operators', () => {
     expect(new Set(one.stages.map((s) => s.rule))).toEqual(new Set(['call-data-calls']));
   });
 
-  it('audit refuses unknown filters as plan does, and --json always means JSON', () => {
+  it('audit refuses unknown filters as plan does, and --json with another --format is a usage error', () => {
     const r = cli(store, ['audit', '--provider', 'pipcal']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--provider: no provider "pipcal" .*did you mean "pipcall"/);
     const j = cli(store, ['audit', '--json', '--format', 'table']);
-    expect(() => JSON.parse(j.stdout)).not.toThrow();
+    expect(j.code).toBe(2);
+    expect(j.stderr).toMatch(/--json and --format table disagree/);
   });
 
   it('report filters by provider, prints CSV, and says how long rows have been overdue', () => {
@@ -114,7 +115,7 @@ describe('the CLI for operators', () => {
     expect(calls.oldest_days).toBeLessThan(84 * 31);
     expect(calls.last_run).toMatchObject({ status: expect.stringMatching(/ok|guarded/) });
     const csv = cli(store, ['--quiet', 'report', '--format', 'csv', '--provider', 'pipcall', '--now', NOW_ISO]);
-    expect(csv.stdout.split('\n')[0]).toBe('provider,rule,table,period,covered,overdue,held,blocked,bad_clocks,oldest_days,last_run');
+    expect(csv.stdout.split('\n')[0]).toBe('provider,rule,table,period,covered,overdue,held,blocked,bad_clocks,oldest_days,last_run,note');
   });
 
   it('--db "" is a usage error, not the policy’s store', () => {

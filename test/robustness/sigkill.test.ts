@@ -165,7 +165,7 @@ describe.each(engines)('SIGKILL mid-run, several times, then a full run, on %s',
     ]);
     expect(fin.code, fin.stderr.slice(-2000)).toBe(0);
     expect(ctl.code, ctl.stderr.slice(-2000)).toBe(0);
-    const finRes = JSON.parse(fin.stdout) as { runId: number; status: string; changed: number; files: { refused: number; errors: number } };
+    const finRes = JSON.parse(fin.stdout) as { run_id: number; status: string; changed: number; files: { refused: number; errors: number } };
     const ctlRes = JSON.parse(ctl.stdout) as { status: string; changed: number; blocked: number; files: { removed: number; missing: number } };
     expect(finRes.status).toBe('ok');
     expect(ctlRes.status).toBe('ok');
@@ -221,7 +221,7 @@ describe.each(engines)('SIGKILL mid-run, several times, then a full run, on %s',
 
     // (e) the killed runs are interrupted; the finishing run is ok.
     const runs = (await rows(db, sql`select id, status, error from lethe_runs order by id`)) as { id: number; status: string; error: string | null }[];
-    expect(runs.map((r) => r.id)).toEqual([...killedRuns, finRes.runId]);
+    expect(runs.map((r) => r.id)).toEqual([...killedRuns, finRes.run_id]);
     for (const r of runs.slice(0, -1)) {
       expect(r.status, `run ${r.id}`).toBe('interrupted');
       expect(r.error).toBe('the process ended before the run finished');

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DateTime } from 'luxon';
 import { enforce, runCli, tempStore, type TempStore } from '../support/harness.js';
 import { rowToEntry } from '../../src/audit/chain.js';
-import type { RunResult } from '../../src/exec/outcomes.js';
+import type { RunJson } from '../../src/cli/commands/run.js';
 import { C, seedPipcall } from './fixtures.js';
 import { Fixture, LONDON, NOW_ISO, dumpAll, iso, leakedValues, rowById, type Dump } from './support.js';
 import { testEngines } from '../support/engines.js';
@@ -20,7 +20,7 @@ describe.each(engines)('CLI on the pipcall fixture on %s', (engine) => {
   let fx: Fixture;
   let explain504 = '';
   let runStderr = '';
-  let run: RunResult;
+  let run: RunJson;
 
   beforeAll(async () => {
     store = await tempStore(undefined, engine);
@@ -94,8 +94,8 @@ describe.each(engines)('CLI on the pipcall fixture on %s', (engine) => {
         kind: 'enforce',
         clock_value: iso(C.london12m),
         stages: [
-          { stage: 1, after: '12 months', action: 'anonymise', due_at: NOW_ISO, due_now: false, marker_set: false },
-          { stage: 2, after: '84 months', action: 'delete', due_at: '2032-11-23T03:15:00.000Z', due_now: false, marker_set: null },
+          { stage: 1, after: '12 months', action: 'anonymise', due_at: NOW_ISO, due_now: false, marker_set: false, guard: null, guard_counts: null },
+          { stage: 2, after: '84 months', action: 'delete', due_at: '2032-11-23T03:15:00.000Z', due_now: false, marker_set: null, guard: null, guard_counts: null },
         ],
       },
     ]);
@@ -105,9 +105,9 @@ describe.each(engines)('CLI on the pipcall fixture on %s', (engine) => {
     const before = await dumpAll(store);
     const r = cli('run', '--now', NOW_ISO, '--json');
     expect(r.code).toBe(0);
-    run = JSON.parse(r.stdout) as RunResult;
+    run = JSON.parse(r.stdout) as RunJson;
     runStderr = r.stderr;
-    expect(run).toMatchObject({ status: 'ok', now: NOW_ISO, dryRun: false, trigger: 'cli', due: 47, changed: 45, held: 0, blocked: 2, guarded: 0, error: null });
+    expect(run).toMatchObject({ status: 'ok', now: NOW_ISO, dry_run: false, trigger: 'cli', due: 47, changed: 45, held: 0, blocked: 2, guarded: 0, error: null });
     expect(run.files).toEqual({ removed: 18, missing: 0, shared: 0, refused: 0, errors: 0 });
     const after: Dump = await dumpAll(store);
     expect(rowById(after, 'accounts', 507)).toBeUndefined();
@@ -147,7 +147,7 @@ describe.each(engines)('CLI on the pipcall fixture on %s', (engine) => {
       ),
     ].join('\n');
     expect(r.stdout).toBe(expected + '\n');
-    expect(rows.every((e) => Number(e.run_id) === run.runId)).toBe(true);
+    expect(rows.every((e) => Number(e.run_id) === run.run_id)).toBe(true);
   });
 
   it('lethe audit --format json prints every entry with its keys as a JSON array', async () => {

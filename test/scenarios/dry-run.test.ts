@@ -12,6 +12,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enforce, runCli, tempStore, type TempStore } from '../support/harness.js';
+import type { RunJson } from '../../src/cli/commands/run.js';
 import type { RunResult } from '../../src/exec/outcomes.js';
 import type { EngineName } from '../../src/store/types.js';
 import { seedAll } from './fixtures.js';
@@ -45,7 +46,7 @@ async function combinedStore(engine: EngineName): Promise<{ store: TempStore; fx
 /** loopup 13 + cloudcall twins 3 + ringu 4 + loop 0 (held) + pipcall 45 */
 const TOTALS = { due: 79, changed: 65, held: 12, blocked: 2 };
 
-const totals = (r: RunResult) => ({ due: r.due, changed: r.changed, held: r.held, blocked: r.blocked });
+const totals = (r: RunResult | RunJson) => ({ due: r.due, changed: r.changed, held: r.held, blocked: r.blocked });
 
 function changedRows(diff: ReturnType<typeof diffDumps>): number {
   return Object.values(diff).reduce((n, d) => n + d.deleted.length + d.changed.length, 0);
@@ -91,9 +92,9 @@ describe.each(engines)('dry run through the CLI on %s', (engine) => {
       const d = runCliWithin(['run', '--dry-run', '--now', NOW_ISO, '--json'], store.dir, 30_000, store.env);
       expect(d.timedOut).toBe(false);
       expect(d.code).toBe(0);
-      const dry = JSON.parse(d.stdout) as RunResult;
+      const dry = JSON.parse(d.stdout) as RunJson;
       expect(dry.status).toBe('dry_run');
-      expect(dry.dryRun).toBe(true);
+      expect(dry.dry_run).toBe(true);
       expect(totals(dry)).toEqual(TOTALS);
       expect(withoutRuns(await dumpAll(store))).toEqual(withoutRuns(before));
       expect(fx.missingMedia()).toEqual([]);
@@ -103,7 +104,7 @@ describe.each(engines)('dry run through the CLI on %s', (engine) => {
 
       const r = runCli(['run', '--now', NOW_ISO, '--json'], { cwd: store.dir, env: store.env });
       expect(r.code).toBe(0);
-      const real = JSON.parse(r.stdout) as RunResult;
+      const real = JSON.parse(r.stdout) as RunJson;
       expect(real.status).toBe('ok');
       expect(r.stderr).toContain('"event":"purge"');
       expect(stageCounts(real)).toEqual(stageCounts(dry));

@@ -531,7 +531,8 @@ export function leakedValues(text: string, personal: Iterable<string>): string[]
 }
 
 /** Per stage with any activity: `provider/rule#stage` → [due, changed, held, blocked]. */
-export function stageCounts(r: Pick<RunResult, 'stages'>): Record<string, [number, number, number, number]> {
+/** Due, changed, held and blocked per stage, of an in-process result or of `run --json` (the fields read are named alike). */
+export function stageCounts(r: { stages: readonly Pick<RunResult['stages'][number], 'provider' | 'rule' | 'stage' | 'due' | 'changed' | 'held' | 'blocked'>[] }): Record<string, [number, number, number, number]> {
   const out: Record<string, [number, number, number, number]> = {};
   for (const s of r.stages) {
     if (s.due || s.changed || s.held || s.blocked) out[`${s.provider}/${s.rule}#${s.stage}`] = [s.due, s.changed, s.held, s.blocked];

@@ -10,7 +10,7 @@ import { subjectHtml } from '../../audit/subject-html.js';
 import { RowKey, type KeyValue } from '../../exec/row-key.js';
 import { letheDb } from '../../store/lethe-tables.js';
 import { parseClockValue } from '../../store/timestamps.js';
-import { csv, table } from '../format.js';
+import { csv, outputFormat, table } from '../format.js';
 import { checkFilter } from './run.js';
 import type { Runtime } from '../context.js';
 
@@ -31,8 +31,7 @@ const HEADERS = ['seq', 'run_id', 'at', 'provider', 'rule', 'stage', 'table_name
 export async function auditCommand(rt: Runtime, f: AuditFlags): Promise<number> {
   // An unknown provider or rule is a typo (exit 2, with a suggestion), as it is for plan and run.
   checkFilter(rt, { provider: f.provider, rule: f.rule });
-  // --json means JSON, whatever --format says.
-  const format = rt.json ? 'json' : (f.format ?? 'table');
+  const format = outputFormat(rt.json, f.format);
   if (f.subject !== undefined) return subjectCommand(rt, f, format);
   if (!['table', 'json', 'csv'].includes(format)) throw new UsageError(`--format: "${format}" is not one of table, json, csv${format === 'html' ? ' (html is for --subject)' : ''}`);
   if (f.key !== undefined && f.table === undefined) throw new UsageError('--key: name its table with --table');

@@ -3,11 +3,14 @@ import { sql } from 'kysely';
 import { dueDate, isDue } from '../../clock/due.js';
 import { readClock, showReading } from '../../clock/read.js';
 import { UsageError } from '../../errors.js';
-import { activeHolds } from '../../exec/holds.js';
+import { approvedStages } from '../../audit/approvals.js';
+import { guardsInForce } from '../../audit/guard-floor.js';
+import { countStage, guardOutcome } from '../../exec/counts.js';
+import { activeHolds, type HeldKeys } from '../../exec/holds.js';
 import { RowKey, type KeyValue } from '../../exec/row-key.js';
 import { clockValue, col, pathExists, scope, T } from '../../exec/sql-fragments.js';
 import { findTable, referencingKeys } from '../../plan/fk-graph.js';
-import { clockAccess, holdPathsOf, keyColumnsOf, scopeOf } from '../../plan/planner.js';
+import { clockAccess, holdPathsOf, keyColumnsOf, planRun, scopeOf } from '../../plan/planner.js';
 import { isoUtc } from '../../store/timestamps.js';
 import type { Runtime } from '../context.js';
 
@@ -25,6 +28,8 @@ export async function explainCommand(rt: Runtime, tableName: string, keyText: st
   if (found.rows.length === 0) throw new UsageError(`explain: ${t.name} has no row ${key.describe(k)} (it may have been purged: see lethe audit)`);
   const canonical: KeyValue = key.fromRow(found.rows[0]!);
   const now = rt.now ?? (await rt.adapter.dbNow());
+  const holds = await activeHolds(rt.adapter, db, now);
+  const guard = await guardOf(rt, now, holds);
 
   const rules: Record<string, unknown>[] = [];
   for (const provider of rt.policy.providers) {
@@ -53,7 +58,9 @@ export async function explainCommand(rt: Runtime, tableName: string, keyText: st
               const m = await sql<{ v: unknown }>`select ${col(T, s.marker)} as v from ${from} where ${thisRow}`.execute(db);
               done = m.rows[0]?.v !== null && m.rows[0]?.v !== undefined;
             }
-            return { stage: s.index, after: s.after.text, action: s.action.kind, due_at: at ? isoUtc(at) : null, due_now: dueNow, marker_set: done };
+            // A due stage is changed by the next run only if the guard lets it through, as plan shows.
+            const g = dueNow && done !== true ? await guard(provider.id, rule.id, s.index) : null;
+            return { stage: s.index, after: s.after.text, action: s.action.kind, due_at: at ? isoUtc(at) : null, due_now: dueNow, marker_set: done, guard: g?.text ?? null, guard_counts: g?.counts ?? null };
           }),
         );
       } else if (rule.kind === 'retain') {
@@ -67,7 +74,6 @@ export async function explainCommand(rt: Runtime, tableName: string, keyText: st
     }
   }
 
-  const holds = await activeHolds(rt.adapter, db, now);
   const heldBy: { table: string; key: KeyValue; row_id: KeyValue }[] = [];
   if ((holds.get(t.name) ?? []).some((h) => RowKey.encode(h) === RowKey.encode(canonical))) heldBy.push({ table: t.name, key: canonical, row_id: canonical });
   for (const hp of holdPathsOf(rt.policy, rt.schema, t.name)) {
@@ -86,8 +92,9 @@ export async function explainCommand(rt: Runtime, tableName: string, keyText: st
     if (n) children.push({ table: fk.table, columns: fk.columns.join(', '), rows: n });
   }
 
-  type StageView = { action: string; due_now: boolean; marker_set: boolean | null };
-  const dueStages = rules.flatMap((r) => ((r.stages as StageView[] | undefined) ?? []).filter((st) => st.due_now && st.marker_set !== true));
+  type StageView = { stage: number; action: string; due_now: boolean; marker_set: boolean | null; guard: string | null; guard_counts: { due: number; total: number } | null };
+  const dueStages = rules.flatMap((r) => ((r.stages as StageView[] | undefined) ?? []).filter((st) => st.due_now && st.marker_set !== true).map((st) => ({ ...st, of: `${r.provider}/${r.rule}` })));
+  const stopped = dueStages.filter((st) => st.guard === 'would stop');
   const deleteDue = dueStages.some((st) => st.action === 'delete');
   let verdict: string;
   if (heldBy.length) verdict = `held: protected by a hold on ${heldBy.map((h) => `${h.table} ${key.describe(h.key)}`).join(', ')}`;
@@ -95,7 +102,10 @@ export async function explainCommand(rt: Runtime, tableName: string, keyText: st
   else if (deleteDue && children.length) {
     const fallback = dueStages.some((st) => st.action !== 'delete') ? '; its earlier stages still apply' : '';
     verdict = `due for delete, but blocked while ${children.map((c) => `${c.rows} ${c.table}`).join(', ')} reference it${fallback}`;
-  } else if (dueStages.length) verdict = 'due: the next run changes it';
+  } else if (stopped.length) {
+    const which = stopped.map((st) => `${st.of} stage ${st.stage} (${st.guard_counts!.due} of ${st.guard_counts!.total} rows due)`).join(', ');
+    verdict = `guarded: due, but the guard stops ${which}; the next run leaves it unless a saved plan is approved (lethe plan --save, lethe approve) or a run is forced`;
+  } else if (dueStages.length) verdict = `due: the next run changes it${dueStages.some((st) => st.guard?.startsWith('approved')) ? ' (under an approved plan)' : ''}`;
   else verdict = rules.length ? 'kept: no stage is due yet' : 'kept: no rule covers this row';
   const out = { table: t.name, key: canonical, id: canonical, now: isoUtc(now), verdict, rules, held_by: heldBy, referenced_by: children };
   if (rt.json) {
@@ -108,7 +118,7 @@ export async function explainCommand(rt: Runtime, tableName: string, keyText: st
     if (r.quote) lines.push(`    "${r.quote}"`);
     if (r.note) lines.push(`    note: ${r.note}`);
     for (const s of (r.stages as Record<string, unknown>[] | undefined) ?? []) {
-      lines.push(`    stage ${s.stage}: ${s.action} after ${s.after} → due ${s.due_at ?? 'never (no valid clock)'}${s.due_now ? ' (due now)' : ''}${s.marker_set ? ' (done: marker set)' : ''}`);
+      lines.push(`    stage ${s.stage}: ${s.action} after ${s.after} → due ${s.due_at ?? 'never (no valid clock)'}${s.due_now ? ' (due now)' : ''}${s.marker_set ? ' (done: marker set)' : ''}${s.guard && s.guard !== 'ok' ? ` (guard: ${s.guard})` : ''}`);
     }
     if (r.retain) lines.push(`    retain ${JSON.stringify(r.retain)}`);
     if (r.note_period) lines.push(`    ${r.note_period}`);
@@ -117,4 +127,21 @@ export async function explainCommand(rt: Runtime, tableName: string, keyText: st
   for (const c of children) lines.push(`  referenced by ${c.rows} row(s) of ${c.table}.${c.columns}`);
   process.stdout.write(lines.join('\n') + '\n');
   return 0;
+}
+
+/**
+ * The guard's decision on each due stage, made as plan and the run make it: under the guards
+ * in force (never looser than the chain last recorded), with the approved plans in force.
+ * Counted once per stage, only for stages due for this row.
+ */
+async function guardOf(rt: Runtime, now: Date, holds: HeldKeys) {
+  const { policy } = await guardsInForce(rt.adapter, rt.policy, now);
+  const approvals = await approvedStages(rt.adapter, rt.adapter.db, policy.sha256, now);
+  return async (provider: string, rule: string, stage: number): Promise<{ text: string; counts: { due: number; total: number } } | null> => {
+    const task = planRun(policy, now, rt.schema, { provider, rule }).providers.flatMap((pp) => pp.tasks).find((t) => t.stage.index === stage);
+    if (!task) return null;
+    const c = await countStage(rt.adapter, task, holds);
+    const g = guardOutcome(task, c, approvals);
+    return { text: g.guard === 'approved' ? `approved (plan ${g.planId})` : g.guard, counts: { due: c.due, total: c.total } };
+  };
 }

@@ -11,7 +11,7 @@ import { findTable } from '../../plan/fk-graph.js';
 import { readClock } from '../../clock/read.js';
 import { dueDate } from '../../clock/due.js';
 import { isoUtc } from '../../store/timestamps.js';
-import { csv, table } from '../format.js';
+import { csv, outputFormat, table } from '../format.js';
 import { checkFilter } from './run.js';
 import type { Runtime } from '../context.js';
 
@@ -34,6 +34,8 @@ export interface ReportRow {
   rule: string;
   table: string;
   kind: string;
+  /** The rule's `note:` (the operator's rationale), or null. */
+  note: string | null;
   covered: number;
   last_run: LastRun | null;
   period: string;
@@ -76,7 +78,7 @@ export async function computeReport(rt: Pick<Runtime, 'adapter' | 'schema' | 'po
       const covered = Number(
         ((await sql<{ n: unknown }>`select count(*) as n from ${sql.table(findTable(rt.schema, rule.table)!.name)} as ${sql.id(T)} where ${scope(rule, scopeOf(rt.policy, pp.provider, rule, rt.schema))}`.execute(rt.adapter.db)).rows[0]?.n) ?? 0,
       );
-      const base = { provider: pp.provider.id, rule: rule.id, table: rule.table, kind: rule.kind, covered, last_run: lastRun };
+      const base = { provider: pp.provider.id, rule: rule.id, table: rule.table, kind: rule.kind, note: rule.note, covered, last_run: lastRun };
       if (rule.kind !== 'enforce') {
         rows.push({ ...base, period: rule.kind === 'unspecified' ? 'unspecified (gap)' : `retain ${rule.after.text}`, overdue: null, held: null, blocked: null, oldest_days: null });
         continue;
@@ -114,9 +116,10 @@ export async function computeReport(rt: Pick<Runtime, 'adapter' | 'schema' | 'po
 
 export async function reportCommand(rt: Runtime, f: { provider?: string; format?: string } = {}): Promise<number> {
   checkFilter(rt, { provider: f.provider });
-  const format = rt.json ? 'json' : (f.format ?? 'table');
+  const format = outputFormat(rt.json, f.format);
   const { now, rows, gaps } = await computeReport(rt, f);
-  const headers = ['provider', 'rule', 'table', 'period', 'covered', 'overdue', 'held', 'blocked', 'bad_clocks', 'oldest_days', 'last_run'];
+  // The table stays narrow; CSV and JSON also carry each rule's note.
+  const headers = ['provider', 'rule', 'table', 'period', 'covered', 'overdue', 'held', 'blocked', 'bad_clocks', 'oldest_days', 'last_run', ...(format === 'csv' ? ['note'] : [])];
   const cells = (r: ReportRow) =>
     headers.map((h) => {
       const v = r[h as keyof ReportRow] as { id: number; finished_at: string; status: string } | string | number | null;

@@ -19,7 +19,7 @@ import { guardKeptMessage, guardsInForce } from '../../audit/guard-floor.js';
 import { loadSigner } from '../../audit/checkpoint.js';
 import { savedPlanLine } from './approve.js';
 import { byFlag } from './hold.js';
-import { table } from '../format.js';
+import { snakeJson, table, type SnakeJson } from '../format.js';
 import type { Runtime } from '../context.js';
 
 /** Checks --provider and --rule against the policy; a typo is a usage error with a suggestion. */
@@ -45,6 +45,9 @@ export interface RunFlags extends PlanFilter {
   by?: string;
   reason?: string;
 }
+
+/** A run's result as `lethe run --json` prints it. */
+export type RunJson = SnakeJson<RunResult>;
 
 /** Exit status of a run: failures and guard trips are 1, so scripts and cron notice them. */
 export function runExitCode(r: RunResult): 0 | 1 {
@@ -102,7 +105,7 @@ export async function runCommand(rt: Runtime, flags: RunFlags): Promise<number> 
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
   if (rt.json) {
-    process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+    process.stdout.write(JSON.stringify(snakeJson(result), null, 2) + '\n');
   } else {
     const rows = result.stages.filter((s) => s.due || s.status !== 'done').map((s) => [s.provider, s.rule, s.stage, s.table, s.action, s.status, s.due, s.changed, s.held, s.blocked]);
     process.stdout.write(table(['provider', 'rule', 'stage', 'table', 'action', 'status', 'due', 'changed', 'held', 'blocked'], rows));

@@ -16,7 +16,7 @@ import { needsHmacKey, type Policy } from '../src/policy/model.js';
 import { planRun, type PlanFilter, type StageTask } from '../src/plan/planner.js';
 import { sampleClock, type ClockVerdict } from '../src/clock/health.js';
 import { claimRun, finishRun } from '../src/runs.js';
-import { recordAct } from '../src/audit/acts.js';
+import { actor, recordAct, recordPolicyLoad } from '../src/audit/acts.js';
 import { approvedStages } from '../src/audit/approvals.js';
 import { writeCheckpoint, type Signer } from '../src/audit/checkpoint.js';
 import { isoUtc } from '../src/store/timestamps.js';
@@ -89,12 +89,18 @@ export async function runEnforcement(adapter: Adapter, policy: Policy, schema: S
       policySha256: policy.sha256,
     });
     events.emit('run:start', { runId: result.runId, trigger: opts.trigger, now: result.now, provider: filter.provider ?? null, dryRun });
+    const by = opts.by ?? actor(undefined, opts.env ?? process.env);
+    if (!dryRun) {
+      // The chain says which policy text (and guards) the changes were made under, each time it changes.
+      const loaded = await recordPolicyLoad(adapter, policy, by, result.now, result.runId);
+      if (loaded) events.emit('purge', loaded);
+    }
     if (opts.force && !dryRun) {
       // A forced run is recorded like an approval, before it changes anything.
-      await recordAct(adapter, {
+      const forced = await recordAct(adapter, {
         action: 'force',
         at: result.now,
-        by: opts.by ?? 'unknown',
+        by,
         reason: opts.reason ?? null,
         policySha256: policy.sha256,
         runId: result.runId,
@@ -102,6 +108,7 @@ export async function runEnforcement(adapter: Adapter, policy: Policy, schema: S
         rule: filter.rule ?? '',
         detail: { guard: 'skipped for every stage of this run' },
       });
+      events.emit('purge', forced);
     }
     const approvals = await approvedStages(adapter, adapter.db, policy.sha256, now);
 

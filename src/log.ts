@@ -24,12 +24,12 @@ export function createLogger(opts: { fd?: 1 | 2; level?: string } = {}): Logger 
   return pino(options, stream);
 }
 
-/** Logs the core's events: run:start, purge (one per audit entry), guarded stages, run:end. */
+/** Logs the core's events: run:start, purge (one per audit entry the run writes, its policy and force entries included), guarded stages, run:end. */
 export function logEvents(events: EventBus, log: Logger): void {
   events.on('run:start', (e) => log.info({ event: 'run:start', run_id: e.runId, trigger: e.trigger, now: e.now, provider: e.provider, dry_run: e.dryRun }, 'run started'));
   events.on('purge', (e) =>
     log.info(
-      { event: 'purge', seq: e.seq, run_id: e.run_id, at: e.at, provider: e.provider, rule: e.rule, stage: e.stage, table_name: e.table_name, action: e.action, cutoff: e.cutoff, row_count: e.row_count, keys: e.keys, policy_sha256: e.policy_sha256, hash: e.hash },
+      { event: 'purge', seq: e.seq, run_id: e.run_id, at: e.at, provider: e.provider, rule: e.rule, stage: e.stage, table_name: e.table_name, action: e.action, cutoff: e.cutoff, row_count: e.row_count, keys: e.keys, policy_sha256: e.policy_sha256, hash: e.hash, ...(e.by ? { by: e.by } : {}), ...(e.reason ? { reason: e.reason } : {}) },
       'purge',
     ),
   );

@@ -93,15 +93,16 @@ export async function lastRecordedPolicy(adapter: Adapter, db: Kysely<any> = ada
 /**
  * Records a `policy` entry when the policy in force differs from the last one the chain
  * recorded (its sha256, or the guards in force): the chain then says under which text and
- * guards every later change was made. Returns the entry, or null when nothing changed.
+ * guards every later change was made. `runId` is the run about to make them. Returns the
+ * entry, or null when nothing changed.
  */
-export async function recordPolicyLoad(adapter: Adapter, policy: Policy, by: string, at: string): Promise<AuditEntry | null> {
+export async function recordPolicyLoad(adapter: Adapter, policy: Policy, by: string, at: string, runId = 0): Promise<AuditEntry | null> {
   return adapter.transaction(async (tx) => {
     await lockAuditHead(adapter, tx);
     const last = await lastRecordedPolicy(adapter, tx);
     const guards = guardsOf(policy);
     if (last && last.sha256 === policy.sha256 && sameGuards(last.guards, guards)) return null;
-    return appendAct(adapter, tx, { action: 'policy', at, by, policySha256: policy.sha256, detail: { file: policy.file, guards } });
+    return appendAct(adapter, tx, { action: 'policy', at, by, runId, policySha256: policy.sha256, detail: { guards } });
   });
 }
 

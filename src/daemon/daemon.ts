@@ -26,7 +26,7 @@ import { liveCheck } from '../policy/live-check.js';
 import { needsHmacKey, type Policy } from '../policy/model.js';
 import { closeAbandonedRuns, slotClaimed } from '../runs.js';
 import { isoUtc } from '../store/timestamps.js';
-import { actor, recordPolicyLoad } from '../audit/acts.js';
+import { actor } from '../audit/acts.js';
 import { guardKeptMessage, guardsInForce, stricterGuards, type GuardKept } from '../audit/guard-floor.js';
 import { approvedStages } from '../audit/approvals.js';
 import { loadSigner, type Signer } from '../audit/checkpoint.js';
@@ -165,7 +165,6 @@ export class Daemon {
         return null;
       }
       const schema = await introspectFor(rt.adapter, policy);
-      await recordPolicyLoad(rt.adapter, policy, this.#by, isoUtc(rt.now ?? (await rt.adapter.dbNow())));
       const result = await runEnforcement(rt.adapter, policy, schema, {
         trigger: 'schedule',
         filter: provider ? { provider } : {},

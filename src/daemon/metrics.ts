@@ -3,6 +3,7 @@
  * embedders can run several daemons in one process.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { isRowAction } from '../audit/chain.js';
 import type { EventBus } from '../events.js';
 import { VERSION } from '../version.js';
 
@@ -33,7 +34,9 @@ export function createMetrics(events: EventBus): Metrics {
   new Gauge({ name: 'lethe_build_info', help: 'Always 1; the labels say which lethe and Node.js are running.', labelNames: ['version', 'node'], registers: [registry] }).set({ version: VERSION, node: process.version }, 1);
   const chainOk = new Gauge({ name: 'lethe_audit_chain_ok', help: '1 when the audit chain verified at start, 0 when it did not.', registers: [registry] });
 
-  events.on('purge', (e) => changed.inc({ provider: e.provider, rule: e.rule, action: e.action }, e.row_count));
+  events.on('purge', (e) => {
+    if (isRowAction(e.action)) changed.inc({ provider: e.provider, rule: e.rule, action: e.action }, e.row_count);
+  });
   events.on('stage:guarded', (e) => guarded.inc({ provider: e.provider, rule: e.rule }));
   events.on('stage:end', (e) => {
     held.set({ provider: e.provider, rule: e.rule }, e.held);

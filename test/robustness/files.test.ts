@@ -184,15 +184,17 @@ describe.each(engines)('media files on %s', (engine) => {
     expect(await count(db, sql`select count(*) as n from lethe_file_queue`)).toBe(0);
     const entries = await auditRows(db);
     expect(entries.map((e) => ({ seq: e.seq, run_id: e.run_id, rule: e.rule, stage: e.stage, table: e.table_name, action: e.action, keys: e.keys }))).toEqual([
+      // The finishing run records the policy it loaded; then it drains the crashed run's queue.
+      { seq: 1, run_id: 3, rule: '', stage: 0, table: '', action: 'policy', keys: [] },
       // 8 was already gone: counted as missing and warned about, but not audited as removed by this drain.
-      { seq: 1, run_id: 1, rule: 'voicemails', stage: 1, table: 'voicemails', action: 'file', keys: [7] },
+      { seq: 2, run_id: 1, rule: 'voicemails', stage: 1, table: 'voicemails', action: 'file', keys: [7] },
     ]);
     expect(await rows(db, sql`select id, status from lethe_runs order by id`)).toEqual([
       { id: 1, status: 'interrupted' },
       { id: 2, status: 'dry_run' },
       { id: 3, status: 'ok' },
     ]);
-    expect(await verifyChain(store.adapter)).toMatchObject({ ok: true, checked: 1 });
+    expect(await verifyChain(store.adapter)).toMatchObject({ ok: true, checked: 2 });
   });
 
   // DESIGN §4: "Every audit entry is also a pino JSON line ("event":"purge") on stdout." The
@@ -206,9 +208,11 @@ describe.each(engines)('media files on %s', (engine) => {
     const run = await cli(['run', '--now', NOW_ISO], store.dir, store.env);
     expect(run.code, run.stderr).toBe(0);
     const audit = (await auditRows(store.adapter.db)).map((e) => [e.seq, e.action]);
+    // The run records the policy it loaded first (DESIGN 12), then its changes.
     expect(audit).toEqual([
-      [1, 'delete'],
-      [2, 'file'],
+      [1, 'policy'],
+      [2, 'delete'],
+      [3, 'file'],
     ]);
     const purgeLines = logLines(run.stdout).filter((l) => l.event === 'purge');
     expect(purgeLines.map((l) => [l.seq, l.action])).toEqual(audit);

@@ -129,7 +129,9 @@ describe.each(engines)('CLI on the pipcall fixture on %s', (engine) => {
     const stored = (await store.adapter.db.selectFrom('lethe_audit').selectAll().orderBy('seq').execute())
       .map(rowToEntry)
       .map(({ seq, action, table_name, rule, keys, hash }) => ({ seq, action, table_name, rule, keys, hash }));
-    expect(stored).toHaveLength(14);
+    // The policy the run loaded (DESIGN 12), 11 batches of changes and 3 of files.
+    expect(stored).toHaveLength(15);
+    expect(stored[0]!.action).toBe('policy');
     expect(stored.filter((e) => e.action === 'file')).toHaveLength(3);
     expect(logged).toEqual(stored);
   });
@@ -138,12 +140,12 @@ describe.each(engines)('CLI on the pipcall fixture on %s', (engine) => {
     const r = cli('audit', '--format', 'csv');
     expect(r.code).toBe(0);
     const rows = await store.adapter.db.selectFrom('lethe_audit').selectAll().orderBy('seq').execute();
-    expect(rows).toHaveLength(14);
+    expect(rows).toHaveLength(15);
     const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
     const expected = [
-      'seq,run_id,at,provider,rule,stage,table_name,action,cutoff,row_count,keys,policy_sha256,prev_hash,hash',
+      'seq,run_id,at,provider,rule,stage,table_name,action,cutoff,row_count,keys,by,reason,policy_sha256,prev_hash,hash',
       ...rows.map((e) =>
-        [e.seq, e.run_id, e.at, e.provider, e.rule, e.stage, e.table_name, e.action, e.cutoff ?? '', e.row_count, q(String(e.keys)), e.policy_sha256, e.prev_hash, e.hash].map(String).join(','),
+        [e.seq, e.run_id, e.at, e.provider, e.rule, e.stage, e.table_name, e.action, e.cutoff ?? '', e.row_count, q(String(e.keys)), e.actor ?? '', e.reason ?? '', e.policy_sha256, e.prev_hash, e.hash].map(String).join(','),
       ),
     ].join('\n');
     expect(r.stdout).toBe(expected + '\n');
@@ -154,7 +156,9 @@ describe.each(engines)('CLI on the pipcall fixture on %s', (engine) => {
     const r = cli('audit', '--format', 'json');
     expect(r.code).toBe(0);
     const rows = await store.adapter.db.selectFrom('lethe_audit').selectAll().orderBy('seq').execute();
-    expect(JSON.parse(r.stdout)).toEqual(rows.map(rowToEntry));
+    // detail and refs are printed where they were recorded.
+    const asPrinted = rows.map(rowToEntry).map(({ detail, refs, ...e }) => ({ ...e, ...(detail ? { detail } : {}), ...(refs ? { refs } : {}) }));
+    expect(JSON.parse(r.stdout)).toEqual(asPrinted);
     expect((JSON.parse(r.stdout) as { keys: number[]; table_name: string; action: string }[]).find((e) => e.table_name === 'trial_signups')).toMatchObject({ action: 'delete', keys: [531, 534] });
   });
 

@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { UsageError } from '../../errors.js';
 import { loadPolicyFile } from '../../policy/load.js';
 import { ensureLetheTables } from '../../store/lethe-schema.js';
-import { openStore } from '../../store/open.js';
+import { openStore, sqliteFile } from '../../store/open.js';
+import { defaultStoreFile } from '../../daemon/quickstart.js';
 import type { Adapter } from '../../store/types.js';
 import { createReferenceIndexes, createReferenceSchema } from '../../../db/reference-schema.js';
 import { seedReferenceData } from '../../../db/seed.js';
@@ -18,6 +19,12 @@ async function openForDb(g: GlobalOptions, env: NodeJS.ProcessEnv): Promise<{ ad
   if (!url) throw new UsageError('no store: give --db, LETHE_DATABASE_URL or store.url in policies.yaml');
   const baseDir = g.db ?? env.LETHE_DATABASE_URL ? process.cwd() : dirname(policy!.file);
   const media = g.mediaRoot ?? env.LETHE_MEDIA_ROOT;
+  // A missing folder is more often a typo than a wish: only the quickstart's data/ is made.
+  const dbFile = sqliteFile(url, baseDir);
+  const quickstart = policy !== null && defaultStoreFile(g, env, policy) !== null;
+  if (dbFile && dbFile !== ':memory:' && !quickstart && !existsSync(dirname(dbFile))) {
+    throw new UsageError(`the folder ${dirname(dbFile)} of the SQLite store ${dbFile} does not exist; create it first (mkdir -p), or check --db / LETHE_DATABASE_URL / store.url`);
+  }
   return { adapter: await openStore(url, baseDir), mediaRoot: media ? resolve(media) : (policy?.store.mediaRoot ?? null) };
 }
 
@@ -62,7 +69,10 @@ export async function dbSeedCommand(g: GlobalOptions, env: NodeJS.ProcessEnv, f:
     if (fresh) await createReferenceIndexes(adapter);
     if (process.stderr.isTTY) process.stderr.write('\n');
     if (g.json) process.stdout.write(JSON.stringify({ ok: true, store: adapter.description, rows: counts }, null, 2) + '\n');
-    else process.stdout.write(`seeded ${adapter.description}: ${Object.entries(counts).map(([t, n]) => `${t} ${n}`).join(', ')}\n`);
+    else {
+      const total = Object.values(counts).reduce((a, n) => a + n, 0);
+      process.stdout.write(`seeded ${adapter.description}: ${total} rows in ${Object.keys(counts).length} tables (${Object.entries(counts).map(([t, n]) => `${t} ${n}`).join(', ')})\n`);
+    }
   } finally {
     await adapter.close();
   }

@@ -12,7 +12,7 @@ import { planRun, type PlanFilter } from '../../plan/planner.js';
 import { createLogger, logEvents } from '../../log.js';
 import { isoUtc } from '../../store/timestamps.js';
 import { runEnforcement } from '../../../jobs/enforce.js';
-import { withLease } from '../../lease.js';
+import { withLease, type Lease } from '../../lease.js';
 import { actor, recordPolicyLoad } from '../../audit/acts.js';
 import { savePlan, type PlannedStage } from '../../audit/approvals.js';
 import { guardKeptMessage, guardsInForce } from '../../audit/guard-floor.js';
@@ -86,7 +86,7 @@ export async function runCommand(rt: Runtime, flags: RunFlags): Promise<number> 
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  const result = await withLease(rt.adapter, rt.env, (lease) =>
+  const enforce = (lease: Lease | null) =>
     runEnforcement(rt.adapter, policy, rt.schema, {
       trigger: 'cli',
       filter: { provider: flags.provider, rule: flags.rule },
@@ -98,10 +98,12 @@ export async function runCommand(rt: Runtime, flags: RunFlags): Promise<number> 
       now: rt.now,
       env: rt.env,
       events,
-      shouldStop: () => stop || lease.token === null,
-      fence: lease.fence,
-    }),
-  );
+      shouldStop: () => stop || (lease !== null && lease.token === null),
+      ...(lease ? { fence: lease.fence } : {}),
+    });
+  // A dry run is rolled back, so it changes nothing a running enforcer could race with: it
+  // needs no lease, and works while the daemon holds it.
+  const result = flags.dryRun ? await enforce(null) : await withLease(rt.adapter, rt.env, enforce);
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
   if (rt.json) {

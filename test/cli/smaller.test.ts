@@ -4,7 +4,7 @@
  * how many rows it wrote, released holds say when, and a dry run does not need the
  * enforcer's lease. Every case runs bin/lethe.
  */
-import { existsSync, mkdirSync, mkdtempSync, copyFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -105,8 +105,8 @@ describe.each(engines)('approved plans on %s', (engine) => {
 
     const run = cli(store, ['--json', 'run', '--now', NOW_ISO]);
     expect(run.code, run.stderr).toBe(0);
-    const result = JSON.parse(run.stdout) as { runId: number; stages: { rule: string; status: string; changed: number; approvedPlan: number | null }[] };
-    expect(result.stages.find((s) => s.rule === 'trials')).toMatchObject({ status: 'done', changed: 60, approvedPlan: planId });
+    const result = JSON.parse(run.stdout) as { run_id: number; stages: { rule: string; status: string; changed: number; approved_plan: number | null }[] };
+    expect(result.stages.find((s) => s.rule === 'trials')).toMatchObject({ status: 'done', changed: 60, approved_plan: planId });
     expect(await ids(db, 'trial_signups')).toEqual(range(61, 100));
 
     const entries = audit(store);
@@ -173,7 +173,7 @@ describe.each(engines)('approved plans on %s', (engine) => {
     await fill(store);
     const r = cli(store, ['--json', 'run', '--force', '--by', 'ops-oncall', '--reason', 'incident 12: disk full', '--now', NOW_ISO]);
     expect(r.code, r.stderr).toBe(0);
-    const runId = (JSON.parse(r.stdout) as { runId: number }).runId;
+    const runId = (JSON.parse(r.stdout) as { run_id: number }).run_id;
     const entries = audit(store);
     const force = entries.find((e) => e.action === 'force');
     expect(force).toMatchObject({ run_id: runId, by: 'ops-oncall', reason: 'incident 12: disk full' });

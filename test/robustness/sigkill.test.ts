@@ -242,7 +242,9 @@ describe.each(engines)('SIGKILL mid-run, several times, then a full run, on %s',
     expect(againRes.status).toBe('ok');
     expect(againRes.changed).toBe(0);
     expect(againRes.files).toEqual({ removed: 0, missing: 0, shared: 0, refused: 0, errors: 0 });
-    expect(await count(db, sql`select count(*) from lethe_audit`)).toBe(entries);
+    // Only the record of the forced run itself (DESIGN 12) is added; the policy is unchanged.
+    expect(await count(db, sql`select count(*) from lethe_audit`)).toBe(entries + 1);
+    expect(await rows(db, sql`select action, row_count from lethe_audit where seq = (select max(seq) from lethe_audit)`)).toEqual([{ action: 'force', row_count: 0 }]);
 
     // How the kills fell, for the log of this run (not asserted: timing decides it).
     console.info(`sigkill on ${engine}: ${attempts.length} kills, ${seqAfterKills} audit entries before the final run, outbox caught queued ${caughtQueued}x; rows left by kills: ${[...afterKills.ids.values()].reduce((n, l) => n + l.length, 0)}`);

@@ -13,7 +13,7 @@ import { createLogger, logEvents } from '../../log.js';
 import { isoUtc } from '../../store/timestamps.js';
 import { runEnforcement } from '../../../jobs/enforce.js';
 import { withLease, type Lease } from '../../lease.js';
-import { actor, recordPolicyLoad } from '../../audit/acts.js';
+import { actor } from '../../audit/acts.js';
 import { savePlan, type PlannedStage } from '../../audit/approvals.js';
 import { guardKeptMessage, guardsInForce } from '../../audit/guard-floor.js';
 import { loadSigner } from '../../audit/checkpoint.js';
@@ -62,8 +62,6 @@ export async function runCommand(rt: Runtime, flags: RunFlags): Promise<number> 
   const by = actor(byFlag(flags.by, 'run'), rt.env);
   const signer = flags.dryRun ? null : loadSigner(rt.env);
   const policy = await inForce(rt);
-  // The chain says which policy text (and guards) the changes were made under, each time it changes.
-  if (!flags.dryRun) await recordPolicyLoad(rt.adapter, policy, by, isoUtc(rt.now ?? (await rt.adapter.dbNow())));
   const events = new EventBus();
   // With --json, stdout carries only the result document; the log lines go to stderr.
   const tty = !rt.json && process.stdout.isTTY === true;

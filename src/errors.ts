@@ -62,8 +62,11 @@ export class UsageError extends LetheError {
 
 /** The store could not be reached or answered with an error. */
 export class StoreError extends LetheError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** True when no connection could be made at all (the daemon retries these at start). */
+  readonly unreachable: boolean;
+  constructor(message: string, options?: { cause?: unknown; unreachable?: boolean }) {
     super('E_STORE', message, options);
+    this.unreachable = options?.unreachable ?? false;
   }
 }
 

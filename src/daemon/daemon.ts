@@ -14,8 +14,9 @@ import { runEnforcement } from '../../jobs/enforce.js';
 import { drainFiles } from '../../jobs/drain-files.js';
 import { refreshOverdue } from '../../jobs/report.js';
 import { verifyAudit } from '../../jobs/verify-audit.js';
-import { introspectFor, openRuntime, refuseFutureNow, type GlobalOptions, type Runtime } from '../cli/context.js';
-import { ConfigError, formatProblem } from '../errors.js';
+import { configPath, introspectFor, openRuntime, refuseFutureNow, storeUrl, type GlobalOptions, type Runtime } from '../cli/context.js';
+import { redact } from '../store/open.js';
+import { ConfigError, StoreError, formatProblem } from '../errors.js';
 import { EventBus } from '../events.js';
 import { loadHmacKey } from '../exec/anonymise.js';
 import type { RunResult } from '../exec/outcomes.js';
@@ -61,6 +62,10 @@ export class Daemon {
   #by = '';
   /** The policy as the file says, while a stricter guard is kept in force instead (until an approval). */
   #filePolicy: Policy | null = null;
+  /** What /readyz says until the store is reached. */
+  #connecting: Record<string, unknown> = { store: 'connecting' };
+  /** Ends the wait between two attempts to reach the store (stop() calls it). */
+  #wake: (() => void) | null = null;
 
   constructor(private readonly opts: DaemonOptions) {
     this.metrics = createMetrics(this.events);
@@ -71,10 +76,35 @@ export class Daemon {
     return this.#policy;
   }
 
-  /** Opens the store, validates the policy, takes the lease if free, starts HTTP and the schedules. */
+  /**
+   * Starts HTTP, then opens the store (retrying while it cannot be reached), validates the
+   * policy, takes the lease if free and starts the schedules. Resolves early, with nothing
+   * scheduled, when stop() comes while the store is still being retried.
+   */
   async start(): Promise<void> {
     const { log, env } = this.opts;
-    this.#rt = await openRuntime(this.opts.global, env);
+    // HTTP first, so /healthz answers and /readyz says "not ready" while the store is retried.
+    this.#http = await startHttp(this.opts.port, this.opts.host, {
+      registry: this.metrics.registry,
+      ready: async () => {
+        if (!this.#rt || !this.#lease) return { ok: false, detail: this.#connecting };
+        try {
+          await this.#rt.adapter.dbNow();
+          return { ok: !this.#stopping, detail: { policy_sha256: this.#policy.sha256, leader: this.#lease.token !== null } };
+        } catch (err) {
+          return { ok: false, detail: { error: (err as Error).message } };
+        }
+      },
+      ui: () => (this.#rt ? { adapter: this.#rt.adapter, current: () => ({ policy: this.#policy, schema: this.#rt.schema }), now: this.#rt.now, signer: this.#signer, token: env.LETHE_UI_TOKEN || null, log } : null),
+    });
+    const addr = this.#http.address();
+    log.info({ event: 'http', port: typeof addr === 'object' && addr ? addr.port : this.opts.port }, 'serving /healthz, /readyz, /metrics and the web view at /ui');
+    if (!env.LETHE_UI_TOKEN) log.warn({ event: 'ui:open', host: this.opts.host }, 'the web view at /ui is unauthenticated: anyone who can reach this port can read the audit log; set LETHE_UI_TOKEN, or bind to loopback with --host 127.0.0.1');
+
+    const rt = await this.#connect();
+    if (!rt) return;
+    this.#connecting = { store: 'starting' };
+    this.#rt = rt;
     await refuseFutureNow(this.#rt, this.opts.global, 'start');
     this.#policy = this.#rt.policy;
     for (const w of this.#rt.warnings) log.warn({ event: 'policy:warning', problem: formatProblem(w) }, 'policy warning');
@@ -88,31 +118,55 @@ export class Daemon {
     await this.#renewLease();
     this.#leaseTimer = setInterval(() => void this.#renewLease(), Math.max(500, Math.floor(this.#lease.ttlMs / 3)));
 
-    this.#http = await startHttp(this.opts.port, this.opts.host, {
-      registry: this.metrics.registry,
-      ready: async () => {
-        try {
-          await this.#rt.adapter.dbNow();
-          return { ok: !this.#stopping, detail: { policy_sha256: this.#policy.sha256, leader: this.#lease.token !== null } };
-        } catch (err) {
-          return { ok: false, detail: { error: (err as Error).message } };
-        }
-      },
-      ui: { adapter: this.#rt.adapter, current: () => ({ policy: this.#policy, schema: this.#rt.schema }), now: this.#rt.now, signer: this.#signer, token: env.LETHE_UI_TOKEN || null, log },
-    });
-    const addr = this.#http.address();
-    log.info({ event: 'http', port: typeof addr === 'object' && addr ? addr.port : this.opts.port }, 'serving /healthz, /readyz, /metrics and the web view at /ui');
-    if (!env.LETHE_UI_TOKEN) log.warn({ event: 'ui:open', host: this.opts.host }, 'the web view at /ui is unauthenticated: anyone who can reach this port can read the audit log; set LETHE_UI_TOKEN, or bind to loopback with --host 127.0.0.1');
-
     // Runs a killed process left open, and files it left queued: their rows are already gone and audited.
     if (this.#lease.token !== null) await closeAbandonedRuns(this.#rt.adapter, isoUtc(new Date()));
     if (this.#lease.token !== null) await drainFiles(this.#rt.adapter, this.#policy, this.#rt.schema, this.events, isoUtc(this.#rt.now ?? (await this.#rt.adapter.dbNow())));
 
     this.metrics.chainOk.set((await verifyAudit(this.#rt.adapter, log)).ok ? 1 : 0);
+    if (this.#stopping) return;
     this.#schedule();
     this.#watch();
     log.info({ event: 'started', policy: this.#policy.file, policy_sha256: this.#policy.sha256, store: this.#rt.adapter.description, providers: this.#policy.providers.map((p) => ({ id: p.id, schedule: p.schedule, timezone: p.timezone })) }, 'lethe started');
     if (this.opts.runNow) void this.#runOnce(null, null);
+  }
+
+  /**
+   * Opens the runtime. A store that cannot be reached at all is retried with doubling delays
+   * (LETHE_RETRY_INITIAL_MS, default 1 s, up to LETHE_RETRY_MAX_MS, default 30 s), each
+   * failure a warn line; anything else (a bad policy, a schema the policy does not match)
+   * throws at once. Resolves null when stop() comes first.
+   */
+  async #connect(): Promise<Runtime | null> {
+    const { log, env, global: g } = this.opts;
+    const { initialMs, maxMs } = retryDelays(env);
+    let delay = initialMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const rt = await openRuntime(g, env);
+        if (this.#stopping) {
+          await rt.adapter.close().catch(() => undefined);
+          return null;
+        }
+        if (attempt > 1) log.info({ event: 'store:reached', attempt }, 'the store answers; starting');
+        return rt;
+      } catch (err) {
+        if (this.#stopping) return null;
+        if (!(err instanceof StoreError && err.unreachable)) throw err;
+        const store = maskedStoreUrl(g, env);
+        this.#connecting = { store: 'unreachable', attempts: attempt, error: err.message };
+        log.warn({ event: 'store:unreachable', attempt, retry_in_ms: delay, store, error: err.message }, `cannot reach the store; retrying in ${delay} ms (lethe stays up, not ready)`);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay);
+          this.#wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.#wake = null;
+        if (this.#stopping) return null;
+        delay = Math.min(delay * 2, maxMs);
+      }
+    }
   }
 
   async #renewLease(): Promise<void> {
@@ -263,6 +317,7 @@ export class Daemon {
   stop(reason: string): Promise<void> {
     this.#stopPromise ??= (async () => {
       this.#stopping = true;
+      this.#wake?.();
       this.opts.log.info({ event: 'stopping', reason }, 'stopping: the current batch finishes, then lethe exits');
       for (const t of this.#tasks) await t.destroy();
       this.#tasks = [];
@@ -277,5 +332,27 @@ export class Daemon {
       this.opts.log.info({ event: 'stopped' }, 'lethe stopped');
     })();
     return this.#stopPromise;
+  }
+}
+
+/** The delays between attempts to reach the store at start: LETHE_RETRY_INITIAL_MS (1 s), doubling up to LETHE_RETRY_MAX_MS (30 s). */
+export function retryDelays(env: NodeJS.ProcessEnv): { initialMs: number; maxMs: number } {
+  const read = (name: string, fallback: number) => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n <= 0) throw new ConfigError(`${name}: "${raw}" is not a positive whole number of milliseconds`);
+    return n;
+  };
+  const initialMs = read('LETHE_RETRY_INITIAL_MS', 1_000);
+  return { initialMs, maxMs: Math.max(initialMs, read('LETHE_RETRY_MAX_MS', 30_000)) };
+}
+
+/** The store URL in force with its password masked, for the retry lines; null if it cannot be told. */
+function maskedStoreUrl(g: GlobalOptions, env: NodeJS.ProcessEnv): string | null {
+  try {
+    return redact(storeUrl(g, env, loadPolicyFile(configPath(g, env)).policy).url);
+  } catch {
+    return null;
   }
 }

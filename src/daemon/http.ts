@@ -9,21 +9,35 @@ export interface HttpDeps {
   registry: Registry;
   /** Resolves true when the store answers and a policy is loaded. */
   ready: () => Promise<{ ok: boolean; detail: Record<string, unknown> }>;
-  /** What the read-only web view at /ui reads; without it /ui is not served. */
-  ui?: UiDeps;
+  /**
+   * What the read-only web view at /ui reads; without it /ui is not served. A function is
+   * asked on each request, so the server can listen before the store is reached: until it
+   * returns deps, /ui answers 503.
+   */
+  ui?: UiDeps | (() => UiDeps | null);
 }
 
 /** Starts the HTTP server on `port` (0 picks a free one); resolves once listening. */
 export async function startHttp(port: number, host: string, deps: HttpDeps): Promise<Server> {
-  const ui = deps.ui ? createUiHandler(deps.ui) : null;
+  let ui: ReturnType<typeof createUiHandler> | null = null;
+  const uiHandler = () => {
+    if (!ui && deps.ui) {
+      const d = typeof deps.ui === 'function' ? deps.ui() : deps.ui;
+      if (d) ui = createUiHandler(d);
+    }
+    return ui;
+  };
   const server = createServer((req, res) => {
     const url = (req.url ?? '/').split('?')[0] ?? '/';
-    // The web view answers its own methods (POST for its login form) and sets its own headers.
-    if (ui && isUiPath(url)) return ui(req, res);
     const send = (code: number, type: string, body: string) => {
       res.writeHead(code, { 'content-type': type, 'cache-control': 'no-store' });
       res.end(body);
     };
+    // The web view answers its own methods (POST for its login form) and sets its own headers.
+    if (deps.ui && isUiPath(url)) {
+      const h = uiHandler();
+      return h ? h(req, res) : send(503, 'text/plain', 'the store is not reached yet; see /readyz\n');
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'text/plain', 'method not allowed\n');
     if (url === '/healthz') return send(200, 'application/json', JSON.stringify({ status: 'ok' }) + '\n');
     if (url === '/readyz') {

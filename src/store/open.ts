@@ -68,6 +68,6 @@ async function connectChecked(adapter: Adapter): Promise<Adapter> {
     return adapter;
   } catch (err) {
     await adapter.close().catch(() => undefined);
-    throw new StoreError(`cannot reach ${adapter.description}: ${(err as Error).message}`, { cause: err });
+    throw new StoreError(`cannot reach ${adapter.description}: ${(err as Error).message}`, { cause: err, unreachable: true });
   }
 }

@@ -1,0 +1,123 @@
+/**
+ * Daemon operations (issue 11, item 8): an unreachable store at start is retried with
+ * backoff while /healthz answers and /readyz says not ready; metrics restored from the store
+ * at start; a fixed edit back to the last good file is logged.
+ *
+ * Real stores only (SQLite files, the PostgreSQL server); due decisions use --now; the only
+ * waits are for a log line or an HTTP answer, each with a deadline.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { migrate } from '../../src/cli/commands/db.js';
+import { openStore } from '../../src/store/open.js';
+import { SERVER_URLS, testEngines } from '../support/engines.js';
+import { httpGet, killAll, startLethe, until, type LetheProc } from '../support/daemon.js';
+import { NOW_ISO, smallPolicy } from '../support/daemon-stores.js';
+
+const dirs: string[] = [];
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  await killAll();
+  for (const c of cleanups.splice(0)) await c().catch(() => undefined);
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function tempDir(policyText: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lethe-ops-'));
+  dirs.push(dir);
+  writeFileSync(join(dir, 'policies.yaml'), policyText);
+  return dir;
+}
+
+function startDaemon(dir: string, extra: string[] = [], env: Record<string, string> = {}): LetheProc {
+  return startLethe(['--now', NOW_ISO, 'start', '--port', '0', '--host', '127.0.0.1', ...extra], { cwd: dir, env });
+}
+
+const hasPostgres = (await testEngines()).includes('postgres');
+
+describe('an unreachable store at start', () => {
+  it.skipIf(!hasPostgres)('is retried with backoff (warn lines with the masked URL); /healthz 200 and /readyz 503 meanwhile; once the database exists the daemon starts; SIGTERM exits 0', async () => {
+    const name = `lethe_t_${process.pid}_${Date.now().toString(36)}_late`;
+    const base = new URL(SERVER_URLS.postgres);
+    base.username = 'postgres';
+    base.password = 'not-a-real-secret-pw';
+    base.pathname = `/${name}`;
+    const url = base.toString();
+    const dropDb = async () => {
+      const a = await openStore(SERVER_URLS.postgres, process.cwd());
+      try {
+        await sql`drop database if exists ${sql.id(name)}`.execute(a.db);
+      } finally {
+        await a.close();
+      }
+    };
+    cleanups.push(dropDb);
+    const dir = tempDir(smallPolicy({ schedule: '0 0 3 * * *' }));
+    const d = startDaemon(dir, [], { LETHE_DATABASE_URL: url, LETHE_RETRY_INITIAL_MS: '100' });
+
+    const port = await d.port();
+    const warns = await d.waitForNth((l) => l.event === 'store:unreachable', 3, 'three store:unreachable lines', 15_000);
+    expect(warns.level).toBe(40);
+    const attempts = d.lines.filter((l) => l.event === 'store:unreachable');
+    expect(attempts.slice(0, 3).map((l) => l.attempt)).toEqual([1, 2, 3]);
+    expect(attempts.slice(0, 3).map((l) => l.retry_in_ms)).toEqual([100, 200, 400]);
+    expect(String(attempts[0]!.store)).toContain(':***@127.0.0.1');
+    expect((await httpGet(port, '/healthz')).status).toBe(200);
+    const ready = await httpGet(port, '/readyz');
+    expect(ready.status).toBe(503);
+    expect(JSON.parse(ready.body)).toMatchObject({ status: 'not ready', store: 'unreachable' });
+    expect(ready.body).not.toContain('not-a-real-secret-pw');
+    expect(d.hasExited()).toBe(false);
+
+    // The database appears (created and migrated): the next attempt connects and the daemon starts.
+    const admin = await openStore(SERVER_URLS.postgres, process.cwd());
+    try {
+      await sql`create database ${sql.id(name)}`.execute(admin.db);
+    } finally {
+      await admin.close();
+    }
+    const store = await openStore(url, dir);
+    try {
+      await migrate(store);
+    } finally {
+      await store.close();
+    }
+    await d.waitFor((l) => l.event === 'started', '"started" once the database exists', 20_000);
+    await until(async () => (await httpGet(port, '/readyz')).status === 200, '/readyz 200 after the store is reached', { timeoutMs: 10_000, everyMs: 50 });
+
+    d.child.kill('SIGTERM');
+    const exit = await d.exited;
+    expect(exit.code, d.tail()).toBe(0);
+    expect(d.stdout() + d.stderr()).not.toContain('not-a-real-secret-pw');
+  });
+
+  it('a closed port: keeps retrying (delays double up to the cap) and SIGTERM during the wait exits 0 at once', async () => {
+    const dir = tempDir(smallPolicy({ schedule: '0 0 3 * * *' }));
+    const d = startDaemon(dir, [], { LETHE_DATABASE_URL: 'postgres://lethe:not-a-real-secret-pw@127.0.0.1:1/lethe', LETHE_RETRY_INITIAL_MS: '50', LETHE_RETRY_MAX_MS: '200' });
+    const port = await d.port();
+    await d.waitForNth((l) => l.event === 'store:unreachable', 4, 'four store:unreachable lines', 15_000);
+    expect(d.lines.filter((l) => l.event === 'store:unreachable').slice(0, 4).map((l) => l.retry_in_ms)).toEqual([50, 100, 200, 200]);
+    expect((await httpGet(port, '/readyz')).status).toBe(503);
+    expect((await httpGet(port, '/healthz')).status).toBe(200);
+    const sent = performance.now();
+    d.child.kill('SIGTERM');
+    const exit = await d.exited;
+    expect(exit.code, d.tail()).toBe(0);
+    expect(exit.at - sent, 'SIGTERM to exit (ms)').toBeLessThan(2_000);
+    expect(d.stdout() + d.stderr()).not.toContain('not-a-real-secret-pw');
+  });
+
+  it('a configuration error is not retried: a policy the store does not match exits 2 at once', async () => {
+    const dir = tempDir(smallPolicy().replace('table: trial_signups', 'table: no_such_table'));
+    const store = await openStore('sqlite:data/telecom.db', dir);
+    await migrate(store);
+    await store.close();
+    const d = startDaemon(dir, [], { LETHE_RETRY_INITIAL_MS: '50' });
+    const exit = await d.exited;
+    expect(exit.code, d.tail()).toBe(2);
+    expect(d.lines.filter((l) => l.event === 'store:unreachable')).toEqual([]);
+  });
+});

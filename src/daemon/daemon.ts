@@ -31,6 +31,8 @@ import { actor } from '../audit/acts.js';
 import { guardKeptMessage, guardsInForce, stricterGuards, type GuardKept } from '../audit/guard-floor.js';
 import { approvedStages } from '../audit/approvals.js';
 import { loadSigner, type Signer } from '../audit/checkpoint.js';
+import { computeReport } from '../cli/commands/report.js';
+import { letheDb } from '../store/lethe-tables.js';
 import { startHttp } from './http.js';
 import { createMetrics, type Metrics } from './metrics.js';
 
@@ -123,6 +125,7 @@ export class Daemon {
     if (this.#lease.token !== null) await drainFiles(this.#rt.adapter, this.#policy, this.#rt.schema, this.events, isoUtc(this.#rt.now ?? (await this.#rt.adapter.dbNow())));
 
     this.metrics.chainOk.set((await verifyAudit(this.#rt.adapter, log)).ok ? 1 : 0);
+    await this.#restoreMetrics();
     if (this.#stopping) return;
     this.#schedule();
     this.#watch();
@@ -166,6 +169,36 @@ export class Daemon {
         if (this.#stopping) return null;
         delay = Math.min(delay * 2, maxMs);
       }
+    }
+  }
+
+  /**
+   * After a restart, sets the two series an alert watches from the store, so they exist
+   * before the first run (which may be a day away): the last run that finished ok per
+   * provider (a run for all providers counts for each), and the overdue rows per rule as
+   * `lethe report` computes them.
+   */
+  async #restoreMetrics(): Promise<void> {
+    const rt = this.#rt;
+    const policy = this.#policy;
+    try {
+      for (const p of policy.providers) {
+        const last = await letheDb(rt.adapter)
+          .selectFrom('lethe_runs')
+          .select('finished_at')
+          .where((eb) => eb.or([eb('provider', '=', p.id), eb('provider', 'is', null)]))
+          .where('status', '=', 'ok')
+          .orderBy('id', 'desc')
+          .limit(1)
+          .executeTakeFirst();
+        const at = last?.finished_at as unknown;
+        const ms = at instanceof Date ? at.getTime() : at ? Date.parse(String(at)) : NaN;
+        if (Number.isFinite(ms)) this.metrics.lastSuccess.set({ provider: p.id }, ms / 1000);
+      }
+      const report = await computeReport({ adapter: rt.adapter, schema: rt.schema, policy, now: rt.now });
+      for (const r of report.rows) if (r.overdue !== null) this.metrics.overdue.set({ provider: r.provider, rule: r.rule }, r.overdue);
+    } catch (err) {
+      this.opts.log.warn({ event: 'metrics:error', error: (err as Error).message }, 'could not restore lethe_last_success_timestamp_seconds and lethe_overdue_rows from the store; they appear after the first run');
     }
   }
 

@@ -10,6 +10,7 @@ import { VERSION } from '../version.js';
 export interface Metrics {
   registry: Registry;
   overdue: Gauge<'provider' | 'rule'>;
+  lastSuccess: Gauge<'provider'>;
   reloadFailures: Counter;
   leader: Gauge;
   chainOk: Gauge;
@@ -52,5 +53,5 @@ export function createMetrics(events: EventBus): Metrics {
   });
   events.on('reload:failed', () => reloadFailures.inc());
   events.on('tick:skipped', (e) => skipped.inc({ provider: e.provider, reason: e.reason }));
-  return { registry, overdue, reloadFailures, leader, chainOk };
+  return { registry, overdue, lastSuccess, reloadFailures, leader, chainOk };
 }

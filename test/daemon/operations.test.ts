@@ -14,8 +14,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/cli/commands/db.js';
 import { openStore } from '../../src/store/open.js';
 import { SERVER_URLS, testEngines } from '../support/engines.js';
-import { httpGet, killAll, startLethe, until, type LetheProc } from '../support/daemon.js';
-import { NOW_ISO, smallPolicy } from '../support/daemon-stores.js';
+import { httpGet, killAll, parseMetrics, runLethe, sampleValue, startLethe, until, type LetheProc } from '../support/daemon.js';
+import { NOW_ISO, insertTrials, openDb, runRows, smallPolicy, smallStore } from '../support/daemon-stores.js';
 
 const dirs: string[] = [];
 const cleanups: (() => Promise<void>)[] = [];
@@ -119,5 +119,34 @@ describe('an unreachable store at start', () => {
     const exit = await d.exited;
     expect(exit.code, d.tail()).toBe(2);
     expect(d.lines.filter((l) => l.event === 'store:unreachable')).toEqual([]);
+  });
+});
+
+describe('metrics restored from the store at start', () => {
+  it('a daemon started after a CLI run exposes lethe_last_success_timestamp_seconds and lethe_overdue_rows before its first run', async () => {
+    // A schedule that never fires during the test: only the restore can set the two series.
+    const store = await smallStore(smallPolicy({ schedule: '0 0 3 1 1 *' }));
+    dirs.push(store.dir);
+    const run = await runLethe(['--now', NOW_ISO, 'run'], { cwd: store.dir });
+    expect(run.code, run.stderr).toBe(0);
+    // Rows that became due after that run: overdue now.
+    insertTrials(store.dbFile, [101, 102, 103], 400);
+
+    const db = openDb(store.dbFile, true);
+    const ok = runRows(db).filter((r) => r.status === 'ok');
+    db.close();
+    expect(ok).toHaveLength(1);
+    const report = await runLethe(['--now', NOW_ISO, 'report', '--json'], { cwd: store.dir });
+    expect(report.code, report.stderr).toBe(0);
+    const rules = (JSON.parse(report.stdout) as { rules: { provider: string; rule: string; overdue: number | null }[] }).rules.filter((r) => r.overdue !== null);
+    expect(rules.find((r) => r.rule === 'trial-signups')?.overdue).toBe(3);
+
+    const d = startDaemon(store.dir);
+    await d.waitFor((l) => l.event === 'started', '"started"');
+    const port = await d.port();
+    const samples = parseMetrics((await httpGet(port, '/metrics')).body);
+    expect(sampleValue(samples, 'lethe_last_success_timestamp_seconds', { provider: 'pipcall' })).toBe(Date.parse(ok[0]!.finished_at!) / 1000);
+    for (const r of rules) expect(sampleValue(samples, 'lethe_overdue_rows', { provider: r.provider, rule: r.rule }), `${r.provider}/${r.rule}`).toBe(r.overdue);
+    expect(d.lines.filter((l) => l.event === 'run:start')).toEqual([]);
   });
 });

@@ -66,6 +66,8 @@ export class Daemon {
   #filePolicy: Policy | null = null;
   /** What /readyz says until the store is reached. */
   #connecting: Record<string, unknown> = { store: 'connecting' };
+  /** The file's last edit was rejected: a return to the policy in force is logged as reload:recovered. */
+  #reloadFailed = false;
   /** Ends the wait between two attempts to reach the store (stop() calls it). */
   #wake: (() => void) | null = null;
 
@@ -301,7 +303,13 @@ export class Daemon {
     const file = this.#policy.file;
     try {
       const { policy: loaded, warnings } = loadPolicyFile(file);
-      if (loaded.sha256 === this.#policy.sha256) return true;
+      if (loaded.sha256 === this.#policy.sha256) {
+        // The file is back to the policy in force (an editor's undo of a rejected edit): say so
+        // once, so whoever watched reload:failed knows the file and the daemon agree again.
+        if (this.#reloadFailed) log.info({ event: 'reload:recovered', trigger, file, policy_sha256: loaded.sha256 }, 'policies.yaml is back to the last good policy, which is in force again');
+        this.#reloadFailed = false;
+        return true;
+      }
       const { policy, kept } = stricterGuards(Object.freeze({ ...loaded, store: this.#policy.store }), this.#policy);
       const problems = liveCheck(policy, await introspectFor(this.#rt.adapter, policy)).filter((p) => p.severity === 'error');
       if (problems.length) throw new ConfigError(`${file}: ${problems.length} problem(s) against the store`, problems);
@@ -310,11 +318,13 @@ export class Daemon {
       this.#keepStricter({ policy, kept }, Object.freeze({ ...loaded, store: this.#policy.store }), 'reload');
       this.#schedule();
       for (const w of warnings) log.warn({ event: 'policy:warning', problem: formatProblem(w) }, 'policy warning');
+      this.#reloadFailed = false;
       this.events.emit('reload:ok', { file, sha256: policy.sha256 });
       log.info({ event: 'reload:ok', trigger, policy_sha256: policy.sha256, providers: policy.providers.map((p) => ({ id: p.id, schedule: p.schedule, timezone: p.timezone })) }, 'policy reloaded and rescheduled');
       return true;
     } catch (err) {
       const problems = err instanceof ConfigError ? err.problems.map((p) => ({ file: p.file, line: p.line, col: p.col, path: p.path, message: p.message, hint: p.hint })) : [];
+      this.#reloadFailed = true;
       this.events.emit('reload:failed', { file, message: (err as Error).message });
       log.error({ event: 'reload:failed', trigger, file, problems, error: (err as Error).message }, 'policies.yaml edit rejected; the last good policy stays in force');
       return false;

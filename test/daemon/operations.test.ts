@@ -150,3 +150,28 @@ describe('metrics restored from the store at start', () => {
     expect(d.lines.filter((l) => l.event === 'run:start')).toEqual([]);
   });
 });
+
+describe('a fixed edit back to the last good file', () => {
+  it('is logged as reload:recovered (info): the last good policy is in force again', async () => {
+    const text = smallPolicy({ schedule: '0 0 3 1 1 *' });
+    const store = await smallStore(text);
+    dirs.push(store.dir);
+    const d = startDaemon(store.dir);
+    const started = await d.waitFor((l) => l.event === 'started', '"started"');
+
+    writeFileSync(store.policyFile, text.replace('after: 12 months\n        action: delete', 'after: twelve months\n        action: delete'));
+    const failed = await d.waitFor((l) => l.event === 'reload:failed', 'reload:failed after a bad edit', 10_000);
+    expect(failed.level).toBe(50);
+
+    writeFileSync(store.policyFile, text);
+    const recovered = await d.waitFor((l) => l.event === 'reload:recovered', 'reload:recovered after the file is restored', 10_000);
+    expect(recovered.level).toBe(30);
+    expect(recovered.policy_sha256).toBe(started.policy_sha256);
+    expect(String(recovered.msg)).toMatch(/last good policy/);
+    expect(d.lines.filter((l) => l.event === 'reload:ok')).toEqual([]);
+
+    d.child.kill('SIGTERM');
+    expect((await d.exited).code, d.tail()).toBe(0);
+    expect(d.lines.filter((l) => l.event === 'reload:recovered')).toHaveLength(1);
+  });
+});

@@ -66,6 +66,8 @@ export class Daemon {
   #filePolicy: Policy | null = null;
   /** What /readyz says until the store is reached. */
   #connecting: Record<string, unknown> = { store: 'connecting' };
+  /** Another process held the lease at the last renewal (logged once as lease:standby). */
+  #standby = false;
   /** The file's last edit was rejected: a return to the policy in force is logged as reload:recovered. */
   #reloadFailed = false;
   /** Ends the wait between two attempts to reach the store (stop() calls it). */
@@ -211,6 +213,8 @@ export class Daemon {
       this.metrics.leader.set(r.ok ? 1 : 0);
       if (r.ok && !had) this.opts.log.info({ event: 'lease:acquired', holder: this.#lease.holder, token: r.token }, 'this process is now the enforcer');
       if (!r.ok && had) this.opts.log.warn({ event: 'lease:lost', holder: r.holder }, 'the enforcer lease passed to another process');
+      if (!r.ok && !had && !this.#standby) this.opts.log.info({ event: 'lease:standby', holder: r.holder }, 'another process holds the enforcer lease: this one is a standby, and takes over if that one stops or dies');
+      this.#standby = !r.ok;
     } catch (err) {
       this.opts.log.error({ event: 'lease:error', error: (err as Error).message }, 'could not renew the enforcer lease');
     }

@@ -2,7 +2,8 @@
  * Several `lethe start` replicas on one store (DESIGN.md section 8): the enforcer lease lets
  * exactly one enforce; no batch is audited twice; when the leader dies (SIGKILL) another
  * takes over within the lease TTL and keeps purging. On PostgreSQL and MariaDB (the engines
- * replicas share); plus, on SQLite, a `lethe run` refused while a daemon holds the lease.
+ * replicas share); on SQLite, a second daemon on one file is a standby the same way, and a
+ * `lethe run` is refused while a daemon holds the lease.
  */
 import { rmSync } from 'node:fs';
 import { sql } from 'kysely';
@@ -10,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { testEngines } from '../support/engines.js';
 import { NOW, daysBefore, tempStore, ts, type TempStore } from '../support/harness.js';
 import { killAll, runLethe, startLethe, until, type LetheProc, type LogLine } from '../support/daemon.js';
-import { SMALL, ids, openDb, runRows, smallPolicy, smallStore, sorted } from '../support/daemon-stores.js';
+import { SMALL, ids, insertTrials as insertTrialsFile, openDb, runRows, smallPolicy, smallStore, sorted } from '../support/daemon-stores.js';
 
 const NOW_ISO = NOW.toISOString();
 const TTL_MS = 3_000;
@@ -186,5 +187,41 @@ describe('lethe run while a daemon holds the lease (SQLite)', () => {
       db.close();
     }
     expect(d.hasExited()).toBe(false);
+  });
+});
+
+describe('a second daemon on one SQLite store', () => {
+  it('stays up as a standby (tick:skipped not_leader) while the first enforces, and takes over within the TTL when the first is SIGKILLed', async () => {
+    const store = await smallStore(smallPolicy({ schedule: '* * * * * *' }));
+    dirs.push(store.dir);
+    const a = replica(store);
+    await a.waitFor((l) => l.event === 'lease:acquired', 'lease:acquired by the first daemon', 15_000);
+    await a.waitFor((l) => l.event === 'started', '"started" of the first daemon');
+    const b = replica(store);
+    await b.waitFor((l) => l.event === 'started', '"started" of the second daemon', 15_000);
+    const standby = await b.waitFor((l) => l.event === 'lease:standby', 'lease:standby on the second daemon', 10_000);
+    expect(standby.holder).toBe(a.lines.find((l) => l.event === 'lease:acquired')!.holder);
+    const skipped = await b.waitFor((l) => l.event === 'tick:skipped', 'tick:skipped on the standby', 10_000);
+    expect(skipped.reason).toBe('not_leader');
+
+    // The first purges the due rows; the standby changes nothing and stays up.
+    await until(() => sorted(a.lines.filter(isPurge).filter((l) => l.rule === 'trial-signups').flatMap(keysOf)).join() === SMALL.oldTrials.join(), 'the first daemon to purge the old trials', { timeoutMs: 15_000 });
+    expect(b.lines.filter((l) => l.event === 'lease:acquired' || l.event === 'purge' || l.event === 'run:start')).toEqual([]);
+    expect(b.hasExited()).toBe(false);
+
+    a.child.kill('SIGKILL');
+    await a.exited;
+    const killedAt = performance.now();
+    const took = await b.waitFor((l) => l.event === 'lease:acquired', 'lease:acquired by the standby', TTL_MS + 5_000).then(() => performance.now() - killedAt);
+    expect(took, 'kill to take-over (ms)').toBeLessThan(TTL_MS + 1_000);
+
+    insertTrialsFile(store.dbFile, [201, 202], 400);
+    await until(() => sorted(b.lines.filter(isPurge).filter((l) => l.rule === 'trial-signups').flatMap(keysOf)).join() === '201,202', 'the new enforcer to purge rows due after the take-over', { timeoutMs: 15_000 });
+    const db = openDb(store.dbFile, true);
+    try {
+      expect(ids(db, 'trial_signups')).toEqual([...SMALL.midTrials, ...SMALL.newTrials]);
+    } finally {
+      db.close();
+    }
   });
 });

@@ -18,10 +18,22 @@ export function createLogger(opts: { fd?: 1 | 2; level?: string } = {}): Logger 
   const tty = fd === 1 ? process.stdout.isTTY : process.stderr.isTTY;
   const wantPretty = process.env.LOG_PRETTY === '1' || (process.env.LOG_PRETTY === undefined && tty === true);
   const options = { level: opts.level ?? process.env.LOG_LEVEL ?? 'info', base: { app: 'lethe' }, timestamp: pino.stdTimeFunctions.isoTime };
+  // Pretty lines are for a person watching a terminal: one line per event (a purge of
+  // thousands of rows must not print thousands of lines, burying the one guard error), with
+  // the key list cut short. The JSON lines keep every key: they are the audit's log copy.
   const stream = wantPretty
-    ? pretty({ destination: fd, sync: true, colorize: tty === true, ignore: 'pid,hostname,app', translateTime: 'SYS:standard' })
+    ? pretty({ destination: fd, sync: true, colorize: tty === true, ignore: 'pid,hostname,app', translateTime: 'SYS:standard', singleLine: true, errorLikeObjectKeys: ['err'], customPrettifiers: { keys: (v: unknown) => abbreviateKeys(v) } })
     : pino.destination({ fd, sync: true });
   return pino(options, stream);
+}
+
+/** A key list for a pretty log line: the first `shown` keys, then an ellipsis and the count, e.g. `1, 2, 3, 4, 5, … (4,474)`. */
+export function abbreviateKeys(keys: unknown, shown = 5): string {
+  if (!Array.isArray(keys)) return typeof keys === 'string' ? keys : JSON.stringify(keys);
+  if (keys.length === 0) return 'none';
+  const one = (k: unknown) => (typeof k === 'number' || typeof k === 'string' ? String(k) : JSON.stringify(k));
+  const head = keys.slice(0, shown).map(one).join(', ');
+  return keys.length <= shown ? head : `${head}, … (${keys.length.toLocaleString('en-US')})`;
 }
 
 /** Logs the core's events: run:start, purge (one per audit entry the run writes, its policy and force entries included), guarded stages, run:end. */

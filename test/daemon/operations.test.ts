@@ -6,7 +6,8 @@
  * Real stores only (SQLite files, the PostgreSQL server); due decisions use --now; the only
  * waits are for a log line or an HTTP answer, each with a deadline.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -14,6 +15,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/cli/commands/db.js';
 import { openStore } from '../../src/store/open.js';
 import { SERVER_URLS, testEngines } from '../support/engines.js';
+import { BIN, ROOT, TEST_HMAC_KEY } from '../support/harness.js';
 import { httpGet, killAll, parseMetrics, runLethe, sampleValue, startLethe, until, type LetheProc } from '../support/daemon.js';
 import { NOW_ISO, insertTrials, openDb, runRows, smallPolicy, smallStore } from '../support/daemon-stores.js';
 
@@ -72,18 +74,31 @@ describe('an unreachable store at start', () => {
     expect(ready.body).not.toContain('not-a-real-secret-pw');
     expect(d.hasExited()).toBe(false);
 
-    // The database appears (created and migrated): the next attempt connects and the daemon starts.
+    // The database appears, already migrated: built under another name and renamed (atomic),
+    // so the daemon never sees it half made (that would be a configuration error, exit 2).
+    const staging = `${name}_stage`;
+    cleanups.push(async () => {
+      const a = await openStore(SERVER_URLS.postgres, process.cwd());
+      try {
+        await sql`drop database if exists ${sql.id(staging)}`.execute(a.db);
+      } finally {
+        await a.close();
+      }
+    });
     const admin = await openStore(SERVER_URLS.postgres, process.cwd());
     try {
-      await sql`create database ${sql.id(name)}`.execute(admin.db);
+      await sql`create database ${sql.id(staging)}`.execute(admin.db);
+      const stagingUrl = new URL(SERVER_URLS.postgres);
+      stagingUrl.pathname = `/${staging}`;
+      const store = await openStore(stagingUrl.toString(), dir);
+      try {
+        await migrate(store);
+      } finally {
+        await store.close();
+      }
+      await sql`alter database ${sql.id(staging)} rename to ${sql.id(name)}`.execute(admin.db);
     } finally {
       await admin.close();
-    }
-    const store = await openStore(url, dir);
-    try {
-      await migrate(store);
-    } finally {
-      await store.close();
     }
     await d.waitFor((l) => l.event === 'started', '"started" once the database exists', 20_000);
     await until(async () => (await httpGet(port, '/readyz')).status === 200, '/readyz 200 after the store is reached', { timeoutMs: 10_000, everyMs: 50 });
@@ -173,5 +188,43 @@ describe('a fixed edit back to the last good file', () => {
     d.child.kill('SIGTERM');
     expect((await d.exited).code, d.tail()).toBe(0);
     expect(d.lines.filter((l) => l.event === 'reload:recovered')).toHaveLength(1);
+  });
+});
+
+describe('Ctrl-C on `npm start`', () => {
+  // A terminal's Ctrl-C sends SIGINT to the whole foreground process group: npm and lethe
+  // both get it, and npm forwards its own to lethe, so lethe sees two SIGINTs a moment apart.
+  // They are one Ctrl-C: the stop is graceful and npm exits 0, as the README promises.
+  it("the project's start script, signalled as a terminal does (SIGINT to the process group), exits 0 after a graceful stop", async () => {
+    const store = await smallStore(smallPolicy({ schedule: '0 0 3 1 1 *' }));
+    dirs.push(store.dir);
+    const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts;
+    expect(scripts.start).toContain('bin/lethe start');
+    // The same script, run from the store's folder (so the store is its data/telecom.db).
+    writeFileSync(join(store.dir, 'package.json'), JSON.stringify({ name: 'lethe-ctrl-c', private: true, scripts: { start: scripts.start.replace('bin/lethe', BIN) } }));
+    const child = spawn('npm', ['start', '--', '--port', '0', '--host', '127.0.0.1'], {
+      cwd: store.dir,
+      detached: true, // its own process group, like a terminal's foreground job
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH ?? '', HOME: store.dir, LETHE_HMAC_KEY: TEST_HMAC_KEY, LETHE_NOW: NOW_ISO },
+    });
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+    try {
+      await until(() => out.includes('"event":"run:end"'), 'the --run-now run to end (logged through npm)', { timeoutMs: 20_000, abort: () => (child.exitCode !== null ? `npm exited: ${out.slice(-2000)}` : null) });
+      process.kill(-child.pid!, 'SIGINT');
+      const exit = await Promise.race([exited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`npm did not exit within 10 s\n${out.slice(-2000)}`)), 10_000))]);
+      expect(exit, out.slice(-2000)).toEqual({ code: 0, signal: null });
+      expect(out).toContain('"event":"stopped"');
+      expect(out).not.toContain('"event":"stop:forced"');
+    } finally {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
   });
 });

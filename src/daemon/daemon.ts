@@ -302,7 +302,8 @@ export class Daemon {
 
   /** Re-validates policies.yaml against the live schema; keeps the last good policy on any problem. */
   async reload(trigger: 'watch' | 'sighup'): Promise<boolean> {
-    if (this.#stopping) return false;
+    // Before the store is reached there is nothing to reload: the policy is read when it is.
+    if (this.#stopping || !this.#rt || !this.#policy) return false;
     const { log, env } = this.opts;
     const file = this.#policy.file;
     try {

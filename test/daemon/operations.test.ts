@@ -117,6 +117,9 @@ describe('an unreachable store at start', () => {
     expect(d.lines.filter((l) => l.event === 'store:unreachable').slice(0, 4).map((l) => l.retry_in_ms)).toEqual([50, 100, 200, 200]);
     expect((await httpGet(port, '/readyz')).status).toBe(503);
     expect((await httpGet(port, '/healthz')).status).toBe(200);
+    // SIGHUP before the store is reached has nothing to reload, and must not end the process.
+    d.child.kill('SIGHUP');
+    await d.waitForNth((l) => l.event === 'store:unreachable', 6, 'two more store:unreachable lines after SIGHUP', 15_000);
     const sent = performance.now();
     d.child.kill('SIGTERM');
     const exit = await d.exited;

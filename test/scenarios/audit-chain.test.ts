@@ -33,10 +33,12 @@ describe.each(engines)('lethe audit verify on %s', (engine) => {
   const original = (seq: number) => entries.find((e) => Number(e.seq) === seq)!;
 
   it('exits 0 on the intact chain', async () => {
-    expect(entries.map((e) => Number(e.seq))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    // The run's policy entry (DESIGN 12), then its 10 batches.
+    expect(entries.map((e) => Number(e.seq))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(String(entries[0]!.action)).toBe('policy');
     const r = verify();
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^audit chain verifies: 10 entries \(head seq 10\)/);
+    expect(r.stdout).toMatch(/^audit chain verifies: 11 entries \(head seq 11\)/);
   });
 
   it('exits 1 and names seq 2 after its row_count is edited', async () => {
@@ -76,7 +78,7 @@ describe.each(engines)('lethe audit verify on %s', (engine) => {
       expect(await verifyChain(store.adapter), `edit of seq ${seq}`).toMatchObject({ ok: false, firstBad: seq });
       await update(seq, { [Object.keys(set)[0]!]: original(seq)[Object.keys(set)[0]!] });
     }
-    expect(await verifyChain(store.adapter)).toMatchObject({ ok: true, checked: 10, firstBad: null, reason: null });
+    expect(await verifyChain(store.adapter)).toMatchObject({ ok: true, checked: 11, firstBad: null, reason: null });
   });
 
   it('catches an entry removed from the middle', async () => {
@@ -86,10 +88,10 @@ describe.each(engines)('lethe audit verify on %s', (engine) => {
     expect((await verifyChain(store.adapter)).ok).toBe(true);
   });
 
-  it('exits 1 and names seq 10 when the last entry is deleted', async () => {
-    await store.adapter.db.deleteFrom('lethe_audit').where('seq', '=', 10).execute();
+  it('exits 1 and names seq 11 when the last entry is deleted', async () => {
+    await store.adapter.db.deleteFrom('lethe_audit').where('seq', '=', 11).execute();
     const r = verify();
     expect(r.code).toBe(1);
-    expect(r.stdout).toBe('audit chain broken at seq 10: the chain ends at 9 but its head says 10: entries were removed (9 entries before it verify)\n');
+    expect(r.stdout).toBe('audit chain broken at seq 11: the chain ends at 10 but its head says 11: entries were removed (10 entries before it verify)\n');
   });
 });

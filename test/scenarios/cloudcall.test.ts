@@ -84,11 +84,11 @@ describe.each(engines)('cloudcall at the fixed now on %s', (engine) => {
     expect(report.now).toBe(NOW_ISO);
     const cloudcall = report.rules.filter((x) => x.provider === 'cloudcall');
     expect(cloudcall.map(({ last_run, ...rest }) => rest)).toEqual([
-      { provider: 'cloudcall', rule: 'former-customers', table: 'accounts', kind: 'unspecified', covered: 2, period: 'unspecified (gap)', overdue: null, held: null, blocked: null, oldest_days: null },
-      { provider: 'cloudcall', rule: 'prospects', table: 'prospects', kind: 'unspecified', covered: 1, period: 'unspecified (gap)', overdue: null, held: null, blocked: null, oldest_days: null },
-      { provider: 'cloudcall', rule: 'recordings', table: 'recordings', kind: 'unspecified', covered: 1, period: 'unspecified (gap)', overdue: null, held: null, blocked: null, oldest_days: null },
-      { provider: 'cloudcall', rule: 'voicemails', table: 'voicemails', kind: 'unspecified', covered: 1, period: 'unspecified (gap)', overdue: null, held: null, blocked: null, oldest_days: null },
-      { provider: 'cloudcall', rule: 'web-analytics', table: 'web_visits', kind: 'unspecified', covered: 1, period: 'unspecified (gap)', overdue: null, held: null, blocked: null, oldest_days: null },
+      { provider: 'cloudcall', rule: 'former-customers', table: 'accounts', kind: 'unspecified', covered: 2, period: 'unspecified (gap)', overdue: null, held: null, blocked: null, oldest_days: null, note: null },
+      { provider: 'cloudcall', rule: 'prospects', table: 'prospects', kind: 'unspecified', covered: 1, period: 'unspecified (gap)', overdue: null, held: null, blocked: null, oldest_days: null, note: null },
+      { provider: 'cloudcall', rule: 'recordings', table: 'recordings', kind: 'unspecified', covered: 1, period: 'unspecified (gap)', overdue: null, held: null, blocked: null, oldest_days: null, note: null },
+      { provider: 'cloudcall', rule: 'voicemails', table: 'voicemails', kind: 'unspecified', covered: 1, period: 'unspecified (gap)', overdue: null, held: null, blocked: null, oldest_days: null, note: null },
+      { provider: 'cloudcall', rule: 'web-analytics', table: 'web_visits', kind: 'unspecified', covered: 1, period: 'unspecified (gap)', overdue: null, held: null, blocked: null, oldest_days: null, note: null },
     ]);
     for (const x of cloudcall) expect(x.last_run).toMatchObject({ id: result.runId, status: 'ok' });
     // loopup web-visits, cloudcall ×5, ringu ×3, pipcall unsaved-voicemails

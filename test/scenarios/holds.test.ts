@@ -56,9 +56,12 @@ describe.each(engines)('a hold placed with `lethe hold add` on a loop account on
     expect([heldRun.due, heldRun.changed, heldRun.held, heldRun.blocked]).toEqual([12, 0, 12, 0]);
     expect(diffDumps(before, afterHeld)).toEqual({});
     expect(fx.missingMedia()).toEqual([]);
-    // The chain holds the hold itself, with who and why, and no change.
-    const entries = await auditEntries(store);
-    expect(entries.map((e) => [e.seq, e.action, e.table_name, e.keys, e.row_count])).toEqual([[1, 'hold', 'accounts', [401], 0]]);
+    // The chain holds the hold itself, with who and why, then the policy the run loaded, and no change.
+    const entries = await store.adapter.db.selectFrom('lethe_audit').select(['seq', 'action', 'table_name', 'keys', 'row_count']).orderBy('seq').execute();
+    expect(entries.map((e) => [Number(e.seq), e.action, e.table_name, JSON.parse(String(e.keys)) as unknown, Number(e.row_count)])).toEqual([
+      [1, 'hold', 'accounts', [401], 0],
+      [2, 'policy', '', [], 0],
+    ]);
     const held = await store.adapter.db.selectFrom('lethe_audit').select(['actor', 'reason']).where('seq', '=', 1).executeTakeFirstOrThrow();
     expect(held).toEqual({ actor: 'legal-team', reason: 'litigation LX-1 (legal@example)' });
   });
@@ -77,7 +80,7 @@ describe.each(engines)('a hold placed with `lethe hold add` on a loop account on
     const rel = runCli(['hold', 'release', '1', '--reason', 'case LX-1 settled', '--by', 'legal-team', '--now', NOW_ISO], { cwd: store.dir, env: store.env });
     expect(rel.code).toBe(0);
     expect(rel.stdout).toBe('hold 1 released by legal-team\n');
-    const released = await store.adapter.db.selectFrom('lethe_audit').select(['action', 'actor', 'reason', 'table_name', 'keys']).where('seq', '=', 2).executeTakeFirstOrThrow();
+    const released = await store.adapter.db.selectFrom('lethe_audit').select(['action', 'actor', 'reason', 'table_name', 'keys']).where('seq', '=', 3).executeTakeFirstOrThrow();
     expect(released).toEqual({ action: 'release', actor: 'legal-team', reason: 'case LX-1 settled', table_name: 'accounts', keys: '[401]' });
     const holds = await store.adapter.db.selectFrom('lethe_holds').selectAll().execute();
     expect(holds.map((h) => [h.id, h.table_name, h.row_key, h.released_at])).toEqual([[1, 'accounts', '401', NOW_ISO]]);

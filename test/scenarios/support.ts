@@ -12,6 +12,7 @@ import { DateTime, type DurationLikeObject } from 'luxon';
 import { BIN, NOW, TEST_HMAC_KEY, enforce, tempStore, type TempStore } from '../support/harness.js';
 import type { RunResult } from '../../src/exec/outcomes.js';
 import { parseClockValue } from '../../src/store/timestamps.js';
+import { ROW_ACTIONS } from '../../src/audit/chain.js';
 import type { EngineName, SchemaInfo, TableInfo } from '../../src/store/types.js';
 
 export type Row = Record<string, unknown>;
@@ -470,8 +471,9 @@ export interface AuditRow {
   keys: number[];
 }
 
+/** The entries that changed rows or removed files (a run's policy and force entries are tested in test/audit). */
 export async function auditEntries(store: TempStore, runId?: number): Promise<AuditRow[]> {
-  let q = store.adapter.db.selectFrom('lethe_audit').selectAll().orderBy('seq');
+  let q = store.adapter.db.selectFrom('lethe_audit').selectAll().where('action', 'in', [...ROW_ACTIONS]).orderBy('seq');
   if (runId !== undefined) q = q.where('run_id', '=', runId);
   return (await q.execute()).map((r) => ({
     seq: Number(r.seq),

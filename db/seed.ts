@@ -36,6 +36,8 @@ export interface SeedOptions {
   mediaRoot: string | null;
   /** Called after each flush with a table and the rows written to it so far. */
   onProgress?: (table: string, rows: number) => void;
+  /** Called as accounts are generated (every 500, and at the last), for a progress line with an ETA. */
+  onAccounts?: (done: number, total: number) => void;
 }
 
 type Row = Record<string, unknown>;
@@ -476,6 +478,7 @@ export async function seedReferenceData(adapter: Adapter, opts: SeedOptions): Pr
   for (let i = 0; i < opts.accounts; i++) {
     gen.account(i);
     await sink.flushIfFull();
+    if ((i + 1) % 500 === 0 || i + 1 === opts.accounts) opts.onAccounts?.(i + 1, opts.accounts);
   }
   // Tables with no account: sized from the account count, with a floor so small seeds still
   // put rows on both sides of each period.

@@ -64,7 +64,7 @@ export async function dbSeedCommand(g: GlobalOptions, env: NodeJS.ProcessEnv, f:
       seed,
       now: now ?? (await adapter.dbNow()),
       mediaRoot: f.media === false ? null : mediaRoot,
-      onProgress: process.stderr.isTTY ? (table, rows) => process.stderr.write(`\rseeding ${table}: ${rows}      `) : undefined,
+      onAccounts: process.stderr.isTTY ? seedProgress() : undefined,
     } as Parameters<typeof seedReferenceData>[1]);
     if (fresh) await createReferenceIndexes(adapter);
     if (process.stderr.isTTY) process.stderr.write('\n');
@@ -77,4 +77,17 @@ export async function dbSeedCommand(g: GlobalOptions, env: NodeJS.ProcessEnv, f:
     await adapter.close();
   }
   return 0;
+}
+
+/**
+ * The seed's progress on a terminal: accounts done of the total, and the time left at the
+ * rate so far (accounts dominate the rows; the account-less tables after them are small).
+ */
+function seedProgress(): (done: number, total: number) => void {
+  const started = performance.now();
+  return (done, total) => {
+    const elapsed = (performance.now() - started) / 1000;
+    const left = done < total ? `, about ${Math.ceil((elapsed / done) * (total - done))} s left` : `, ${elapsed.toFixed(1)} s`;
+    process.stderr.write(`\rseeding: ${done.toLocaleString('en')} of ${total.toLocaleString('en')} accounts (${Math.floor((100 * done) / total)}%)${left}      `);
+  };
 }

@@ -67,12 +67,18 @@ export async function runCommand(rt: Runtime, flags: RunFlags): Promise<number> 
   const tty = !rt.json && process.stdout.isTTY === true;
   logEvents(events, createLogger({ fd: rt.json ? 2 : 1, level: tty ? 'warn' : undefined }));
   if (tty) {
+    // How far the run is: stages done of the run's total (the number of stages does not depend on now).
+    const total = planRun(policy, rt.now ?? new Date(), rt.schema, flags).providers.reduce((a, pp) => a + pp.tasks.length, 0);
+    const started = performance.now();
     let n = 0;
+    let done = 0;
+    const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
     events.on('batch', (b) => {
       n += b.changed;
-      process.stderr.write(`\r${b.provider}/${b.rule} stage ${b.stage}: ${n} rows changed so far`);
+      process.stderr.write(`\rstage ${done + 1} of ${total}, ${b.provider}/${b.rule} stage ${b.stage}: ${n} rows changed so far (${elapsed()})`);
     });
     events.on('stage:end', () => {
+      done++;
       if (n) process.stderr.write('\n');
       n = 0;
     });

@@ -71,11 +71,12 @@ interface Entry {
 
 const audit = (store: TempStore) => JSON.parse(cli(store, ['audit', '--json']).stdout) as Entry[];
 
-function savePlan(store: TempStore, now = NOW_ISO): number {
-  const r = cli(store, ['--quiet', 'plan', '--save', '--json', '--now', now]);
+/** Saves a plan at NOW; the trials stage has 60 rows due, which the guard stops unless an approval in force covers them. */
+function savePlan(store: TempStore, guard = 'would stop'): number {
+  const r = cli(store, ['--quiet', 'plan', '--save', '--json', '--now', NOW_ISO]);
   expect(r.code, r.stderr).toBe(0);
   const doc = JSON.parse(r.stdout) as { plan_id: number; stages: { rule: string; due: number; guard: string }[] };
-  expect(doc.stages.find((s) => s.rule === 'trials')).toMatchObject({ due: 60, guard: 'would stop' });
+  expect(doc.stages.find((s) => s.rule === 'trials')).toMatchObject({ due: 60, guard });
   return doc.plan_id;
 }
 
@@ -129,7 +130,8 @@ describe.each(engines)('approved plans on %s', (engine) => {
     const later = '2026-11-23T05:15:00.000Z';
     expect(cli(store, ['--json', 'run', '--now', later]).code).toBe(1);
 
-    const second = savePlan(store);
+    // At NOW the first approval is still in force: the plan says the run would go ahead under it.
+    const second = savePlan(store, `approved (plan ${first})`);
     // Any edit of policies.yaml changes its sha256: the plan saved under the old text cannot be approved…
     appendFileSync(store.policyFile, '# reviewed\n');
     const refused = cli(store, ['approve', String(second), '--reason', 'x', '--now', NOW_ISO]);

@@ -61,6 +61,9 @@ describe('outputs that agree', () => {
     const approved = JSON.parse(cli(store, ['explain', 'trial_signups', '1', '--json', '--now', NOW_ISO]).stdout) as { verdict: string; rules: { stages: { guard: string }[] }[] };
     expect(approved.verdict).toMatch(/^due: the next run changes it/);
     expect(approved.rules[0]!.stages[0]!.guard).toBe(`approved (plan ${saved.plan_id})`);
+    // plan agrees with explain and the run: the approved plan lets the stage through.
+    const after = JSON.parse(cli(store, ['plan', '--json', '--now', NOW_ISO]).stdout) as { stages: { rule: string; guard: string }[] };
+    expect(after.stages.find((s) => s.rule === 'trials')!.guard).toBe(`approved (plan ${saved.plan_id})`);
   });
 
   it('explain prints the rule’s note', () => {

@@ -1,7 +1,7 @@
 /** `lethe run` and `lethe plan`: one enforcement pass now, or what it would find due. */
 import { UsageError } from '../../errors.js';
 import { EventBus } from '../../events.js';
-import { countStage } from '../../exec/counts.js';
+import { countStage, guardOutcome } from '../../exec/counts.js';
 import { activeHolds } from '../../exec/holds.js';
 import { plannedDrops, type PartitionDrop } from '../../exec/partitions.js';
 import type { RunResult } from '../../exec/outcomes.js';
@@ -14,7 +14,7 @@ import { isoUtc } from '../../store/timestamps.js';
 import { runEnforcement } from '../../../jobs/enforce.js';
 import { withLease, type Lease } from '../../lease.js';
 import { actor } from '../../audit/acts.js';
-import { savePlan, type PlannedStage } from '../../audit/approvals.js';
+import { approvedStages, savePlan, type PlannedStage } from '../../audit/approvals.js';
 import { guardKeptMessage, guardsInForce } from '../../audit/guard-floor.js';
 import { loadSigner } from '../../audit/checkpoint.js';
 import { savedPlanLine } from './approve.js';
@@ -133,17 +133,19 @@ async function inForce(rt: Runtime): Promise<Policy> {
 export async function planCommand(rt: Runtime, flags: PlanFilter & { detailedExitcode?: boolean; save?: boolean; by?: string }): Promise<number> {
   checkFilter(rt, flags);
   const now = rt.now ?? (await rt.adapter.dbNow());
-  const plan = planRun(await inForce(rt), now, rt.schema, flags);
+  const policy = await inForce(rt);
+  const plan = planRun(policy, now, rt.schema, flags);
   const holds = await activeHolds(rt.adapter, rt.adapter.db, now);
+  // The guard column says what the run would do: an approved plan lets a stage it covers through.
+  const approvals = await approvedStages(rt.adapter, rt.adapter.db, policy.sha256, now);
   const rows: Record<string, unknown>[] = [];
   for (const pp of plan.providers) {
     for (const task of pp.tasks) {
       const c = await countStage(rt.adapter, task, holds);
       // Partitions a run would drop whole (DESIGN §9), with their rows and key ranges.
       const partitions = await plannedDrops(rt.adapter, task, rt.adapter.db, holds);
-      const g = pp.provider.guard;
-      const guarded = c.due > g.minRows && c.due > 0 && c.due > g.maxFraction * c.total;
-      rows.push({ provider: pp.provider.id, rule: task.rule.id, stage: task.stage.index, table: task.table.name, action: task.stage.action.kind, after: task.stage.after.text, cutoff: isoUtc(task.cutoff.at), due: c.due, held: c.held, blocked: c.blocked, total: c.total, guard: guarded ? 'would stop' : 'ok', ...(partitions.length ? { partitions } : {}) });
+      const g = guardOutcome(task, c, approvals);
+      rows.push({ provider: pp.provider.id, rule: task.rule.id, stage: task.stage.index, table: task.table.name, action: task.stage.action.kind, after: task.stage.after.text, cutoff: isoUtc(task.cutoff.at), due: c.due, held: c.held, blocked: c.blocked, total: c.total, guard: g.planId === null ? g.guard : `approved (plan ${g.planId})`, ...(partitions.length ? { partitions } : {}) });
     }
     for (const gap of pp.gaps.filter((r) => !flags.rule || r.id === flags.rule)) rows.push({ provider: pp.provider.id, rule: gap.id, stage: null, table: gap.table, action: 'unspecified', after: 'unspecified', cutoff: null, due: null, held: null, blocked: null, total: null, guard: null });
   }

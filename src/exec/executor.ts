@@ -20,7 +20,7 @@ import type { ApprovedStage } from '../audit/approvals.js';
 import { isoUtc } from '../store/timestamps.js';
 import { anonymiseValue, pseudonymFor } from './anonymise.js';
 import { queueFiles, renderPath, type QueuedFile } from './files.js';
-import { startOutcome, type StageOutcome } from './outcomes.js';
+import { stageEntryFields, startOutcome, type StageOutcome } from './outcomes.js';
 import { activeHolds, heldPredicate } from './holds.js';
 import { dropPartition, duePartitions, plannedDrops } from './partitions.js';
 import { KEY_CHUNK, RowKey, type KeyValue } from './row-key.js';
@@ -322,17 +322,10 @@ async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kyse
   let entry: AuditEntry | null = null;
   if (changed.length) {
     entry = await appendAudit(adapter, tx, {
-      run_id: ctx.runId,
-      at: isoUtc(ctx.now),
-      provider: task.provider.id,
-      rule: task.rule.id,
-      stage: task.stage.index,
-      table_name: task.table.name,
+      ...stageEntryFields(task, ctx.runId, ctx.now, ctx.policy.sha256),
       action: task.stage.action.kind,
-      cutoff: isoUtc(task.cutoff.at),
       keys: changed,
       row_count: Math.max(rowCount, changed.length),
-      policy_sha256: ctx.policy.sha256,
       detail,
       refs: auditRefs(changed, referenced),
     }, head);

@@ -1,5 +1,6 @@
 /** What a run and each of its stages ended as. A run never throws past the runner; it returns these. */
 import type { ActionKind } from '../policy/model.js';
+import { isoUtc } from '../store/timestamps.js';
 import type { PartitionDrop } from './partitions.js';
 
 export type StageStatus = 'done' | 'guarded' | 'interrupted' | 'failed' | 'refused';
@@ -72,4 +73,9 @@ export function startOutcome(task: { provider: { id: string }; rule: { id: strin
 
 export function emptyTotals(): Totals {
   return { due: 0, changed: 0, held: 0, blocked: 0 };
+}
+
+/** The fields of a stage's audit entry that name its run, rule, stage, table and cutoff (a batch's or a dropped partition's). */
+export function stageEntryFields(task: { provider: { id: string }; rule: { id: string }; stage: { index: number }; table: { name: string }; cutoff: { at: Date } }, runId: number, now: Date, policySha256: string) {
+  return { run_id: runId, at: isoUtc(now), provider: task.provider.id, rule: task.rule.id, stage: task.stage.index, table_name: task.table.name, cutoff: isoUtc(task.cutoff.at), policy_sha256: policySha256 };
 }

@@ -20,6 +20,7 @@ import type { StageTask } from '../plan/planner.js';
 import { isoUtc } from '../store/timestamps.js';
 import type { Adapter, RangePartition } from '../store/types.js';
 import { activeHolds, heldPredicate, type HeldKeys } from './holds.js';
+import { stageEntryFields } from './outcomes.js';
 import type { KeyValue } from './row-key.js';
 import { col, rowKey, T } from './sql-fragments.js';
 
@@ -109,17 +110,10 @@ export async function dropPartition(ctx: DropContext, task: StageTask, p: RangeP
         adapter,
         tx,
         {
-          run_id: ctx.runId,
-          at: isoUtc(ctx.now),
-          provider: task.provider.id,
-          rule: task.rule.id,
-          stage: task.stage.index,
-          table_name: task.table.name,
+          ...stageEntryFields(task, ctx.runId, ctx.now, ctx.policySha256),
           action: 'delete',
-          cutoff: isoUtc(task.cutoff.at),
           keys: [],
           row_count: drop.rows,
-          policy_sha256: ctx.policySha256,
           detail: { ...(ctx.detail ?? {}), partition: drop.name, key_range: drop.key_range, clock_range: drop.clock_range },
         },
         head,

@@ -31,7 +31,7 @@ import { actor } from '../audit/acts.js';
 import { guardKeptMessage, guardsInForce, stricterGuards, type GuardKept } from '../audit/guard-floor.js';
 import { approvedStages } from '../audit/approvals.js';
 import { loadSigner, type Signer } from '../audit/checkpoint.js';
-import { computeReport } from '../cli/commands/report.js';
+import { overdueByRule } from '../cli/commands/report.js';
 import { letheDb } from '../store/lethe-tables.js';
 import { startHttp } from './http.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -199,8 +199,7 @@ export class Daemon {
         const ms = at instanceof Date ? at.getTime() : at ? Date.parse(String(at)) : NaN;
         if (Number.isFinite(ms)) this.metrics.lastSuccess.set({ provider: p.id }, ms / 1000);
       }
-      const report = await computeReport({ adapter: rt.adapter, schema: rt.schema, policy, now: rt.now });
-      for (const r of report.rows) if (r.overdue !== null) this.metrics.overdue.set({ provider: r.provider, rule: r.rule }, r.overdue);
+      for (const r of await overdueByRule({ adapter: rt.adapter, schema: rt.schema, policy, now: rt.now })) this.metrics.overdue.set({ provider: r.provider, rule: r.rule }, r.overdue);
     } catch (err) {
       this.opts.log.warn({ event: 'metrics:error', error: (err as Error).message }, 'could not restore lethe_last_success_timestamp_seconds and lethe_overdue_rows from the store; they appear after the first run');
     }

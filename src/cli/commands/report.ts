@@ -83,22 +83,10 @@ export async function computeReport(rt: Pick<Runtime, 'adapter' | 'schema' | 'po
         rows.push({ ...base, period: rule.kind === 'unspecified' ? 'unspecified (gap)' : `retain ${rule.after.text}`, overdue: null, held: null, blocked: null, oldest_days: null });
         continue;
       }
-      let overdue = 0;
-      let held = 0;
-      let blocked = 0;
-      // How long the longest-overdue row has been due: now minus its due date (not its clock's age).
-      let overdueMs: number | null = null;
+      const { overdue, held, blocked, overdueMs } = await ruleOverdue(rt.adapter, pp, rule, holds, now);
       // Values of the rule's clock that are not clocks: never due, so counted here (a full scan: report and check only).
       const clockTable = pp.tasks.find((t) => t.rule === rule)?.clock;
       const census = clockTable ? await censusFor(rt, rule.clock.table, clockTable.column, clockTable.spec) : null;
-      for (const task of pp.tasks.filter((t) => t.rule === rule)) {
-        const c = await countStage(rt.adapter, task, holds);
-        overdue += c.due;
-        held += c.held;
-        blocked += c.blocked;
-        const due = dueDate(readClock(c.oldest, task.clock.spec), task.stage.after, pp.provider.timezone, task.clock.spec.zone);
-        if (due && c.due > 0) overdueMs = Math.max(overdueMs ?? 0, now.getTime() - due.getTime());
-      }
       rows.push({
         ...base,
         period: rule.stages.map((s) => `${s.action.kind} ${s.after.text}`).join(', '),
@@ -112,6 +100,41 @@ export async function computeReport(rt: Pick<Runtime, 'adapter' | 'schema' | 'po
     }
   }
   return { now, rows, gaps: rows.filter((r) => r.kind === 'unspecified').length };
+}
+
+type PlannedProvider = ReturnType<typeof planRun>['providers'][number];
+
+/** A rule's due rows (overdue), held and blocked over its stages, and how long the longest-overdue row has been due. */
+async function ruleOverdue(adapter: Runtime['adapter'], pp: PlannedProvider, rule: PlannedProvider['provider']['rules'][number], holds: Awaited<ReturnType<typeof activeHolds>>, now: Date) {
+  let overdue = 0;
+  let held = 0;
+  let blocked = 0;
+  // Now minus the row's due date (not its clock's age).
+  let overdueMs: number | null = null;
+  for (const task of pp.tasks.filter((t) => t.rule === rule)) {
+    const c = await countStage(adapter, task, holds);
+    overdue += c.due;
+    held += c.held;
+    blocked += c.blocked;
+    const due = dueDate(readClock(c.oldest, task.clock.spec), task.stage.after, pp.provider.timezone, task.clock.spec.zone);
+    if (due && c.due > 0) overdueMs = Math.max(overdueMs ?? 0, now.getTime() - due.getTime());
+  }
+  return { overdue, held, blocked, overdueMs };
+}
+
+/**
+ * Overdue rows per enforced rule, as the report counts them, without the report's full scans
+ * (rows covered, the clock census): what the daemon restores lethe_overdue_rows from at start.
+ */
+export async function overdueByRule(rt: Pick<Runtime, 'adapter' | 'schema' | 'policy' | 'now'>): Promise<{ provider: string; rule: string; overdue: number }[]> {
+  const now = rt.now ?? (await rt.adapter.dbNow());
+  const plan = planRun(rt.policy, now, rt.schema, {});
+  const holds = await activeHolds(rt.adapter, rt.adapter.db, now);
+  const out: { provider: string; rule: string; overdue: number }[] = [];
+  for (const pp of plan.providers) {
+    for (const rule of pp.provider.rules.filter((r) => r.kind === 'enforce')) out.push({ provider: pp.provider.id, rule: rule.id, overdue: (await ruleOverdue(rt.adapter, pp, rule, holds, now)).overdue });
+  }
+  return out;
 }
 
 export async function reportCommand(rt: Runtime, f: { provider?: string; format?: string } = {}): Promise<number> {

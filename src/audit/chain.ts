@@ -20,8 +20,11 @@ export const GENESIS_HASH = '0'.repeat(64);
 
 /** Changes to rows, written by runs. */
 export const ROW_ACTIONS = ['delete', 'anonymise', 'set', 'file'] as const;
-/** Acts around the changes: a hold placed or released, a plan approved, a forced run, a policy loaded. */
-export const EVENT_ACTIONS = ['hold', 'release', 'approve', 'force', 'policy'] as const;
+/**
+ * Acts around the changes: a hold placed or released, a plan approved, a forced run, a policy
+ * loaded, a customer instruction, a data-subject request recorded or answered, an export written.
+ */
+export const EVENT_ACTIONS = ['hold', 'release', 'approve', 'force', 'policy', 'instruct', 'request', 'export'] as const;
 export type AuditAction = (typeof ROW_ACTIONS)[number] | (typeof EVENT_ACTIONS)[number];
 
 /**

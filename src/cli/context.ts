@@ -103,7 +103,7 @@ function noPolicy(file: string): Policy {
   return Object.freeze({
     file,
     sha256: '',
-    store: Object.freeze({ url: null, mediaRoot: null, tenantColumn: null, letheSchema: null, clockFormat: 'iso' as const, clockZone: 'UTC' }),
+    store: Object.freeze({ url: null, mediaRoot: null, exportRoot: null, tenantColumn: null, letheSchema: null, clockFormat: 'iso' as const, clockZone: 'UTC' }),
     providers: Object.freeze([]),
     positions: new Map(),
   });
@@ -113,6 +113,17 @@ function noPolicy(file: string): Policy {
 function policyAbsent(g: GlobalOptions, env: NodeJS.ProcessEnv, opts: OpenOptions): boolean {
   if (opts.policy !== 'optional' || g.config !== undefined || env.LETHE_CONFIG) return false;
   return !existsSync(configPath(g, env)) && Boolean(g.db || env.LETHE_DATABASE_URL);
+}
+
+/** `--media-root` / LETHE_MEDIA_ROOT and LETHE_EXPORT_ROOT over the file's folders. */
+export function withRootOverrides(loaded: Policy, g: GlobalOptions, env: NodeJS.ProcessEnv): Policy {
+  const media = g.mediaRoot ?? env.LETHE_MEDIA_ROOT;
+  const exports = env.LETHE_EXPORT_ROOT;
+  if (!media && !exports) return loaded;
+  return Object.freeze({
+    ...loaded,
+    store: Object.freeze({ ...loaded.store, ...(media ? { mediaRoot: resolve(media) } : {}), ...(exports ? { exportRoot: resolve(exports) } : {}) }),
+  });
 }
 
 /** Loads the policy, opens the store, introspects and validates. Throws ConfigError (exit 2) on any policy problem. */
@@ -127,8 +138,7 @@ export async function openRuntime(g: GlobalOptions, env: NodeJS.ProcessEnv, opts
     throw err;
   }
   const { policy: loaded, warnings } = result;
-  const mediaOverride = g.mediaRoot ?? env.LETHE_MEDIA_ROOT;
-  const policy: Policy = mediaOverride ? Object.freeze({ ...loaded, store: Object.freeze({ ...loaded.store, mediaRoot: resolve(mediaOverride) }) }) : loaded;
+  const policy = withRootOverrides(loaded, g, env);
   const { url, baseDir } = storeUrl(g, env, policy);
   // After the quickstart, the CLI uses the demo store's generated key as the daemon does.
   useDemoKey(g, env, policy);

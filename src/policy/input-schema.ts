@@ -63,10 +63,27 @@ const Action = z
   ])
   .describe('delete | retain | {anonymise: {column: strategy}} | {set: {column: value}}');
 
+const ExportBefore = z
+  .boolean()
+  .describe('A delete stage writes the rows it is about to delete (and their media) to an archive under store.export_root first; the archive\'s path and sha256 go into the audit entry.');
+
+/** Customer instructions (`lethe instruct`) a rule accepts, and how far they may move its schedule. */
+const Instructions = z
+  .union([
+    z.literal(true),
+    z.strictObject({
+      quote: z.string().trim().min(1).optional().describe('The sentence of the policy that lets customers instruct.'),
+      shortest: PeriodText.optional().describe('The shortest period an instruction may set (default `at once`: the customer may ask for erasure now).'),
+      longest: PeriodText.optional().describe('The longest an instruction may keep a row, measured from the clock (default `forever`); past it the rule applies whatever the instruction says, as the law requires.'),
+    }),
+  ])
+  .describe('The rule accepts per-row customer instructions (`lethe instruct`): true, or the bounds they must stay within.');
+
 const Stage = z.strictObject({
   after: PeriodText,
   action: Action,
   marker: Identifier.optional().describe('A column set to the run time when this stage is done; rows with it set are not processed again.'),
+  export_before: ExportBefore.optional(),
 });
 
 const Guard = z.strictObject({
@@ -117,7 +134,16 @@ export const RuleInput = z.strictObject({
     .describe('Equality filters, ANDed; a value may be null or a list.'),
   files: FilesTemplate.optional(),
   batch_size: z.int().min(1).max(10_000).optional(),
+  export_before: ExportBefore.optional(),
+  instructions: Instructions.optional(),
 });
+
+const Requests = z
+  .strictObject({
+    quote: z.string().trim().min(1).optional().describe('The sentence of the policy that promises the deadline.'),
+    respond_within: PeriodText.describe('How long after a request is received it must be answered (`30 days`), or `unspecified`.'),
+  })
+  .describe('Data-subject requests (`lethe request add`): the deadline the provider promises.');
 
 export const ProviderInput = z.strictObject({
   name: z.string().min(1),
@@ -129,6 +155,7 @@ export const ProviderInput = z.strictObject({
   guard: Guard.optional(),
   max_run_time: RunTime.optional(),
   throttle: Throttle.optional(),
+  requests: Requests.optional(),
   rules: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { error: 'rule ids are lower-case kebab-case' }), RuleInput),
 });
 
@@ -138,6 +165,11 @@ export const PolicyInput = z.strictObject({
     .strictObject({
       url: z.string().min(1).optional(),
       media_root: z.string().min(1).optional(),
+      export_root: z
+        .string()
+        .min(1)
+        .optional()
+        .describe('The folder exports (`lethe export`, access requests, `export_before`) are written under, as 0600 files; env LETHE_EXPORT_ROOT overrides. Without it nothing is exported.'),
       tenant_column: Identifier.optional().describe('The column every scoped table carries (or reaches by foreign keys); without it the store is single-tenant and rules are not scoped.'),
       lethe_schema: Identifier.optional().describe("The schema (PostgreSQL) or database (MySQL) lethe's own tables live in, so the product's schema stays untouched."),
       clock_format: ClockFormat.optional(),

@@ -21,6 +21,27 @@ export interface Stage {
   readonly after: Extract<Period, { kind: 'duration' }>;
   readonly action: Action;
   readonly marker: string | null;
+  /** A delete stage that exports the rows it is about to delete first (`export_before: true`). */
+  readonly exportBefore: boolean;
+}
+
+type Duration = Extract<Period, { kind: 'duration' }>;
+
+/**
+ * How far customer instructions (`lethe instruct`) may move a rule's schedule: down to
+ * `shortest` after the clock, and no later than `longest` after it (null: no limit). An
+ * instruction outside them is refused when placed, and the bounds apply again at each run.
+ */
+export interface InstructionBounds {
+  readonly quote: string | null;
+  readonly shortest: Duration;
+  readonly longest: Duration | null;
+}
+
+/** A provider's promise to answer data-subject requests: the deadline after receipt (null: not stated). */
+export interface RequestTerms {
+  readonly quote: string | null;
+  readonly respondWithin: Duration | null;
 }
 
 /** A column of the rule's table, or of a table it reaches by foreign keys (`accounts.terminated_at`). */
@@ -77,6 +98,8 @@ export interface EnforceRule extends RuleBase {
   readonly stages: readonly Stage[];
   readonly files: FilesTemplate | null;
   readonly batchSize: number;
+  /** null: the rule takes no customer instructions. */
+  readonly instructions: InstructionBounds | null;
 }
 
 /** A keep obligation: blocks every other rule on the rows it covers while it lasts. */
@@ -120,6 +143,8 @@ export interface ProviderPolicy {
   /** Milliseconds; null for no limit. */
   readonly maxRunTimeMs: number | null;
   readonly throttle: Throttle;
+  /** null: the policy states no deadline for requests (`lethe request` still records them). */
+  readonly requests: RequestTerms | null;
   readonly rules: readonly Rule[];
 }
 
@@ -132,6 +157,8 @@ export interface Policy {
     readonly url: string | null;
     /** Absolute (resolved against the policy file's folder). */
     readonly mediaRoot: string | null;
+    /** Absolute; where exports are written. null: exporting is refused. */
+    readonly exportRoot: string | null;
     /** null: a single-tenant store, rules are not scoped. */
     readonly tenantColumn: string | null;
     /** The schema or database of lethe's own tables; null for the store's default. */

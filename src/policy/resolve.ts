@@ -18,9 +18,11 @@ import {
   type FilesTemplate,
   type Filter,
   type Guard,
+  type InstructionBounds,
   type Policy,
   type Position,
   type ProviderPolicy,
+  type RequestTerms,
   type Rule,
   type Stage,
   type Throttle,
@@ -84,6 +86,7 @@ export function resolvePolicy(input: PolicyInput, ctx: Context): { policy: Polic
       guard: mergeGuard(defaults.guard, p.guard),
       maxRunTimeMs: p.max_run_time ? runTime(p.max_run_time, [...base, 'max_run_time'], report) : defaults.maxRunTimeMs,
       throttle: throttle(p.throttle ?? input.store?.throttle),
+      requests: p.requests ? requestTerms(p.requests, [...base, 'requests'], report) : null,
       rules,
     });
   }
@@ -95,6 +98,7 @@ export function resolvePolicy(input: PolicyInput, ctx: Context): { policy: Polic
     store: {
       url: input.store?.url ?? null,
       mediaRoot: input.store?.media_root ? resolvePath(dir, input.store.media_root) : null,
+      exportRoot: input.store?.export_root ? resolvePath(dir, input.store.export_root) : null,
       tenantColumn: input.store?.tenant_column ?? null,
       letheSchema: input.store?.lethe_schema ?? null,
       clockFormat,
@@ -165,6 +169,10 @@ function resolveRule(
     const after = period(r.after, [...path, 'after'], report);
     if (!after) return null;
     const parsed = { period: after };
+    if (parsed.period.kind === 'unspecified' || r.action === 'retain') {
+      if (r.instructions !== undefined) report([...path, 'instructions'], 'only a rule that changes rows takes customer instructions', 'remove `instructions:`; a hold keeps rows a retain or unspecified rule does not');
+      if (r.export_before !== undefined) report([...path, 'export_before'], '`export_before` is for a rule that deletes', 'remove it');
+    }
     if (parsed.period.kind === 'unspecified') {
       if (r.stages) report([...path, 'stages'], 'an `unspecified` rule has no stages');
       return { ...base, kind: 'unspecified', clock, intendedAction: r.action ? actionKind(r.action) : null };
@@ -185,7 +193,7 @@ function resolveRule(
       report([...path, 'action'], 'missing required key "action"', 'delete, {anonymise: …}, {set: …} or retain');
       return null;
     }
-    return enforce(base, clock, [{ after: parsed.period, action: r.action, marker: r.marker }], [path], r, files, inherited, path, report);
+    return enforce(base, clock, [{ after: parsed.period, action: r.action, marker: r.marker, exportBefore: r.export_before }], [path], r, files, inherited, path, report);
   }
 
   if (r.action === 'retain') {
@@ -196,7 +204,8 @@ function resolveRule(
     report(path, 'a rule needs `after` and `action`, or `stages`', 'add e.g. `after: 12 months` and `action: delete`');
     return null;
   }
-  const stages: { after: Period; action: ActionInput; marker: string | undefined }[] = [];
+  if (r.export_before !== undefined) report([...path, 'export_before'], '`export_before` belongs to the delete stage that exports', 'move it into the stage');
+  const stages: { after: Period; action: ActionInput; marker: string | undefined; exportBefore: boolean | undefined }[] = [];
   const stagePaths: string[][] = [];
   r.stages.forEach((s, i) => {
     const sp = [...path, 'stages', String(i)];
@@ -207,7 +216,7 @@ function resolveRule(
       return report([...sp, 'after'], `a stage's period must be a duration, not "${parsed.period.text}"`, 'unspecified and forever apply to whole rules');
     }
     if (s.action === 'retain') return report([...sp, 'action'], 'retain is a rule of its own, not a stage', 'write a separate rule with action: retain');
-    stages.push({ after: parsed.period, action: s.action, marker: s.marker ?? r.marker });
+    stages.push({ after: parsed.period, action: s.action, marker: s.marker ?? r.marker, exportBefore: s.export_before });
     stagePaths.push(sp);
   });
   if (stages.length !== r.stages.length) return null;
@@ -215,9 +224,9 @@ function resolveRule(
 }
 
 function enforce(
-  base: Omit<Extract<Rule, { kind: 'enforce' }>, 'kind' | 'clock' | 'stages' | 'files' | 'batchSize'>,
+  base: Omit<Extract<Rule, { kind: 'enforce' }>, 'kind' | 'clock' | 'stages' | 'files' | 'batchSize' | 'instructions'>,
   clock: ClockRef | null,
-  raw: { after: Period; action: ActionInput; marker: string | undefined }[],
+  raw: { after: Period; action: ActionInput; marker: string | undefined; exportBefore: boolean | undefined }[],
   stagePaths: string[][],
   r: RuleInput,
   files: FilesTemplate | null,
@@ -246,7 +255,11 @@ function enforce(
     if (s.marker && action.kind === 'delete') {
       report([...sp, 'marker'], 'a delete stage leaves no row to mark', 'remove the marker', 'warning');
     }
-    return { index: i + 1, after: s.after as Stage['after'], action, marker: action.kind === 'delete' ? null : (s.marker ?? null) };
+    if (s.exportBefore && action.kind !== 'delete') {
+      report([...sp, 'export_before'], '`export_before` is for a delete stage: only a delete loses the rows', 'remove it, or make the stage delete');
+      ok = false;
+    }
+    return { index: i + 1, after: s.after as Stage['after'], action, marker: action.kind === 'delete' ? null : (s.marker ?? null), exportBefore: s.exportBefore === true };
   });
   for (let i = 1; i < stages.length; i++) {
     if (periodMillisUpperBound(stages[i]!.after) <= periodMillisUpperBound(stages[i - 1]!.after)) {
@@ -261,8 +274,53 @@ function enforce(
   if (files && !stages.some((s) => s.action.kind === 'delete')) {
     report([...path, 'files'], '`files` are deleted with their row, but no stage deletes', 'remove `files:` or add a delete stage', 'warning');
   }
+  const instructions = r.instructions === undefined ? null : instructionBounds(r.instructions, stages, [...path, 'instructions'], report);
+  if (r.instructions !== undefined && !instructions) ok = false;
   if (!ok) return null;
-  return { ...base, kind: 'enforce', clock, stages, files, batchSize: r.batch_size ?? inherited.batchSize };
+  return { ...base, kind: 'enforce', clock, stages, files, batchSize: r.batch_size ?? inherited.batchSize, instructions };
+}
+
+/**
+ * The bounds a rule's customer instructions must stay within. `shortest` defaults to at once
+ * (a customer may ask for erasure now), `longest` to no limit; a `longest` shorter than the
+ * rule's own last stage would override the policy rather than bound an instruction.
+ */
+function instructionBounds(input: NonNullable<RuleInput['instructions']>, stages: readonly Stage[], path: string[], report: Report): InstructionBounds | null {
+  const given = input === true ? {} : input;
+  const shortest = given.shortest === undefined ? ZERO : period(given.shortest, [...path, 'shortest'], report);
+  const longest = given.longest === undefined ? null : period(given.longest, [...path, 'longest'], report);
+  if (!shortest || (given.longest !== undefined && !longest)) return null;
+  if (shortest.kind !== 'duration') {
+    report([...path, 'shortest'], `the shortest period an instruction may set must be a duration, not "${shortest.text}"`, 'e.g. "at once" or "30 days"');
+    return null;
+  }
+  if (longest && longest.kind === 'unspecified') {
+    report([...path, 'longest'], '`longest` cannot be unspecified', 'give a period, or leave it out (no limit)');
+    return null;
+  }
+  const longestDuration = longest && longest.kind === 'duration' ? longest : null;
+  const last = stages[stages.length - 1];
+  if (longestDuration && last && periodMillisUpperBound(longestDuration) < periodMillisUpperBound(last.after)) {
+    report([...path, 'longest'], `\`longest\` (${longestDuration.text}) is shorter than the rule's own period (${last.after.text})`, 'an instruction may keep a row longer than the rule, up to `longest`');
+    return null;
+  }
+  if (longestDuration && periodMillisUpperBound(shortest) > periodMillisUpperBound(longestDuration)) {
+    report([...path, 'shortest'], '`shortest` is longer than `longest`');
+    return null;
+  }
+  return { quote: given.quote ? given.quote.trim().replace(/\s+/g, ' ') : null, shortest, longest: longestDuration };
+}
+
+const ZERO: Extract<Period, { kind: 'duration' }> = { kind: 'duration', text: 'at once', units: {} };
+
+function requestTerms(input: NonNullable<PolicyInput['providers'][string]['requests']>, path: string[], report: Report): RequestTerms | null {
+  const within = period(input.respond_within, [...path, 'respond_within'], report);
+  if (!within) return null;
+  if (within.kind === 'forever') {
+    report([...path, 'respond_within'], 'a deadline cannot be forever', 'give a period such as "30 days", or `unspecified`');
+    return null;
+  }
+  return { quote: input.quote ? input.quote.trim().replace(/\s+/g, ' ') : null, respondWithin: within.kind === 'duration' ? within : null };
 }
 
 function resolveAction(a: Exclude<ActionInput, 'retain'>): Action {

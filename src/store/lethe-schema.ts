@@ -14,8 +14,10 @@ import type { Adapter } from './types.js';
  * of any key) instead of an integer `row_id`; holds record who placed and released them.
  * 3: audit entries record who (actor), why (reason), details and the rows the changed rows
  * referenced (refs); saved and approved plans (lethe_plans).
+ * 4: customer instructions (lethe_instructions) and data-subject requests (lethe_requests),
+ * two new tables; nothing else changes.
  */
-export const LETHE_SCHEMA_VERSION = 3;
+export const LETHE_SCHEMA_VERSION = 4;
 
 /** Creates lethe_* tables and indexes if they do not exist, and migrates older ones; safe on every start. */
 export async function ensureLetheTables(adapter: Adapter): Promise<void> {
@@ -114,6 +116,53 @@ export async function ensureLetheTables(adapter: Adapter): Promise<void> {
   await createFileQueue(db, 'lethe_file_queue', t);
   await db.schema.createIndex('ix_lethe_file_queue_status').ifNotExists().on('lethe_file_queue').column('status').execute();
 
+  // Customer instructions (`lethe instruct`): a per-row override of the schedule of the rules
+  // that accept them. A newer instruction on the same row and provider replaces the older.
+  await db.schema
+    .createTable('lethe_instructions')
+    .ifNotExists()
+    .addColumn('id', t('serial'), (c) => c.primaryKey())
+    .addColumn('provider', t('key'), (c) => c.notNull())
+    .addColumn('rule', t('key'), (c) => c.notNull())
+    .addColumn('table_name', t('key'), (c) => c.notNull())
+    .addColumn('row_key', t('text'), (c) => c.notNull())
+    // after | keep_until | erase_now
+    .addColumn('kind', t('key'), (c) => c.notNull())
+    .addColumn('period', t('key'))
+    .addColumn('keep_until', t('key'))
+    .addColumn('reason', t('text'), (c) => c.notNull())
+    .addColumn('placed_at', t('key'), (c) => c.notNull())
+    .addColumn('placed_by', t('key'), (c) => c.notNull())
+    .addColumn('replaced_at', t('key'))
+    .addColumn('replaced_by_id', t('bigint'))
+    .execute();
+  await db.schema.createIndex('ix_lethe_instructions_provider').ifNotExists().on('lethe_instructions').columns(['provider', 'replaced_at']).execute();
+
+  // Data-subject requests (`lethe request add`): erasure or access, with the provider's deadline.
+  await db.schema
+    .createTable('lethe_requests')
+    .ifNotExists()
+    .addColumn('id', t('serial'), (c) => c.primaryKey())
+    .addColumn('provider', t('key'), (c) => c.notNull())
+    // erasure | access
+    .addColumn('kind', t('key'), (c) => c.notNull())
+    .addColumn('table_name', t('key'), (c) => c.notNull())
+    .addColumn('row_key', t('text'), (c) => c.notNull())
+    .addColumn('received_at', t('key'), (c) => c.notNull())
+    // null: the provider's policy states no deadline
+    .addColumn('due_at', t('key'))
+    .addColumn('placed_at', t('key'), (c) => c.notNull())
+    .addColumn('placed_by', t('key'), (c) => c.notNull())
+    .addColumn('reason', t('text'))
+    // open | done | conflict (done as far as holds and keep obligations allow)
+    .addColumn('status', t('key'), (c) => c.notNull())
+    .addColumn('done_at', t('key'))
+    .addColumn('run_id', t('bigint'))
+    // JSON: rows changed, rows kept and why, the export's path and sha256
+    .addColumn('outcome', t('text'))
+    .execute();
+  await db.schema.createIndex('ix_lethe_requests_status').ifNotExists().on('lethe_requests').columns(['status', 'provider']).execute();
+
   // The enforcer lease: one row, taken and renewed by plain updates (see src/lease.ts).
   await db.schema
     .createTable('lethe_lease')
@@ -131,6 +180,7 @@ export async function ensureLetheTables(adapter: Adapter): Promise<void> {
     .addColumn('name', t('key'), (c) => c.primaryKey())
     .addColumn('value', t('text'), (c) => c.notNull())
     .execute();
+  if (found !== null && found < 4) await db.updateTable('lethe_meta').set({ value: '4' }).where('name', '=', 'schema_version').execute();
   if (found === null) {
     // Two replicas starting together may both get here; the second insert loses harmlessly.
     await db.insertInto('lethe_meta').values({ name: 'schema_version', value: String(LETHE_SCHEMA_VERSION) }).execute().catch(() => undefined);

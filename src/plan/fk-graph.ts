@@ -71,6 +71,27 @@ export function ancestorPaths(schema: SchemaInfo, table: string, maxDepth = 4): 
   return out;
 }
 
+/**
+ * A customer's data, as tables and paths: every table (other than lethe's own) with the
+ * chains of foreign keys by which its rows reach a row of `target`, child tables first. The
+ * target table itself comes last, with an empty path (the row itself). What an instruction
+ * covers, an export holds and an erasure request deletes.
+ */
+export function reachingPaths(schema: SchemaInfo, target: string, maxDepth = 4): { table: string; paths: Hop[][] }[] {
+  const out: { table: string; paths: Hop[][] }[] = [];
+  for (const table of childFirstOrder(schema)) {
+    if (table === target || isLetheTable(table)) continue;
+    const paths = ancestorPaths(schema, table, maxDepth).filter((p) => p[p.length - 1]!.toTable === target);
+    if (paths.length) out.push({ table, paths });
+  }
+  out.push({ table: target, paths: [[]] });
+  return out;
+}
+
+function isLetheTable(name: string): boolean {
+  return name.split('.').pop()!.startsWith('lethe_');
+}
+
 /** Foreign keys in other tables (or this one) that reference `table`: rows that block its deletes. */
 export function referencingKeys(schema: SchemaInfo, table: string): ForeignKeyInfo[] {
   const out: ForeignKeyInfo[] = [];

@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { runEnforcement } from '../../jobs/enforce.js';
 import { drainFiles } from '../../jobs/drain-files.js';
 import { refreshOverdue } from '../../jobs/report.js';
+import { refreshRequestsOverdue } from '../../jobs/requests-overdue.js';
 import { verifyAudit } from '../../jobs/verify-audit.js';
 import { configPath, introspectFor, openRuntime, refuseFutureNow, storeUrl, type GlobalOptions, type Runtime } from '../cli/context.js';
 import { redact } from '../store/open.js';
@@ -177,10 +178,11 @@ export class Daemon {
   }
 
   /**
-   * After a restart, sets the two series an alert watches from the store, so they exist
+   * After a restart, sets the series an alert watches from the store, so they exist
    * before the first run (which may be a day away): the last run that finished ok per
-   * provider (a run for all providers counts for each), and the overdue rows per rule as
-   * `lethe report` computes them.
+   * provider (a run for all providers counts for each), the overdue rows per rule as
+   * `lethe report` computes them, and the data-subject requests past their deadline per
+   * provider.
    */
   async #restoreMetrics(): Promise<void> {
     const rt = this.#rt;
@@ -202,6 +204,11 @@ export class Daemon {
       for (const r of await overdueByRule({ adapter: rt.adapter, schema: rt.schema, policy, now: rt.now })) this.metrics.overdue.set({ provider: r.provider, rule: r.rule }, r.overdue);
     } catch (err) {
       this.opts.log.warn({ event: 'metrics:error', error: (err as Error).message }, 'could not restore lethe_last_success_timestamp_seconds and lethe_overdue_rows from the store; they appear after the first run');
+    }
+    try {
+      await refreshRequestsOverdue(rt.adapter, policy, this.metrics.requestsOverdue, rt.now ?? (await rt.adapter.dbNow()));
+    } catch (err) {
+      this.opts.log.warn({ event: 'metrics:error', error: (err as Error).message }, 'could not restore lethe_requests_overdue from the store; it appears after the first run');
     }
   }
 
@@ -272,6 +279,12 @@ export class Daemon {
       await refreshOverdue(rt.adapter, policy, schema, this.metrics.overdue, provider, result.now).catch((err: Error) =>
         this.opts.log.warn({ event: 'metrics:error', error: err.message }, 'could not refresh overdue rows'),
       );
+      // At the run's now, after the run (which may have carried requests out).
+      if (result.now) {
+        await refreshRequestsOverdue(rt.adapter, policy, this.metrics.requestsOverdue, new Date(result.now)).catch((err: Error) =>
+          this.opts.log.warn({ event: 'metrics:error', error: err.message }, 'could not refresh overdue requests'),
+        );
+      }
       return result;
     })();
     this.#running = work;

@@ -10,6 +10,7 @@ import { VERSION } from '../version.js';
 export interface Metrics {
   registry: Registry;
   overdue: Gauge<'provider' | 'rule'>;
+  requestsOverdue: Gauge<'provider'>;
   lastSuccess: Gauge<'provider'>;
   reloadFailures: Counter;
   leader: Gauge;
@@ -25,6 +26,7 @@ export function createMetrics(events: EventBus): Metrics {
   const duration = new Histogram({ name: 'lethe_run_duration_seconds', help: 'Duration of enforcement runs.', labelNames: ['provider', 'status'], buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600], registers: [registry] });
   const lastSuccess = new Gauge({ name: 'lethe_last_success_timestamp_seconds', help: 'Unix time of the last run that finished ok, per provider.', labelNames: ['provider'], registers: [registry] });
   const overdue = new Gauge({ name: 'lethe_overdue_rows', help: 'Rows due now and not yet changed, per rule (read at start, then after each run).', labelNames: ['provider', 'rule'], registers: [registry] });
+  const requestsOverdue = new Gauge({ name: 'lethe_requests_overdue', help: 'Data-subject requests past their deadline and not done (open or conflict), per provider (read at start, then after each run).', labelNames: ['provider'], registers: [registry] });
   const held = new Gauge({ name: 'lethe_held_rows', help: 'Due rows protected by a hold in the last run, per rule.', labelNames: ['provider', 'rule'], registers: [registry] });
   const blocked = new Gauge({ name: 'lethe_blocked_rows', help: 'Due rows whose delete was blocked by referencing rows in the last run, per rule.', labelNames: ['provider', 'rule'], registers: [registry] });
   const guarded = new Counter({ name: 'lethe_guarded_stages_total', help: 'Stages the mass-change guard stopped.', labelNames: ['provider', 'rule'], registers: [registry] });
@@ -53,5 +55,5 @@ export function createMetrics(events: EventBus): Metrics {
   });
   events.on('reload:failed', () => reloadFailures.inc());
   events.on('tick:skipped', (e) => skipped.inc({ provider: e.provider, reason: e.reason }));
-  return { registry, overdue, lastSuccess, reloadFailures, leader, chainOk };
+  return { registry, overdue, requestsOverdue, lastSuccess, reloadFailures, leader, chainOk };
 }

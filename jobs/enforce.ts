@@ -137,6 +137,7 @@ export async function runEnforcement(adapter: Adapter, policy: Policy, schema: S
           ...(opts.fence ? { fence: opts.fence } : {}),
           approvals,
           events,
+          schema,
         };
         for (const task of pp.tasks) {
           const verdict = verdicts.get(task);

@@ -15,10 +15,11 @@ import { safeErrorMessage } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { Policy } from '../policy/model.js';
 import type { StageTask } from '../plan/planner.js';
-import type { Adapter } from '../store/types.js';
+import type { Adapter, SchemaInfo } from '../store/types.js';
 import type { ApprovedStage } from '../audit/approvals.js';
 import { isoUtc } from '../store/timestamps.js';
 import { anonymiseValue, pseudonymFor } from './anonymise.js';
+import { discardExport, exportRows } from './export.js';
 import { queueFiles, renderPath, type QueuedFile } from './files.js';
 import { stageEntryFields, startOutcome, type StageOutcome } from './outcomes.js';
 import { activeHolds, heldPredicate } from './holds.js';
@@ -51,6 +52,8 @@ export interface ExecContext {
   /** Stages of approved plans for this policy, still in force at `now` (approvals.ts). */
   approvals: readonly ApprovedStage[];
   events: EventBus;
+  /** The live schema: a stage with `export_before` exports the rows still reaching its own. */
+  schema?: SchemaInfo;
 }
 
 /** What one stage's statements are built from, worked out once per stage. */
@@ -292,6 +295,7 @@ async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kyse
   let changed: KeyValue[] = [];
   let rowCount = 0;
   let queuedFiles = false;
+  let entryDetail = detail;
   // What the rows reference, read before they change (a deleted row's foreign keys go with it).
   const referenced = await referencedRows(adapter, task, tx, key, todo);
   if (todo.length) {
@@ -299,7 +303,18 @@ async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kyse
     if (action.kind === 'delete') {
       // Read the files first (the rows are about to go), queue only those of rows really deleted.
       const files = task.files ? await filePaths(ctx, task, tx, key, todo) : [];
-      const w = await write(adapter, key, tx, todo, (chunk) => adapter.deleteWhere(task.table.name, T, sql`${key.in(T, chunk)} and ${q.writeDue}`));
+      // Return before destroy: the rows (read in this transaction, under its locks) go to an
+      // archive first; a failed export throws, so nothing is deleted without it. A dry run writes none.
+      const archive = task.stage.exportBefore && !ctx.dryRun ? await exportBatch(ctx, task, tx, todo) : null;
+      if (archive) entryDetail = { ...(detail ?? {}), export: { path: archive.path, sha256: archive.sha256 } };
+      let w: Awaited<ReturnType<typeof write>>;
+      try {
+        w = await write(adapter, key, tx, todo, (chunk) => adapter.deleteWhere(task.table.name, T, sql`${key.in(T, chunk)} and ${q.writeDue}`));
+      } catch (err) {
+        // The batch rolls back: its rows stay, so their archive is not left behind.
+        if (archive) discardExport(archive.path);
+        throw err;
+      }
       rowCount = w.rowCount;
       changed = w.keys ?? (await deletedKeys(task, tx, key, todo, rowCount));
       const gone = files.length ? new Set(changed.map((k) => RowKey.encode(k))) : null;
@@ -326,11 +341,21 @@ async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kyse
       action: task.stage.action.kind,
       keys: changed,
       row_count: Math.max(rowCount, changed.length),
-      detail,
+      detail: entryDetail,
       refs: auditRefs(changed, referenced),
     }, head);
   }
   return { entry, selected: selected.length, changed: changed.length, held: held.size, blocked, last, queuedFiles };
+}
+
+/** The batch's rows about to be deleted, with every row still reaching them and their media, in one archive. */
+function exportBatch(ctx: ExecContext, task: StageTask, tx: Kysely<any>, todo: readonly KeyValue[]) {
+  if (!ctx.schema) throw new Error(`${task.table.name}: export_before needs the live schema in the run's context`);
+  return exportRows(ctx.adapter, ctx.policy, ctx.schema, tx, { table: task.table.name, keyColumns: task.keyColumns, keys: todo }, {
+    now: ctx.now,
+    nameParts: [`run${ctx.runId}`, task.rule.id, `s${task.stage.index}`],
+    about: { kind: 'export_before', run_id: ctx.runId, provider: task.provider.id, rule: task.rule.id, stage: task.stage.index },
+  });
 }
 
 function unique(keys: readonly KeyValue[]): KeyValue[] {

@@ -155,6 +155,9 @@ function checkEnforce(policy: Policy, rule: EnforceRule, table: TableInfo, repor
   rule.stages.forEach((s, i) => {
     const sp = rule.stages.length > 1 || rule.stages[0]!.index !== 1 ? `${p}.stages.${i}` : p;
     if (s.marker) requireColumn(table, s.marker, `${sp}.marker`, 'the marker column', report);
+    if (s.exportBefore && !policy.store.exportRoot) {
+      report(`${sp}.export_before`, 'the stage exports before it deletes, but no export root is configured: every batch would fail', 'set store.export_root in policies.yaml or LETHE_EXPORT_ROOT');
+    }
     if (s.action.kind === 'anonymise') {
       // Rows sharing a non-unique key are told apart by their old value, which must compare exactly: text does.
       const perRow = s.action.columns.filter((c) => c.strategy !== null && c.strategy !== 'redact');

@@ -10,6 +10,7 @@ import { approveCommand } from './commands/approve.js';
 import { checkCommand } from './commands/check.js';
 import { dbMigrateCommand, dbSeedCommand } from './commands/db.js';
 import { explainCommand } from './commands/explain.js';
+import { exportCommand } from './commands/export.js';
 import { holdAddCommand, holdListCommand, holdReleaseCommand } from './commands/hold.js';
 import { reportCommand } from './commands/report.js';
 import { startCommand } from './commands/start.js';
@@ -174,6 +175,15 @@ export function buildProgram(): Command {
     .description('the active holds (with --all, released and expired ones too)')
     .option('--all', 'include released and expired holds')
     .action(withRuntime(program, (rt, o: { all?: boolean }) => holdListCommand(rt, o), READING_NO_POLICY));
+
+  program
+    .command('export')
+    .description("write one customer's rows (the row and every row that references it) and media to a zip under store.export_root; audited with its sha256")
+    .argument('<table>')
+    .argument('<id>', 'the row: its key, or a JSON array for a composite key')
+    .option('--by <who>', 'who exports (default: the OS user)')
+    .option('--reason <text>', 'why (the request, ticket)')
+    .action(withRuntime(program, (rt, table: string, id: string, o: { by?: string; reason?: string }) => exportCommand(rt, table, id, o), { check: false }));
 
   program
     .command('report')

@@ -12,6 +12,7 @@ export const NAV: readonly (readonly [path: string, label: string])[] = [
   ['/ui/runs', 'Runs'],
   ['/ui/report', 'Report'],
   ['/ui/holds', 'Holds'],
+  ['/ui/requests', 'Requests'],
   ['/ui/plans', 'Plans'],
   ['/ui/chain', 'Chain'],
   ['/ui/subject', 'Erasure record'],

@@ -1,6 +1,6 @@
 /**
- * The web view at /ui: read-only pages over the audit log, runs, report, holds, plans, chain
- * and erasure records, served by the daemon on its HTTP port. Every response forbids framing,
+ * The web view at /ui: read-only pages over the audit log, runs, report, holds, data-subject
+ * requests, plans, chain and erasure records, served by the daemon on its HTTP port. Every response forbids framing,
  * sniffing, referrers and caching; every page is rendered on the server with every value
  * escaped, and needs no script. POST is taken at /ui/login only; all else is GET or HEAD.
  */
@@ -18,6 +18,7 @@ import { holdsPage } from './pages/holds.js';
 import { overviewPage } from './pages/overview.js';
 import { plansPage } from './pages/plans.js';
 import { reportPage } from './pages/report.js';
+import { requestsPage } from './pages/requests.js';
 import { runsPage } from './pages/runs.js';
 import { subjectCsv, subjectFileName, subjectPage, subjectRecord } from './pages/subject.js';
 import { UI_CSS } from './style.js';
@@ -50,6 +51,7 @@ const PAGES: Record<string, Route> = {
   '/ui/runs': { title: 'Runs', here: '/ui/runs', render: runsPage },
   '/ui/report': { title: 'Report', here: '/ui/report', render: reportPage },
   '/ui/holds': { title: 'Holds', here: '/ui/holds', render: (v) => holdsPage(v) },
+  '/ui/requests': { title: 'Requests', here: '/ui/requests', render: requestsPage },
   '/ui/plans': { title: 'Plans', here: '/ui/plans', render: (v) => plansPage(v) },
   '/ui/chain': { title: 'Chain', here: '/ui/chain', render: (v) => chainPage(v) },
   '/ui/subject': { title: 'Erasure record', here: '/ui/subject', render: async (v, p) => subjectPage(v, p, await subjectParam(v, p)) },

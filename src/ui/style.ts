@@ -29,6 +29,7 @@ td.t, .short, #record td:nth-child(2) { white-space: nowrap; word-break: normal;
 .ok { color: #1a7f37; font-weight: 600; }
 .bad { color: #cf222e; font-weight: 600; }
 .warn { color: #9a6700; font-weight: 600; }
+tr.overdue td { background: #ffebe9; }
 .message { border: 1px solid #cf222e; background: #ffebe9; padding: .6rem .8rem; margin: .6rem 0; }
 .cards { display: flex; flex-wrap: wrap; gap: .8rem; margin: .4rem 0 1rem; }
 .card { border: 1px solid var(--line); padding: .5rem .8rem; min-width: 12rem; }

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RowKey, type KeyValue } from '../../src/exec/row-key.js';
+import { letheDb } from '../../src/store/lethe-tables.js';
 import { ROOT, SHIPPED_POLICY, tempStore, type TempStore } from '../support/harness.js';
 import { runCliBatch } from '../support/cli-async.js';
 import { killAll, startLethe, type LetheProc } from '../support/daemon.js';
@@ -29,6 +30,21 @@ const SHOTS = join(ROOT, 'test-output', 'ui');
 const POLICY = readFileSync(SHIPPED_POLICY, 'utf8').replace(/schedule: "[^"]+"/g, 'schedule: "0 0 1 1 *"');
 /** The account whose erasure record is opened: pipcall, terminated beyond every period, so its rows are gone. */
 const SUBJECT = 507;
+const DAY_MS = 86_400_000;
+const daysFromNow = (days: number) => new Date(Date.parse(NOW_ISO) + days * DAY_MS).toISOString();
+/**
+ * Data-subject requests inserted straight into lethe_requests (as `lethe request add` records
+ * them): ringu answers within 30 days, cloudcall within 45, pipcall states no deadline. The
+ * key of request 6 is markup, which the pages must print as text.
+ */
+const REQUESTS = [
+  { id: 1, provider: 'ringu', kind: 'erasure', table_name: 'accounts', row_key: '601', received: -33, due: -3, status: 'open' },
+  { id: 2, provider: 'cloudcall', kind: 'access', table_name: 'accounts', row_key: '602', received: -35, due: 10, status: 'open' },
+  { id: 3, provider: 'cloudcall', kind: 'erasure', table_name: 'calls', row_key: '603', received: -65, due: -20, status: 'done' },
+  { id: 4, provider: 'ringu', kind: 'erasure', table_name: 'accounts', row_key: '604', received: -31, due: -1, status: 'conflict' },
+  { id: 5, provider: 'pipcall', kind: 'access', table_name: 'accounts', row_key: '605', received: -300, due: null, status: 'open' },
+  { id: 6, provider: 'cloudcall', kind: 'access', table_name: 'voicemails', row_key: '["<i>x</i>",1]', received: -44, due: 1, status: 'open' },
+] as const;
 
 let browser: Browser;
 beforeAll(async () => {
@@ -42,6 +58,7 @@ afterAll(async () => {
 
 interface CliReport {
   rules: { provider: string; rule: string; covered: number; overdue: number | null; held: number | null; blocked: number | null }[];
+  requests: { provider: string; respond_within: string | null; open: number; conflict: number; overdue: number; overdue_requests: { id: number }[] }[];
 }
 interface CliVerify {
   chain: { checked: number; last: { seq: number } };
@@ -139,6 +156,14 @@ describe.each(engines)('the web view on %s', (engine) => {
     ]);
     expect(ran).toMatch(/^run 1 ok: /m);
     expect((JSON.parse(second!) as { id: number }).id, 'the released hold is the second one').toBe(2);
+
+    for (const r of REQUESTS) {
+      const { received, due, ...row } = r;
+      await letheDb(store.adapter)
+        .insertInto('lethe_requests')
+        .values({ ...row, received_at: daysFromNow(received), due_at: due === null ? null : daysFromNow(due), placed_at: daysFromNow(received), placed_by: 'dpo', done_at: r.status === 'done' ? daysFromNow(-25) : null })
+        .execute();
+    }
 
     // What the CLI says, read while the daemon starts (neither writes to the chain).
     d = startLethe(['--now', NOW_ISO, 'start', '--port', '0', '--host', '127.0.0.1'], { cwd: store.dir, env: { ...store.env, ...signing.env, LETHE_UI_TOKEN: TOKEN } });
@@ -320,6 +345,53 @@ describe.each(engines)('the web view on %s', (engine) => {
     expect((await cells(page, 'report')).map((c) => c[1])).toEqual(report.rules.filter((r) => r.provider === 'loop').map((r) => r.rule));
   });
 
+  it('lists data-subject requests, not done first and overdue ones marked (a conflict one past its deadline too), linked from the navigation; the overview shows the overdue ones', async () => {
+    await go('/ui');
+    // On the overview: the count and the overdue requests themselves, as `lethe report` lists them.
+    const cliOverdue = cliSays.report.requests.flatMap((p) => p.overdue_requests.map((r) => r.id));
+    expect(cliOverdue).toEqual([1, 4]);
+    expect(await page.locator('#requests-overdue-total').textContent()).toBe('2');
+    expect(await rowIds(page, 'overdue-requests', 'data-request')).toEqual(cliOverdue);
+    expect((await cells(page, 'overdue-requests')).map((c) => [c[0], c[5], c[8]])).toEqual([
+      ['1', 'open', 'overdue 3 days'],
+      ['4', 'conflict', 'overdue 1 day'],
+    ]);
+
+    await Promise.all([page.waitForNavigation(), page.click('header nav a[href="/ui/requests"]')]);
+    expect(new URL(page.url()).pathname).toBe('/ui/requests');
+    expect(await page.locator('header nav a.here').textContent()).toBe('Requests');
+    await expectNoPersonal();
+    // Not done first, the most urgent first (no deadline last), then the done one.
+    expect(await rowIds(page, 'requests', 'data-request')).toEqual([1, 4, 6, 2, 5, 3]);
+    expect(await rowIds(page, 'requests', 'data-overdue')).toEqual([1, 1, 0, 0, 0, 0]);
+    expect((await cells(page, 'requests')).map((c) => [c[0], c[4], c[5], c[7], c[8]])).toEqual([
+      ['1', '601', 'open', daysFromNow(-3), 'overdue 3 days'],
+      ['4', '604', 'conflict', daysFromNow(-1), 'overdue 1 day'],
+      ['6', '["<i>x</i>",1]', 'open', daysFromNow(1), 'within deadline'],
+      ['2', '602', 'open', daysFromNow(10), 'within deadline'],
+      ['5', '605', 'open', 'not stated', 'no deadline'],
+      ['3', '603', 'done', daysFromNow(-20), 'done'],
+    ]);
+    // The markup in a key is text, not an element.
+    expect(await page.locator('#requests i').count()).toBe(0);
+    expect(await page.content()).toContain('&lt;i&gt;x&lt;/i&gt;');
+    // Per provider, as `lethe report --json` counts them, with the deadline or "not stated".
+    expect(await cells(page, 'request-summary')).toEqual(
+      cliSays.report.requests.map((p) => [p.provider, p.respond_within ?? 'not stated', String(p.open), String(p.conflict), String(p.overdue)]),
+    );
+    expect((await cells(page, 'request-summary')).filter((c) => c[0] === 'ringu' || c[0] === 'cloudcall' || c[0] === 'pipcall')).toEqual([
+      ['cloudcall', '45 days', '2', '0', '0'],
+      ['ringu', '30 days', '1', '1', '2'],
+      ['pipcall', 'not stated', '1', '0', '0'],
+    ]);
+    await shot('requests');
+
+    await page.selectOption('select[name=provider]', 'ringu');
+    await submit();
+    expect(await rowIds(page, 'requests', 'data-request')).toEqual([1, 4]);
+    expect(await page.locator('#requests-overdue').textContent()).toMatch(/^2 overdue at /);
+  });
+
   it('lists holds, active and released, with who and why', async () => {
     await go('/ui/holds');
     const holds = await store.adapter.db.selectFrom('lethe_holds').selectAll().orderBy('id', 'desc').execute();
@@ -363,6 +435,7 @@ describe.each(engines)('the web view on %s', (engine) => {
       ['/ui/audit?key=1', /key: name its table too/],
       ['/ui/audit?since=yesterday', /since: "yesterday" is not an ISO-8601 instant/],
       ['/ui/report?provider=nobody', /no provider "nobody"/],
+      ['/ui/requests?provider=nobody', /no provider "nobody"/],
       ['/ui/subject?subject=nosuch:1', /no table "nosuch"/],
       ['/ui/subject?subject=accounts', /is not <table>:<key>/],
       ['/ui/subject.json', /name a row/],

@@ -11,6 +11,8 @@ import { findTable } from '../../plan/fk-graph.js';
 import { readClock } from '../../clock/read.js';
 import { dueDate } from '../../clock/due.js';
 import { isoUtc } from '../../store/timestamps.js';
+import { requestSummary } from '../../requests/status.js';
+import { requestsText } from '../requests-section.js';
 import { csv, outputFormat, table } from '../format.js';
 import { checkFilter } from './run.js';
 import type { Runtime } from '../context.js';
@@ -141,6 +143,8 @@ export async function reportCommand(rt: Runtime, f: { provider?: string; format?
   checkFilter(rt, { provider: f.provider });
   const format = outputFormat(rt.json, f.format);
   const { now, rows, gaps } = await computeReport(rt, f);
+  // At the report's own now, so the rules and the requests are read at one instant.
+  const requests = await requestSummary(rt.adapter, rt.policy, now, { provider: f.provider });
   // The table stays narrow; CSV and JSON also carry each rule's note.
   const headers = ['provider', 'rule', 'table', 'period', 'covered', 'overdue', 'held', 'blocked', 'bad_clocks', 'oldest_days', 'last_run', ...(format === 'csv' ? ['note'] : [])];
   const cells = (r: ReportRow) =>
@@ -148,11 +152,13 @@ export async function reportCommand(rt: Runtime, f: { provider?: string; format?
       const v = r[h as keyof ReportRow] as { id: number; finished_at: string; status: string } | string | number | null;
       return h === 'last_run' ? (v && typeof v === 'object' ? `${v.finished_at} (run ${v.id}, ${v.status})` : 'never') : (v as string | number | null);
     });
-  if (format === 'json') process.stdout.write(JSON.stringify({ now: isoUtc(now), rules: rows, unspecified: gaps }, null, 2) + '\n');
+  if (format === 'json') process.stdout.write(JSON.stringify({ now: isoUtc(now), rules: rows, unspecified: gaps, requests }, null, 2) + '\n');
+  // CSV stays one table (the rules): a second section would break every CSV reader.
   else if (format === 'csv') process.stdout.write(csv(headers, rows.map(cells)));
   else {
     process.stdout.write(table(headers, rows.map(cells)));
     process.stdout.write(`now ${isoUtc(now)}; ${gaps} rule(s) with an unspecified period (documented, not enforced). "oldest_days" is how many days the longest-overdue row has been due; "bad_clocks" counts values that are not valid clocks (never due; lethe check names the first).\n`);
+    process.stdout.write(requestsText(requests));
   }
   return 0;
 }

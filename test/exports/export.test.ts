@@ -16,6 +16,7 @@ import yauzl from 'yauzl';
 import { cli, tempStore, type TempStore } from '../support/harness.js';
 import { testEngines } from '../support/engines.js';
 import { seedLoop } from '../scenarios/fixtures.js';
+import { csvCell, jsonSafe } from '../../src/exec/export.js';
 import { Fixture, NOW_ISO, call, dumpAll, diffDumps, normaliseRow, referral, schemaOf, type Dump, type Row } from '../scenarios/support.js';
 
 const engines = await testEngines();
@@ -125,6 +126,23 @@ async function archivedRows(store: TempStore, entries: Map<string, Buffer>, tabl
   const t = (await schemaOf(store)).tables.get(table);
   return (JSON.parse(entries.get(`${table}.json`)!.toString('utf8')) as Row[]).map((r) => normaliseRow(r, t));
 }
+
+describe('archive values', () => {
+  it('CSV fields are quoted as RFC 4180 says, and read back as written', () => {
+    const fields = ['plain', 'a,b', 'say "hi"', 'two\r\nlines', 'lf\nonly', '', null];
+    const line = fields.map(csvCell).join(',') + '\r\n';
+    expect(line).toBe('plain,"a,b","say ""hi""","two\r\nlines","lf\nonly",,\r\n');
+    expect(parseCsv(line)).toEqual([fields.map((f) => f ?? '')]);
+  });
+
+  it('values are JSON-safe: instants as ISO UTC, bytes as base64, big integers as text', () => {
+    expect(jsonSafe(new Date('2026-11-23T03:15:00.000Z'))).toBe('2026-11-23T03:15:00.000Z');
+    expect(jsonSafe(Buffer.from([0, 255, 1]))).toBe('AP8B');
+    expect(jsonSafe(2n ** 70n)).toBe('1180591620717411303424');
+    expect(jsonSafe({ at: new Date(0), n: [1n] })).toEqual({ at: '1970-01-01T00:00:00.000Z', n: ['1'] });
+    expect(jsonSafe(undefined)).toBeNull();
+  });
+});
 
 describe.each(engines)('lethe export on %s', (engine) => {
   let store: TempStore;

@@ -6,6 +6,7 @@ import type { AuditEntry } from './audit/chain.js';
 import type { Checkpoint } from './audit/checkpoint.js';
 import type { KeyValue } from './exec/row-key.js';
 import type { RunResult, StageOutcome } from './exec/outcomes.js';
+import type { RequestOutcome } from './exec/requests.js';
 
 export interface LetheEvents {
   'run:start': { runId: number; trigger: string; now: string; provider: string | null; dryRun: boolean };
@@ -23,6 +24,12 @@ export interface LetheEvents {
   /** An unlink that failed for a reason other than the file being gone; it stays queued. */
   'file:error': { path: string; message: string };
   'run:end': RunResult;
+  /** A data-subject request carried out in full (or, in a dry run, that would be). */
+  'request:done': RequestOutcome & { runId: number; dryRun: boolean };
+  /** An erasure request that holds or keep obligations stopped short: recorded as `conflict`, retried next run. */
+  'request:conflict': RequestOutcome & { runId: number; dryRun: boolean };
+  /** A request that could not be carried out this run (no export root, an error); it keeps its status. */
+  'request:failed': RequestOutcome & { runId: number; dryRun: boolean };
   /** A signed checkpoint of the chain's head, written after a run. */
   checkpoint: Checkpoint & { file: string | null };
   'checkpoint:failed': { runId: number; message: string };

@@ -4,7 +4,7 @@
  */
 import { pino, type Logger } from 'pino';
 import pretty from 'pino-pretty';
-import type { EventBus } from './events.js';
+import type { EventBus, LetheEvents } from './events.js';
 
 export type { Logger };
 
@@ -57,6 +57,13 @@ export function logEvents(events: EventBus, log: Logger): void {
   events.on('file:missing', (e) => log.warn({ event: 'file:missing', count: e.count }, 'files of deleted rows were already gone (check media_root if this is unexpected)'));
   events.on('file:shared', (e) => log.info({ event: 'file:shared', count: e.count }, 'files kept: rows that stay still name them'));
   events.on('file:error', (e) => log.error({ event: 'file:error', error: e.message }, 'file not deleted: unlink failed; it stays queued for the next drain'));
+  // Requests name their row by key only; kept and deleted rows are counted per table.
+  const requestFields = (e: LetheEvents['request:done']) => ({ run_id: e.runId, request_id: e.id, provider: e.provider, kind: e.kind, table: e.table, key: e.key, status: e.status, deleted: e.deleted, ...(e.export ? { export: { path: e.export.path, sha256: e.export.sha256 } } : {}), dry_run: e.dryRun });
+  events.on('request:done', (e) => log.info({ event: 'request:done', ...requestFields(e) }, 'data-subject request carried out'));
+  events.on('request:conflict', (e) =>
+    log.warn({ event: 'request:conflict', ...requestFields(e), kept: Object.fromEntries(Object.entries(e.kept).map(([t, k]) => [t, { held: k.held, retained: k.retained, referenced: k.referenced }])) }, 'erasure request not complete: held, retained or still referenced rows were kept; it is retried next run'),
+  );
+  events.on('request:failed', (e) => log.error({ event: 'request:failed', ...requestFields(e), error: e.error }, 'data-subject request not carried out this run; it stays open'));
   events.on('run:end', (r) =>
     log[r.status === 'failed' ? 'error' : 'info'](
       { event: 'run:end', run_id: r.runId, status: r.status, now: r.now, due: r.due, changed: r.changed, held: r.held, blocked: r.blocked, guarded: r.guarded, files: r.files, duration_ms: Math.round(r.durationMs), error: r.error },

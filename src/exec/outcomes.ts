@@ -2,6 +2,7 @@
 import type { ActionKind } from '../policy/model.js';
 import { isoUtc } from '../store/timestamps.js';
 import type { PartitionDrop } from './partitions.js';
+import type { RequestOutcome } from './requests.js';
 
 export type StageStatus = 'done' | 'guarded' | 'interrupted' | 'failed' | 'refused';
 export type RunStatus = 'ok' | 'failed' | 'interrupted' | 'guarded' | 'dry_run';
@@ -44,6 +45,8 @@ export interface RunResult extends Totals {
   stages: StageOutcome[];
   guarded: number;
   files: { removed: number; missing: number; shared: number; refused: number; errors: number };
+  /** Data-subject requests the run took up (DESIGN 9), per provider before its stages. Absent when none. */
+  requests?: RequestOutcome[];
   /** The signed checkpoint written after the run, when a signing key is set. */
   checkpoint?: { seq: number; hash: string; file: string | null };
   error: string | null;

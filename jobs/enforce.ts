@@ -11,6 +11,7 @@ import { loadHmacKey } from '../src/exec/anonymise.js';
 import { executeStage, type ExecContext, type TxRunner } from '../src/exec/executor.js';
 import type { DrainResult } from '../src/exec/files.js';
 import { drainFiles } from './drain-files.js';
+import { carryOutRequests } from '../src/exec/requests.js';
 import { emptyTotals, startOutcome, type RunResult, type StageOutcome } from '../src/exec/outcomes.js';
 import { needsHmacKey, type Policy } from '../src/policy/model.js';
 import { planRun, type PlanFilter, type StageTask } from '../src/plan/planner.js';
@@ -139,6 +140,14 @@ export async function runEnforcement(adapter: Adapter, policy: Policy, schema: S
           events,
           schema,
         };
+        // Data-subject requests first: an erasure due by its deadline does not wait for the
+        // schedule. A run filtered to one rule is about that rule only.
+        if (!filter.rule) {
+          for (const r of await carryOutRequests(ctx, pp.provider, schema, by)) {
+            (result.requests ??= []).push(r);
+            if (r.status === 'failed' && !result.error) result.error = `request ${r.id} (${r.kind} of ${r.table}): ${r.error}`;
+          }
+        }
         for (const task of pp.tasks) {
           const verdict = verdicts.get(task);
           const outcome = verdict ? refused(task, verdict) : await executeStage(ctx, task);

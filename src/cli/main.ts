@@ -13,6 +13,7 @@ import { explainCommand } from './commands/explain.js';
 import { exportCommand } from './commands/export.js';
 import { holdAddCommand, holdListCommand, holdReleaseCommand } from './commands/hold.js';
 import { reportCommand } from './commands/report.js';
+import { requestAddCommand, requestListCommand, type RequestAddFlags } from './commands/request.js';
 import { startCommand } from './commands/start.js';
 import { planCommand, runCommand } from './commands/run.js';
 import { VERSION } from '../version.js';
@@ -184,6 +185,24 @@ export function buildProgram(): Command {
     .option('--by <who>', 'who exports (default: the OS user)')
     .option('--reason <text>', 'why (the request, ticket)')
     .action(withRuntime(program, (rt, table: string, id: string, o: { by?: string; reason?: string }) => exportCommand(rt, table, id, o), { check: false }));
+
+  const request = program.command('request').description('data-subject requests (erasure, access) with the provider\'s deadline; the next run carries them out');
+  request
+    .command('add')
+    .description('record a request about a row (and every row that references it); prints its id and deadline')
+    .argument('<kind>', 'erasure or access')
+    .argument('<table>')
+    .argument('<key>', 'the row: its key, or a JSON array for a composite key')
+    .requiredOption('--received <iso>', 'when the data subject made the request (not in the future)')
+    .option('--by <who>', 'who records it (default: the OS user)')
+    .option('--reason <text>', 'where the request came from (ticket, letter)')
+    .option('--provider <id>', "the provider (default: the one whose tenant the row carries)")
+    .action(withRuntime(program, (rt, kind: string, table: string, key: string, o: RequestAddFlags) => requestAddCommand(rt, kind, table, key, o), { check: false }));
+  request
+    .command('list')
+    .description('open and conflicting requests with their deadlines (with --all, done ones too)')
+    .option('--all', 'include requests that are done')
+    .action(withRuntime(program, (rt, o: { all?: boolean }) => requestListCommand(rt, o), READING_NO_POLICY));
 
   program
     .command('report')

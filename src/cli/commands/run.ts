@@ -19,6 +19,7 @@ import { guardKeptMessage, guardsInForce } from '../../audit/guard-floor.js';
 import { loadSigner } from '../../audit/checkpoint.js';
 import { savedPlanLine } from './approve.js';
 import { byFlag } from './hold.js';
+import { requestRunLine } from './request.js';
 import { snakeJson, table, type SnakeJson } from '../format.js';
 import type { Runtime } from '../context.js';
 
@@ -115,6 +116,7 @@ export async function runCommand(rt: Runtime, flags: RunFlags): Promise<number> 
   } else {
     const rows = result.stages.filter((s) => s.due || s.status !== 'done').map((s) => [s.provider, s.rule, s.stage, s.table, s.action, s.status, s.due, s.changed, s.held, s.blocked]);
     process.stdout.write(table(['provider', 'rule', 'stage', 'table', 'action', 'status', 'due', 'changed', 'held', 'blocked'], rows));
+    for (const r of result.requests ?? []) process.stdout.write(requestRunLine(r, result.dryRun) + '\n');
     process.stdout.write(
       `run ${result.runId} ${result.status}${result.dryRun ? ' (dry run: nothing was changed)' : ''}: due ${result.due}, changed ${result.changed}, held ${result.held}, blocked ${result.blocked}, guarded stages ${result.guarded}, files removed ${result.files.removed}, missing ${result.files.missing}, shared ${result.files.shared}, refused ${result.files.refused}; now ${result.now}, ${Math.round(result.durationMs)} ms\n`,
     );

@@ -15,6 +15,7 @@ import { carryOutRequests } from '../src/exec/requests.js';
 import { emptyTotals, startOutcome, type RunResult, type StageOutcome } from '../src/exec/outcomes.js';
 import { needsHmacKey, type Policy } from '../src/policy/model.js';
 import { planRun, type PlanFilter, type StageTask } from '../src/plan/planner.js';
+import { activeInstructions } from '../src/exec/instructions.js';
 import { sampleClock, type ClockVerdict } from '../src/clock/health.js';
 import { claimRun, finishRun } from '../src/runs.js';
 import { actor, recordAct, recordPolicyLoad } from '../src/audit/acts.js';
@@ -74,7 +75,7 @@ export async function runEnforcement(adapter: Adapter, policy: Policy, schema: S
   try {
     const now = opts.now ?? (await adapter.dbNow());
     result.now = isoUtc(now);
-    const plan = planRun(policy, now, schema, filter);
+    const plan = planRun(policy, now, schema, filter, await activeInstructions(adapter, adapter.db, now));
     // Sampled before any batch (and outside a dry run's transaction): a column that cannot be
     // what its rule says refuses its stages, whatever the table's size; --force does not apply.
     const verdicts = await clockVerdicts(adapter, schema, plan.providers.flatMap((pp) => pp.tasks), now);

@@ -12,6 +12,7 @@ import { dbMigrateCommand, dbSeedCommand } from './commands/db.js';
 import { explainCommand } from './commands/explain.js';
 import { exportCommand } from './commands/export.js';
 import { holdAddCommand, holdListCommand, holdReleaseCommand } from './commands/hold.js';
+import { instructCommand, instructionsCommand, type InstructFlags } from './commands/instruct.js';
 import { reportCommand } from './commands/report.js';
 import { requestAddCommand, requestListCommand, type RequestAddFlags } from './commands/request.js';
 import { startCommand } from './commands/start.js';
@@ -176,6 +177,26 @@ export function buildProgram(): Command {
     .description('the active holds (with --all, released and expired ones too)')
     .option('--all', 'include released and expired holds')
     .action(withRuntime(program, (rt, o: { all?: boolean }) => holdListCommand(rt, o), READING_NO_POLICY));
+
+  program
+    .command('instruct')
+    .description("a customer's instruction: move the schedule of a row and every row that references it, under the provider's rules that take instructions")
+    .argument('<table>', 'table of the row the customer instructs about (e.g. accounts)')
+    .argument('<key>', 'its key')
+    .requiredOption('--rule <id>', 'the rule the instruction is given under (it must take instructions)')
+    .option('--provider <id>', 'the provider, when the rule id is not unique')
+    .option('--after <period>', "the rules' outcome comes this long after their clock (e.g. \"24 months\")")
+    .option('--keep-until <iso>', 'nothing changes the rows before this instant')
+    .option('--erase-now', "the rules' outcome is due at the next run, whatever the clock says")
+    .option('--withdraw', 'withdraw the instruction in force on the row')
+    .option('--reason <text>', 'what the customer asked, and where it is recorded (required)')
+    .option('--by <who>', 'who records it (default: the OS user)')
+    .action(withRuntime(program, (rt, table: string, key: string, o: InstructFlags) => instructCommand(rt, table, key, o), { check: false }));
+  program
+    .command('instructions')
+    .description('customer instructions in force (with --all, replaced, withdrawn and lapsed ones too)')
+    .option('--all', 'include instructions no longer in force')
+    .action(withRuntime(program, (rt, o: { all?: boolean }) => instructionsCommand(rt, o), READING_NO_POLICY));
 
   program
     .command('export')

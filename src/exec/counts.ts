@@ -8,7 +8,8 @@ import type { ApprovedStage } from '../audit/approvals.js';
 import type { StageTask } from '../plan/planner.js';
 import type { Adapter } from '../store/types.js';
 import { blockedPredicate, heldPredicate, type HeldKeys } from './holds.js';
-import { duePredicate, fromWithClock, T, tenantScope } from './sql-fragments.js';
+import { instructedRows } from './instructions.js';
+import { duePredicate, fromWithClock, scope, T, tenantScope } from './sql-fragments.js';
 
 export interface StageCounts {
   due: number;
@@ -18,6 +19,8 @@ export interface StageCounts {
   total: number;
   /** The oldest clock value among due rows, as Adapter.clockRaw renders it (for the clock reader). */
   oldest: unknown;
+  /** Rows of the stage's rule (due or not) a customer instruction reaches. */
+  instructed: number;
 }
 
 /** Counts a stage's due, held and blocked rows without changing anything. */
@@ -31,7 +34,9 @@ export async function countStage(adapter: Adapter, task: StageTask, holds: HeldK
   const h = held ? Number((await one(sql`select count(*) as n from ${from} where ${due} and ${held}`)).n) : 0;
   const b = blocked ? Number((await one(sql`select count(*) as n from ${from} where ${due} and ${blocked}${held ? sql` and not ${held}` : sql``}`)).n) : 0;
   const total = Number((await one(sql`select count(*) as n from ${sql.table(task.table.name)} as ${sql.id(T)} where ${tenantScope(task.scope)}`)).n);
-  return { due: Number(d.n), held: h, blocked: b, total, oldest: d.o ?? null };
+  const reached = instructedRows(adapter, task);
+  const instructed = reached ? Number((await one(sql`select count(*) as n from ${sql.table(task.table.name)} as ${sql.id(T)} where ${scope(task.rule, task.scope)} and ${reached}`)).n) : 0;
+  return { due: Number(d.n), held: h, blocked: b, total, oldest: d.o ?? null, instructed };
 }
 
 /** Just the due rows of a stage (the overdue gauge after each run needs nothing more). */

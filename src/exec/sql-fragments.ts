@@ -10,6 +10,7 @@ import type { Hop } from '../plan/fk-graph.js';
 import type { Scope } from '../plan/scope.js';
 import type { Adapter } from '../store/types.js';
 import { RowKey } from './row-key.js';
+import { instructedDue } from './instructions.js';
 
 /** The alias of the task's own table in every query. */
 export const T = 't';
@@ -110,7 +111,8 @@ export function conditionHolds(adapter: Adapter, cond: DueCondition): RawBuilder
  * DELETE and UPDATE statements carry (they cannot join).
  */
 export function duePredicate(adapter: Adapter, task: StageTask, clock: RawBuilder<unknown> = clockValue(task.clock)): RawBuilder<unknown> {
-  const preds: RawBuilder<unknown>[] = [scope(task.rule, task.scope), adapter.clockBefore(clock, task.clock.column, task.clock.spec, task.cutoff.at)];
+  const onTime = adapter.clockBefore(clock, task.clock.column, task.clock.spec, task.cutoff.at);
+  const preds: RawBuilder<unknown>[] = [scope(task.rule, task.scope), task.instructed ? instructedDue(adapter, task, clock, onTime) : onTime];
   if (task.stage.marker) preds.push(sql`${col(T, task.stage.marker)} is null`);
   const action = task.stage.action;
   if (action.kind === 'set') {

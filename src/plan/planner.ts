@@ -12,6 +12,7 @@ import { cutoffFor } from '../policy/period-math.js';
 import type { ClockSpec, ColumnInfo, ForeignKeyInfo, SchemaInfo, TableInfo } from '../store/types.js';
 import { ancestorPaths, childFirstOrder, findPath, findTable, isUnique, referencingKeys, type Hop } from './fk-graph.js';
 import { resolveScope, type Scope } from './scope.js';
+import { instructionsFor, type ActiveInstructions, type Instruction } from '../exec/instructions.js';
 
 /** Where a rule's clock lives relative to its table, and how its values are read. */
 export interface ClockAccess {
@@ -61,6 +62,8 @@ export interface StageTask {
   readonly holdPaths: readonly HoldPath[];
   readonly files: FilesTemplate | null;
   readonly batchSize: number;
+  /** Customer instructions that can move this stage's rows (instructions.ts); absent when none can. */
+  readonly instructed?: { readonly now: Date; readonly list: readonly Instruction[] };
 }
 
 export interface ProviderPlan {
@@ -82,8 +85,11 @@ export interface PlanFilter {
 
 const ORDER = { delete: 0, anonymise: 1, set: 2 } as const;
 
-/** Builds the run's tasks in execution order. The schema must already have passed live-check. */
-export function planRun(policy: Policy, now: Date, schema: SchemaInfo, filter: PlanFilter = {}): Plan {
+/**
+ * Builds the run's tasks in execution order. The schema must already have passed live-check.
+ * `instructions` are the customer instructions in force (read from the store by the caller).
+ */
+export function planRun(policy: Policy, now: Date, schema: SchemaInfo, filter: PlanFilter = {}, instructions?: ActiveInstructions): Plan {
   const tableOrder = childFirstOrder(schema);
   const rank = new Map(tableOrder.map((t, i) => [t, i]));
   const providers: ProviderPlan[] = [];
@@ -97,7 +103,11 @@ export function planRun(policy: Policy, now: Date, schema: SchemaInfo, filter: P
     for (const rule of rules) {
       if (rule.kind !== 'enforce') continue;
       if (filter.rule && rule.id !== filter.rule) continue;
-      for (const stage of rule.stages) tasks.push(buildTask(policy, provider, rule, stage, facts, now, schema));
+      const list = instructionsFor(rule, instructions);
+      for (const stage of rule.stages) {
+        const task = buildTask(policy, provider, rule, stage, facts, now, schema);
+        tasks.push(list.length ? { ...task, instructed: { now, list } } : task);
+      }
     }
     const position = new Map(rules.map((r, i) => [r, i]));
     tasks.sort(

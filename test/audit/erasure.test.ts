@@ -10,33 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, type TempStore, tempStore } from '../support/harness.js';
 import { testEngines } from '../support/engines.js';
 import { seedPipcall } from '../scenarios/fixtures.js';
-import { Fixture, NOW_ISO, diffDumps, dumpAll, type Dump } from '../scenarios/support.js';
+import { Fixture, NOW_ISO, diffDumps, dumpAll, referencing, type Dump } from '../scenarios/support.js';
 
 const engines = await testEngines();
-
-/** Columns of the reference schema that reference another table's id. */
-const FK_COLUMNS: Record<string, string> = { account_id: 'accounts', user_id: 'users', call_id: 'calls', conference_id: 'conferences', host_user_id: 'users', referrer_user_id: 'users' };
-
-/** Every row that references accounts:`id`, directly or through other rows, as table → ids. */
-function referencing(d: Dump, table: string, id: number): Map<string, Set<number>> {
-  const out = new Map<string, Set<number>>([[table, new Set([id])]]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [t, rows] of Object.entries(d)) {
-      if (t.startsWith('lethe_')) continue;
-      for (const row of rows) {
-        const hit = Object.entries(FK_COLUMNS).some(([c, parent]) => row[c] !== null && row[c] !== undefined && out.get(parent)?.has(Number(row[c])));
-        const set = out.get(t) ?? new Set<number>();
-        if (hit && !set.has(Number(row.id))) {
-          set.add(Number(row.id));
-          out.set(t, set);
-          grew = true;
-        }
-      }
-    }
-  }
-  return out;
-}
 
 interface SubjectDoc {
   subject: { table: string; key: unknown };

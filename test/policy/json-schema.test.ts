@@ -18,6 +18,6 @@ describe('policies.schema.json', () => {
   it('lists every rule field and the action forms editors complete', () => {
     const s = policyJsonSchema() as { properties: { providers: { additionalProperties: { properties: { rules: { additionalProperties: { properties: Record<string, unknown> } } } } } } };
     const rule = s.properties.providers.additionalProperties.properties.rules.additionalProperties.properties;
-    expect(Object.keys(rule).sort()).toEqual(['action', 'after', 'batch_size', 'category', 'clock', 'clock_format', 'clock_zone', 'files', 'key', 'marker', 'note', 'quote', 'stages', 'tenant_column', 'where', 'table'].sort());
+    expect(Object.keys(rule).sort()).toEqual(['action', 'after', 'batch_size', 'category', 'clock', 'clock_format', 'clock_zone', 'export_before', 'files', 'instructions', 'key', 'marker', 'note', 'quote', 'stages', 'tenant_column', 'where', 'table'].sort());
   });
 });

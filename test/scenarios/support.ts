@@ -645,3 +645,27 @@ export async function firstRun(engine: EngineName, seed: (fx: Fixture) => Promis
   outcomes.set(engine, outcomeOf(after));
   return { store, fx, before, after, result };
 }
+
+/** Columns of the reference schema that reference another table's id. */
+export const FK_COLUMNS: Record<string, string> = { account_id: 'accounts', user_id: 'users', call_id: 'calls', conference_id: 'conferences', host_user_id: 'users', referrer_user_id: 'users' };
+
+/** Every row that references accounts:`id`, directly or through other rows, as table → ids. */
+export function referencing(d: Dump, table: string, id: number): Map<string, Set<number>> {
+  const out = new Map<string, Set<number>>([[table, new Set([id])]]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [t, rows] of Object.entries(d)) {
+      if (t.startsWith('lethe_')) continue;
+      for (const row of rows) {
+        const hit = Object.entries(FK_COLUMNS).some(([c, parent]) => row[c] !== null && row[c] !== undefined && out.get(parent)?.has(Number(row[c])));
+        const set = out.get(t) ?? new Set<number>();
+        if (hit && !set.has(Number(row.id))) {
+          set.add(Number(row.id));
+          out.set(t, set);
+          grew = true;
+        }
+      }
+    }
+  }
+  return out;
+}

@@ -1,12 +1,18 @@
 /** `lethe explain <table> <key>`: why a row is kept or due — rules, clock, due dates, holds, retain, blockers. */
 import { sql } from 'kysely';
 import { dueDate, isDue } from '../../clock/due.js';
-import { readClock, showReading } from '../../clock/read.js';
+import { cutoffOf, isBefore, readClock, showReading, type ClockReading } from '../../clock/read.js';
+import { effectOf, type Instruction } from '../../exec/instructions.js';
+import { parsePeriod } from '../../policy/duration.js';
+import type { EnforceRule, Stage } from '../../policy/model.js';
+import { cutoffFor } from '../../policy/period-math.js';
+import { instructionsReaching } from './instruct.js';
 import { UsageError } from '../../errors.js';
 import { approvedStages } from '../../audit/approvals.js';
 import { guardsInForce } from '../../audit/guard-floor.js';
 import { countStage, guardOutcome } from '../../exec/counts.js';
 import { activeHolds, type HeldKeys } from '../../exec/holds.js';
+import { activeInstructions } from '../../exec/instructions.js';
 import { RowKey, type KeyValue } from '../../exec/row-key.js';
 import { clockValue, col, pathExists, scope, T } from '../../exec/sql-fragments.js';
 import { findTable, referencingKeys } from '../../plan/fk-graph.js';
@@ -30,6 +36,7 @@ export async function explainCommand(rt: Runtime, tableName: string, keyText: st
   const now = rt.now ?? (await rt.adapter.dbNow());
   const holds = await activeHolds(rt.adapter, db, now);
   const guard = await guardOf(rt, now, holds);
+  const instructed = await instructionsReaching(rt.adapter, rt.policy, rt.schema, db, t.name, key, canonical, now);
 
   const rules: Record<string, unknown>[] = [];
   for (const provider of rt.policy.providers) {
@@ -48,11 +55,15 @@ export async function explainCommand(rt: Runtime, tableName: string, keyText: st
         entry.clock_value = reading.kind === 'invalid' ? 'not a valid clock value (never due)' : showReading(reading, zone);
       }
       if (rule.kind === 'enforce') {
+        // Customer instructions of this provider that reach the row, when the rule takes them.
+        const mine = rule.instructions ? instructed.filter((i) => i.provider === provider.id) : [];
+        if (mine.length) entry.instructions = mine.map((i) => i.id);
         entry.stages = await Promise.all(
           rule.stages.map(async (s) => {
             // The one due-date function: due now exactly when the run would find it due.
-            const at = dueDate(reading, s.after, provider.timezone, zone);
-            const dueNow = isDue(reading, now, s.after, provider.timezone, zone);
+            const moved = mine.length ? instructedStage(rule, s, mine, reading, now, provider.timezone, zone) : null;
+            const at = moved ? moved.dueAt : dueDate(reading, s.after, provider.timezone, zone);
+            const dueNow = moved ? moved.dueNow : isDue(reading, now, s.after, provider.timezone, zone);
             let done: boolean | null = null;
             if (s.marker) {
               const m = await sql<{ v: unknown }>`select ${col(T, s.marker)} as v from ${from} where ${thisRow}`.execute(db);
@@ -60,7 +71,7 @@ export async function explainCommand(rt: Runtime, tableName: string, keyText: st
             }
             // A due stage is changed by the next run only if the guard lets it through, as plan shows.
             const g = dueNow && done !== true ? await guard(provider.id, rule.id, s.index) : null;
-            return { stage: s.index, after: s.after.text, action: s.action.kind, due_at: at ? isoUtc(at) : null, due_now: dueNow, marker_set: done, guard: g?.text ?? null, guard_counts: g?.counts ?? null };
+            return { stage: s.index, after: s.after.text, action: s.action.kind, due_at: at ? isoUtc(at) : null, due_now: dueNow, marker_set: done, guard: g?.text ?? null, guard_counts: g?.counts ?? null, ...(moved ? { instructed: moved.why } : {}) };
           }),
         );
       } else if (rule.kind === 'retain') {
@@ -97,8 +108,10 @@ export async function explainCommand(rt: Runtime, tableName: string, keyText: st
   const stopped = dueStages.filter((st) => st.guard === 'would stop');
   const deleteDue = dueStages.some((st) => st.action === 'delete');
   let verdict: string;
+  const underInstruction = rules.some((r) => r.instructions);
   if (heldBy.length) verdict = `held: protected by a hold on ${heldBy.map((h) => `${h.table} ${key.describe(h.key)}`).join(', ')}`;
   else if (rules.some((r) => (r.retain as { active?: boolean } | undefined)?.active)) verdict = 'retained: an active retain rule keeps it unchanged';
+  else if (underInstruction && !dueStages.length) verdict = `kept: ${instructed.map((i) => `instruction ${i.id} (${describe(i)})`).join(', ')} moves its schedule, and no stage is due yet`;
   else if (deleteDue && children.length) {
     const fallback = dueStages.some((st) => st.action !== 'delete') ? '; its earlier stages still apply' : '';
     verdict = `due for delete, but blocked while ${children.map((c) => `${c.rows} ${c.table}`).join(', ')} reference it${fallback}`;
@@ -107,7 +120,8 @@ export async function explainCommand(rt: Runtime, tableName: string, keyText: st
     verdict = `guarded: due, but the guard stops ${which}; the next run leaves it unless a saved plan is approved (lethe plan --save, lethe approve) or a run is forced`;
   } else if (dueStages.length) verdict = `due: the next run changes it${dueStages.some((st) => st.guard?.startsWith('approved')) ? ' (under an approved plan)' : ''}`;
   else verdict = rules.length ? 'kept: no stage is due yet' : 'kept: no rule covers this row';
-  const out = { table: t.name, key: canonical, id: canonical, now: isoUtc(now), verdict, rules, held_by: heldBy, referenced_by: children };
+  const instructions = instructed.map((i) => ({ id: i.id, provider: i.provider, rule: i.rule, table: i.table, key: i.key, kind: i.kind, period: i.period, keep_until: i.keepUntil, placed_at: i.placedAt, placed_by: i.placedBy, reason: i.reason }));
+  const out = { table: t.name, key: canonical, id: canonical, now: isoUtc(now), verdict, rules, held_by: heldBy, instructions, referenced_by: children };
   if (rt.json) {
     process.stdout.write(JSON.stringify(out, null, 2) + '\n');
     return 0;
@@ -118,15 +132,52 @@ export async function explainCommand(rt: Runtime, tableName: string, keyText: st
     if (r.quote) lines.push(`    "${r.quote}"`);
     if (r.note) lines.push(`    note: ${r.note}`);
     for (const s of (r.stages as Record<string, unknown>[] | undefined) ?? []) {
-      lines.push(`    stage ${s.stage}: ${s.action} after ${s.after} → due ${s.due_at ?? 'never (no valid clock)'}${s.due_now ? ' (due now)' : ''}${s.marker_set ? ' (done: marker set)' : ''}${s.guard && s.guard !== 'ok' ? ` (guard: ${s.guard})` : ''}`);
+      lines.push(`    stage ${s.stage}: ${s.action} after ${s.after} → due ${s.due_at ?? (s.instructed ? 'not while the instruction keeps it' : 'never (no valid clock)')}${s.due_now ? ' (due now)' : ''}${s.marker_set ? ' (done: marker set)' : ''}${s.guard && s.guard !== 'ok' ? ` (guard: ${s.guard})` : ''}${s.instructed ? ` [${s.instructed}]` : ''}`);
     }
     if (r.retain) lines.push(`    retain ${JSON.stringify(r.retain)}`);
     if (r.note_period) lines.push(`    ${r.note_period}`);
   }
   for (const h of heldBy) lines.push(`  hold on ${h.table} ${key.describe(h.key)}`);
+  for (const i of instructed) lines.push(`  instruction ${i.id} on ${i.table} ${JSON.stringify(i.key)} (${i.provider}, under ${i.rule}): ${describe(i)}, by ${i.placedBy} at ${i.placedAt}: ${i.reason}`);
   for (const c of children) lines.push(`  referenced by ${c.rows} row(s) of ${c.table}.${c.columns}`);
   process.stdout.write(lines.join('\n') + '\n');
   return 0;
+}
+
+function describe(i: Instruction): string {
+  return i.kind === 'erase_now' ? 'erase now' : i.kind === 'after' ? `outcome ${i.period} after the clock` : `keep until ${i.keepUntil}`;
+}
+
+/**
+ * A stage of a rule under customer instructions, as instructedDue (exec/instructions.ts) has
+ * the run decide it: the last stage comes when every instruction reaching the row says so,
+ * earlier ones are skipped, and all of it only until the clock passes the rule's `longest`.
+ */
+function instructedStage(rule: EnforceRule, s: Stage, mine: readonly Instruction[], reading: ClockReading, now: Date, providerZone: string, clockZone: string): { dueNow: boolean; dueAt: Date | null; why: string } {
+  const bounds = rule.instructions!;
+  const lawAt = bounds.longest ? dueDate(reading, bounds.longest, providerZone, clockZone) : null;
+  const normal = { dueNow: isDue(reading, now, s.after, providerZone, clockZone), dueAt: dueDate(reading, s.after, providerZone, clockZone) };
+  if (bounds.longest && isDue(reading, now, bounds.longest, providerZone, clockZone)) return { ...normal, why: `past the rule's longest (${bounds.longest.text}): the rule applies whatever the instructions say` };
+  const ids = mine.map((i) => i.id).join(', ');
+  if (s.index !== rule.stages.length) return { dueNow: false, dueAt: null, why: `skipped under instruction ${ids}` };
+  let dueNow = true;
+  let dueAt: Date | null = now;
+  for (const i of mine) {
+    const effect = effectOf(i, bounds, now, providerZone);
+    if (effect.kind === 'keep') {
+      dueNow = false;
+      dueAt = null;
+    } else if (effect.kind === 'before') {
+      const period = i.kind === 'after' && i.period ? (parsePeriod(i.period) as { ok: true; period: Stage['after'] }).period : bounds.shortest;
+      const clamped = cutoffFor(now, period, providerZone) > cutoffFor(now, bounds.shortest, providerZone) ? bounds.shortest : period;
+      dueNow &&= isBefore(reading, cutoffOf(effect.cutoff, clockZone));
+      const at = dueDate(reading, clamped, providerZone, clockZone);
+      dueAt = dueAt === null || at === null ? null : at > dueAt ? at : dueAt;
+    }
+  }
+  if (!dueNow && dueAt !== null && dueAt <= now) dueAt = null;
+  if (lawAt && (dueAt === null || lawAt < dueAt)) dueAt = lawAt;
+  return { dueNow, dueAt, why: `moved by instruction ${ids}` };
 }
 
 /**
@@ -137,8 +188,9 @@ export async function explainCommand(rt: Runtime, tableName: string, keyText: st
 async function guardOf(rt: Runtime, now: Date, holds: HeldKeys) {
   const { policy } = await guardsInForce(rt.adapter, rt.policy, now);
   const approvals = await approvedStages(rt.adapter, rt.adapter.db, policy.sha256, now);
+  const instructions = await activeInstructions(rt.adapter, rt.adapter.db, now);
   return async (provider: string, rule: string, stage: number): Promise<{ text: string; counts: { due: number; total: number } } | null> => {
-    const task = planRun(policy, now, rt.schema, { provider, rule }).providers.flatMap((pp) => pp.tasks).find((t) => t.stage.index === stage);
+    const task = planRun(policy, now, rt.schema, { provider, rule }, instructions).providers.flatMap((pp) => pp.tasks).find((t) => t.stage.index === stage);
     if (!task) return null;
     const c = await countStage(rt.adapter, task, holds);
     const g = guardOutcome(task, c, approvals);

@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import { countStage } from '../../exec/counts.js';
 import { activeHolds } from '../../exec/holds.js';
+import { activeInstructions } from '../../exec/instructions.js';
 import { scope, T } from '../../exec/sql-fragments.js';
 import { keyColumnsOf, planRun, scopeOf } from '../../plan/planner.js';
 import { censusClock } from '../../clock/health.js';
@@ -46,6 +47,8 @@ export interface ReportRow {
   blocked: number | null;
   oldest_days: number | null;
   bad_clocks?: number;
+  /** Rows of a rule that takes customer instructions that an instruction reaches (due or not). */
+  instructed?: number;
   first_bad_clock?: { key: unknown; shape: string } | null;
 }
 
@@ -63,7 +66,7 @@ export interface Report {
  */
 export async function computeReport(rt: Pick<Runtime, 'adapter' | 'schema' | 'policy' | 'now'>, f: { provider?: string } = {}): Promise<Report> {
   const now = rt.now ?? (await rt.adapter.dbNow());
-  const plan = planRun(rt.policy, now, rt.schema, { provider: f.provider });
+  const plan = planRun(rt.policy, now, rt.schema, { provider: f.provider }, await activeInstructions(rt.adapter, rt.adapter.db, now));
   const holds = await activeHolds(rt.adapter, rt.adapter.db, now);
   const rows: ReportRow[] = [];
   for (const pp of plan.providers) {
@@ -85,7 +88,7 @@ export async function computeReport(rt: Pick<Runtime, 'adapter' | 'schema' | 'po
         rows.push({ ...base, period: rule.kind === 'unspecified' ? 'unspecified (gap)' : `retain ${rule.after.text}`, overdue: null, held: null, blocked: null, oldest_days: null });
         continue;
       }
-      const { overdue, held, blocked, overdueMs } = await ruleOverdue(rt.adapter, pp, rule, holds, now);
+      const { overdue, held, blocked, overdueMs, instructed } = await ruleOverdue(rt.adapter, pp, rule, holds, now);
       // Values of the rule's clock that are not clocks: never due, so counted here (a full scan: report and check only).
       const clockTable = pp.tasks.find((t) => t.rule === rule)?.clock;
       const census = clockTable ? await censusFor(rt, rule.clock.table, clockTable.column, clockTable.spec) : null;
@@ -98,6 +101,7 @@ export async function computeReport(rt: Pick<Runtime, 'adapter' | 'schema' | 'po
         oldest_days: overdueMs === null ? null : Math.floor(overdueMs / 86_400_000),
         bad_clocks: census?.invalid ?? 0,
         first_bad_clock: census?.first ? { key: census.first.key, shape: census.first.shape } : null,
+        ...(rule.instructions ? { instructed } : {}),
       });
     }
   }
@@ -113,15 +117,18 @@ async function ruleOverdue(adapter: Runtime['adapter'], pp: PlannedProvider, rul
   let blocked = 0;
   // Now minus the row's due date (not its clock's age).
   let overdueMs: number | null = null;
+  // Every stage counts the same rows under instructions: the rule's rows an instruction reaches.
+  let instructed = 0;
   for (const task of pp.tasks.filter((t) => t.rule === rule)) {
     const c = await countStage(adapter, task, holds);
+    instructed = Math.max(instructed, c.instructed);
     overdue += c.due;
     held += c.held;
     blocked += c.blocked;
     const due = dueDate(readClock(c.oldest, task.clock.spec), task.stage.after, pp.provider.timezone, task.clock.spec.zone);
     if (due && c.due > 0) overdueMs = Math.max(overdueMs ?? 0, now.getTime() - due.getTime());
   }
-  return { overdue, held, blocked, overdueMs };
+  return { overdue, held, blocked, overdueMs, instructed };
 }
 
 /**
@@ -130,7 +137,7 @@ async function ruleOverdue(adapter: Runtime['adapter'], pp: PlannedProvider, rul
  */
 export async function overdueByRule(rt: Pick<Runtime, 'adapter' | 'schema' | 'policy' | 'now'>): Promise<{ provider: string; rule: string; overdue: number }[]> {
   const now = rt.now ?? (await rt.adapter.dbNow());
-  const plan = planRun(rt.policy, now, rt.schema, {});
+  const plan = planRun(rt.policy, now, rt.schema, {}, await activeInstructions(rt.adapter, rt.adapter.db, now));
   const holds = await activeHolds(rt.adapter, rt.adapter.db, now);
   const out: { provider: string; rule: string; overdue: number }[] = [];
   for (const pp of plan.providers) {
@@ -146,10 +153,12 @@ export async function reportCommand(rt: Runtime, f: { provider?: string; format?
   // At the report's own now, so the rules and the requests are read at one instant.
   const requests = await requestSummary(rt.adapter, rt.policy, now, { provider: f.provider });
   // The table stays narrow; CSV and JSON also carry each rule's note.
-  const headers = ['provider', 'rule', 'table', 'period', 'covered', 'overdue', 'held', 'blocked', 'bad_clocks', 'oldest_days', 'last_run', ...(format === 'csv' ? ['note'] : [])];
+  const instructable = rows.some((r) => r.instructed !== undefined);
+  const headers = ['provider', 'rule', 'table', 'period', 'covered', 'overdue', 'held', 'blocked', ...(instructable ? ['instructed'] : []), 'bad_clocks', 'oldest_days', 'last_run', ...(format === 'csv' ? ['note'] : [])];
   const cells = (r: ReportRow) =>
     headers.map((h) => {
       const v = r[h as keyof ReportRow] as { id: number; finished_at: string; status: string } | string | number | null;
+      if (h === 'instructed' && v === undefined) return '-';
       return h === 'last_run' ? (v && typeof v === 'object' ? `${v.finished_at} (run ${v.id}, ${v.status})` : 'never') : (v as string | number | null);
     });
   if (format === 'json') process.stdout.write(JSON.stringify({ now: isoUtc(now), rules: rows, unspecified: gaps, requests }, null, 2) + '\n');

@@ -3,6 +3,7 @@ import { UsageError } from '../../errors.js';
 import { EventBus } from '../../events.js';
 import { countStage, guardOutcome } from '../../exec/counts.js';
 import { activeHolds } from '../../exec/holds.js';
+import { activeInstructions } from '../../exec/instructions.js';
 import { plannedDrops, type PartitionDrop } from '../../exec/partitions.js';
 import type { RunResult } from '../../exec/outcomes.js';
 import { closest } from '../../policy/duration.js';
@@ -136,7 +137,7 @@ export async function planCommand(rt: Runtime, flags: PlanFilter & { detailedExi
   checkFilter(rt, flags);
   const now = rt.now ?? (await rt.adapter.dbNow());
   const policy = await inForce(rt);
-  const plan = planRun(policy, now, rt.schema, flags);
+  const plan = planRun(policy, now, rt.schema, flags, await activeInstructions(rt.adapter, rt.adapter.db, now));
   const holds = await activeHolds(rt.adapter, rt.adapter.db, now);
   // The guard column says what the run would do: an approved plan lets a stage it covers through.
   const approvals = await approvedStages(rt.adapter, rt.adapter.db, policy.sha256, now);
@@ -147,7 +148,9 @@ export async function planCommand(rt: Runtime, flags: PlanFilter & { detailedExi
       // Partitions a run would drop whole (DESIGN §9), with their rows and key ranges.
       const partitions = await plannedDrops(rt.adapter, task, rt.adapter.db, holds);
       const g = guardOutcome(task, c, approvals);
-      rows.push({ provider: pp.provider.id, rule: task.rule.id, stage: task.stage.index, table: task.table.name, action: task.stage.action.kind, after: task.stage.after.text, cutoff: isoUtc(task.cutoff.at), due: c.due, held: c.held, blocked: c.blocked, total: c.total, guard: g.planId === null ? g.guard : `approved (plan ${g.planId})`, ...(partitions.length ? { partitions } : {}) });
+      // Rows under customer instructions, for the rules that take them (their due count already follows them).
+      const instructed = task.rule.instructions ? { instructed: c.instructed } : {};
+      rows.push({ provider: pp.provider.id, rule: task.rule.id, stage: task.stage.index, table: task.table.name, action: task.stage.action.kind, after: task.stage.after.text, cutoff: isoUtc(task.cutoff.at), due: c.due, held: c.held, blocked: c.blocked, total: c.total, guard: g.planId === null ? g.guard : `approved (plan ${g.planId})`, ...instructed, ...(partitions.length ? { partitions } : {}) });
     }
     for (const gap of pp.gaps.filter((r) => !flags.rule || r.id === flags.rule)) rows.push({ provider: pp.provider.id, rule: gap.id, stage: null, table: gap.table, action: 'unspecified', after: 'unspecified', cutoff: null, due: null, held: null, blocked: null, total: null, guard: null });
   }
@@ -158,8 +161,8 @@ export async function planCommand(rt: Runtime, flags: PlanFilter & { detailedExi
   }
   if (rt.json) process.stdout.write(JSON.stringify({ now: isoUtc(now), policy_sha256: rt.policy.sha256, ...(planId !== null ? { plan_id: planId } : {}), stages: rows }, null, 2) + '\n');
   else {
-    const headers = ['provider', 'rule', 'stage', 'table', 'action', 'after', 'cutoff', 'due', 'held', 'blocked', 'total', 'guard'];
-    process.stdout.write(table(headers, rows.map((r) => headers.map((h) => r[h] as string | number | null))));
+    const headers = ['provider', 'rule', 'stage', 'table', 'action', 'after', 'cutoff', 'due', 'held', 'blocked', 'total', 'guard', ...(rows.some((r) => 'instructed' in r) ? ['instructed'] : [])];
+    process.stdout.write(table(headers, rows.map((r) => headers.map((h) => (r[h] ?? (h === 'instructed' ? '-' : null)) as string | number | null))));
     for (const r of rows.filter((x) => x.partitions)) {
       for (const p of r.partitions as PartitionDrop[]) process.stdout.write(`${r.provider}/${r.rule}: partition ${p.name} (${p.rows} rows, ${p.clock_range.join(' to ')}) would be dropped whole\n`);
     }

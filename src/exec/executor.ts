@@ -205,7 +205,7 @@ export function nextBatchSize(size: number, ms: number, maxHoldMs: number, batch
 /** Batches rolled back by a deadlock, a lock wait or rows changing underneath are retried. */
 const ATTEMPTS = 3;
 
-async function withRetry<R>(ctx: ExecContext, fn: () => Promise<R>): Promise<R> {
+export async function withRetry<R>(ctx: Pick<ExecContext, 'adapter' | 'dryRun'>, fn: () => Promise<R>): Promise<R> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();

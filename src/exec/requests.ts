@@ -27,7 +27,7 @@ import { clockAccess, holdPathsOf, keyColumnsOf, scopeOf, type DueCondition, typ
 import { letheDb } from '../store/lethe-tables.js';
 import { isoUtc } from '../store/timestamps.js';
 import type { Adapter, ForeignKeyInfo, SchemaInfo, TableInfo } from '../store/types.js';
-import type { ExecContext } from './executor.js';
+import { withRetry, type ExecContext } from './executor.js';
 import { exportSubject } from './export.js';
 import { queueFiles, renderPath, type QueuedFile } from './files.js';
 import { activeHolds, heldPredicate } from './holds.js';
@@ -480,16 +480,3 @@ async function complete(ctx: ExecContext, req: StoredRequest, by: string, status
   );
 }
 
-const ATTEMPTS = 3;
-
-/** A batch rolled back by a deadlock or lock wait is tried again (a dry run has no transaction of its own to retry). */
-async function withRetry<R>(ctx: ExecContext, fn: () => Promise<R>): Promise<R> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (ctx.dryRun || attempt >= ATTEMPTS || !ctx.adapter.isRetryable(err)) throw err;
-      await yieldToEventLoop();
-    }
-  }
-}

@@ -17,33 +17,9 @@ import { cli, tempStore, type TempStore } from '../support/harness.js';
 import { testEngines } from '../support/engines.js';
 import { seedLoop } from '../scenarios/fixtures.js';
 import { csvCell, jsonSafe } from '../../src/exec/export.js';
-import { Fixture, NOW_ISO, call, dumpAll, diffDumps, normaliseRow, referral, schemaOf, type Dump, type Row } from '../scenarios/support.js';
+import { Fixture, NOW_ISO, call, dumpAll, diffDumps, normaliseRow, referencing, referral, schemaOf, type Dump, type Row } from '../scenarios/support.js';
 
 const engines = await testEngines();
-
-/** Columns of the reference schema that reference another table's id. */
-const FK_COLUMNS: Record<string, string> = { account_id: 'accounts', user_id: 'users', call_id: 'calls', conference_id: 'conferences', host_user_id: 'users', referrer_user_id: 'users' };
-
-/** Every row that references `table`:`id`, directly or through other rows (and the row itself), as table → ids. */
-function referencing(d: Dump, table: string, id: number): Map<string, Set<number>> {
-  const out = new Map<string, Set<number>>([[table, new Set([id])]]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const [t, rows] of Object.entries(d)) {
-      if (t.startsWith('lethe_')) continue;
-      for (const row of rows) {
-        const hit = Object.entries(FK_COLUMNS).some(([c, parent]) => row[c] !== null && row[c] !== undefined && out.get(parent)?.has(Number(row[c])));
-        const set = out.get(t) ?? new Set<number>();
-        if (hit && !set.has(Number(row.id))) {
-          set.add(Number(row.id));
-          out.set(t, set);
-          grew = true;
-        }
-      }
-    }
-  }
-  return out;
-}
 
 /** Every entry of a zip, by name, read with yauzl. */
 async function readZip(file: string): Promise<Map<string, Buffer>> {

@@ -16,7 +16,7 @@
  *      5M due rows, on BENCH_RSS_ENGINE.
  *
  * lethe runs as a child, `node bin/lethe run --json`, as an operator would run it; its time
- * is the run's own `durationMs` (the CLI's start-up and schema read are printed beside it).
+ * is the run's own `duration_ms` (the CLI's start-up and schema read are printed beside it).
  * The raw DELETE runs in this process on a connection with the adapter's settings and is
  * timed around the statement (it commits by itself).
  *
@@ -368,7 +368,8 @@ async function runLethe(url: string, policy: string, extra: readonly string[] = 
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${label}-${Date.now()}.cpuprofile`);
   }
   const r = await run(process.execPath, [...nodeArgs, join(ROOT, 'bin', 'lethe'), 'run', '--json', '--config', policy, '--db', url, '--now', NOW.toISOString(), ...extra], { BENCH_MAXRSS_FILE: rssFile });
-  let result: { durationMs: number; changed: number; status: string; error: string | null };
+  // `run --json` prints snake_case fields, as every command's JSON.
+  let result: { duration_ms: number; changed: number; status: string; error: string | null };
   try {
     result = JSON.parse(r.stdout) as typeof result;
   } catch {
@@ -377,7 +378,7 @@ async function runLethe(url: string, policy: string, extra: readonly string[] = 
   if (result.status !== 'ok') throw new Error(`lethe run ended ${result.status}: ${result.error ?? r.stderrTail.slice(-1500)}`);
   const usage = existsSync(rssFile) ? (JSON.parse(readFileSync(rssFile, 'utf8')) as { maxRss: number; cpuMs: number }) : { maxRss: NaN, cpuMs: NaN };
   rmSync(rssFile, { force: true });
-  return { durationMs: result.durationMs, wallMs: r.wallMs, cpuMs: usage.cpuMs, changed: result.changed, status: result.status, peakRss: usage.maxRss, logBytes: r.stderrBytes };
+  return { durationMs: result.duration_ms, wallMs: r.wallMs, cpuMs: usage.cpuMs, changed: result.changed, status: result.status, peakRss: usage.maxRss, logBytes: r.stderrBytes };
 }
 
 /** The control: one DELETE of every due call, on a connection with the adapter's settings. */

@@ -183,13 +183,13 @@ export function buildProgram(): Command {
     .description("a customer's instruction: move the schedule of a row and every row that references it, under the provider's rules that take instructions")
     .argument('<table>', 'table of the row the customer instructs about (e.g. accounts)')
     .argument('<key>', 'its key')
-    .requiredOption('--rule <id>', 'the rule the instruction is given under (it must take instructions)')
+    .requiredOption('--rule <id>', 'the rule the instruction is given under (it must take instructions): `rule` or `provider/rule`')
     .option('--provider <id>', 'the provider, when the rule id is not unique')
     .option('--after <period>', "the rules' outcome comes this long after their clock (e.g. \"24 months\")")
     .option('--keep-until <iso>', 'nothing changes the rows before this instant')
     .option('--erase-now', "the rules' outcome is due at the next run, whatever the clock says")
     .option('--withdraw', 'withdraw the instruction in force on the row')
-    .option('--reason <text>', 'what the customer asked, and where it is recorded (required)')
+    .option('--reason <text>', 'what the customer asked, and where it is recorded')
     .option('--by <who>', 'who records it (default: the OS user)')
     .action(withRuntime(program, (rt, table: string, key: string, o: InstructFlags) => instructCommand(rt, table, key, o), { check: false }));
   program

@@ -42,7 +42,7 @@ export interface Instruction {
   keepUntil: string | null;
   placedAt: string;
   placedBy: string;
-  reason: string;
+  reason: string | null;
 }
 
 type Duration = Extract<Period, { kind: 'duration' }>;
@@ -78,7 +78,7 @@ export function instructionOf(r: Record<string, unknown>): Instruction | null {
     keepUntil: r.keep_until === null || r.keep_until === undefined ? null : String(r.keep_until),
     placedAt: String(r.placed_at),
     placedBy: String(r.placed_by),
-    reason: String(r.reason),
+    reason: r.reason === null || r.reason === undefined ? null : String(r.reason),
   };
 }
 

@@ -130,7 +130,7 @@ export async function ensureLetheTables(adapter: Adapter): Promise<void> {
     .addColumn('kind', t('key'), (c) => c.notNull())
     .addColumn('period', t('key'))
     .addColumn('keep_until', t('key'))
-    .addColumn('reason', t('text'), (c) => c.notNull())
+    .addColumn('reason', t('text'))
     .addColumn('placed_at', t('key'), (c) => c.notNull())
     .addColumn('placed_by', t('key'), (c) => c.notNull())
     .addColumn('replaced_at', t('key'))

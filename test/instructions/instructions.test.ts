@@ -116,8 +116,11 @@ describe.each(engines)('customer instructions on %s', (engine) => {
     });
 
     it('a newer instruction on the same row replaces the older one; --withdraw restores the schedule', async () => {
-      const r = instruct('accounts', '401', '--rule', 'customer-data-accounts', '--keep-until', '2028-01-01');
+      // As DESIGN writes it: no --by, no --reason (who is the OS user; why is left empty); the rule as provider/rule.
+      const r = cli(store, ['instruct', 'accounts', '401', '--rule', 'loop/customer-data-accounts', '--keep-until', '2028-01-01', '--now', NOW_ISO, '--json']);
+      expect(r.code, r.stderr).toBe(0);
       expect(JSON.parse(r.stdout)).toMatchObject({ id: 2, replaces: [1] });
+      expect((JSON.parse(cli(store, ['instructions', '--json', '--now', NOW_ISO]).stdout) as { id: number; reason: string | null }[]).map((i) => [i.id, i.reason])).toEqual([[2, null]]);
       const w = instruct('accounts', '401', '--rule', 'customer-data-accounts', '--withdraw');
       expect(w.code, w.stderr).toBe(0);
       expect(JSON.parse(w.stdout)).toMatchObject({ id: null, kind: 'withdraw', replaces: [2] });
@@ -187,7 +190,8 @@ describe.each(engines)('customer instructions on %s', (engine) => {
       ['a row of another provider', ['accounts', '491', '--rule', 'customer-data-calls', '--keep-until', '2030-01-01'], /accounts 491 is not a row of provider loop/],
       ['a table the rule\'s rows do not reference', ['sales_documents', '404', '--rule', 'customer-data-calls', '--keep-until', '2030-01-01'], /whose rows do not reference sales_documents/],
       ['a missing row', ['accounts', '999', '--rule', 'customer-data-calls', '--keep-until', '2030-01-01'], /accounts has no row 999/],
-      ['no reason', ['accounts', '401', '--rule', 'customer-data-calls', '--keep-until', '2030-01-01', '--reason', ' '], /--reason is required/],
+      ['an empty reason', ['accounts', '401', '--rule', 'customer-data-calls', '--keep-until', '2030-01-01', '--reason', ' '], /--reason is empty/],
+      ['a provider/rule that contradicts --provider', ['accounts', '401', '--rule', 'loop/customer-data-calls', '--provider', 'pipcall', '--keep-until', '2030-01-01'], /names provider loop, --provider names pipcall/],
     ];
     it.each(refused)('refuses %s with exit 2, and records nothing', async (_what, args, message) => {
       const r = cli(store, ['instruct', ...args, ...(args.includes('--reason') ? [] : ['--reason', 'asked']), '--now', NOW_ISO]);

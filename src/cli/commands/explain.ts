@@ -138,7 +138,7 @@ export async function explainCommand(rt: Runtime, tableName: string, keyText: st
     if (r.note_period) lines.push(`    ${r.note_period}`);
   }
   for (const h of heldBy) lines.push(`  hold on ${h.table} ${key.describe(h.key)}`);
-  for (const i of instructed) lines.push(`  instruction ${i.id} on ${i.table} ${JSON.stringify(i.key)} (${i.provider}, under ${i.rule}): ${describe(i)}, by ${i.placedBy} at ${i.placedAt}: ${i.reason}`);
+  for (const i of instructed) lines.push(`  instruction ${i.id} on ${i.table} ${JSON.stringify(i.key)} (${i.provider}, under ${i.rule}): ${describe(i)}, by ${i.placedBy} at ${i.placedAt}${i.reason ? `: ${i.reason}` : ''}`);
   for (const c of children) lines.push(`  referenced by ${c.rows} row(s) of ${c.table}.${c.columns}`);
   process.stdout.write(lines.join('\n') + '\n');
   return 0;

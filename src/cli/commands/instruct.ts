@@ -34,7 +34,8 @@ export async function instructCommand(rt: Runtime, tableName: string, keyText: s
   const modes = [f.after !== undefined, f.keepUntil !== undefined, f.eraseNow === true, f.withdraw === true].filter(Boolean).length;
   if (modes !== 1) throw new UsageError('instruct: give exactly one of --after <period>, --keep-until <iso>, --erase-now or --withdraw');
   if (!f.rule) throw new UsageError('instruct: --rule is required (the rule the customer instructs about)');
-  if (!f.reason || !f.reason.trim()) throw new UsageError('instruct: --reason is required (what the customer asked, and where it is recorded)');
+  if (f.reason !== undefined && !f.reason.trim()) throw new UsageError('instruct: --reason is empty (say what the customer asked and where it is recorded, or leave it out)');
+  const reason = f.reason?.trim() ?? null;
   const by = actor(byFlag(f.by, 'instruct'), rt.env);
   const { provider, rule } = ruleOf(rt.policy, f.rule, f.provider);
   const t = findTable(rt.schema, tableName);
@@ -63,7 +64,7 @@ export async function instructCommand(rt: Runtime, tableName: string, keyText: s
     const at = isoUtc(now);
     let id: number | null = null;
     if (values) {
-      const insert = { provider: provider.id, rule: rule.id, table_name: t.name, row_key: rowKey, kind: values.kind, period: values.period, keep_until: values.keepUntil, reason: f.reason!.trim(), placed_at: at, placed_by: by, replaced_at: null, replaced_by_id: null };
+      const insert = { provider: provider.id, rule: rule.id, table_name: t.name, row_key: rowKey, kind: values.kind, period: values.period, keep_until: values.keepUntil, reason, placed_at: at, placed_by: by, replaced_at: null, replaced_by_id: null };
       id = rt.adapter.supportsReturning
         ? Number((await ltx.insertInto('lethe_instructions').values(insert).returning('id').executeTakeFirstOrThrow()).id)
         : Number((await ltx.insertInto('lethe_instructions').values(insert).executeTakeFirstOrThrow()).insertId);
@@ -74,7 +75,7 @@ export async function instructCommand(rt: Runtime, tableName: string, keyText: s
       action: 'instruct',
       at,
       by,
-      reason: f.reason!.trim(),
+      reason,
       policySha256: rt.policy.sha256,
       provider: provider.id,
       rule: rule.id,
@@ -101,8 +102,12 @@ export async function instructCommand(rt: Runtime, tableName: string, keyText: s
   return 0;
 }
 
-/** The rule named by --rule (and --provider when the id is not unique); it must take instructions. */
-function ruleOf(policy: Policy, id: string, providerId: string | undefined): { provider: ProviderPolicy; rule: EnforceRule } {
+/** The rule named by --rule (`rule` or `provider/rule`, and --provider when the id is not unique); it must take instructions. */
+function ruleOf(policy: Policy, named: string, providerFlag: string | undefined): { provider: ProviderPolicy; rule: EnforceRule } {
+  const slash = named.indexOf('/');
+  const id = slash < 0 ? named : named.slice(slash + 1);
+  const providerId = slash < 0 ? providerFlag : named.slice(0, slash);
+  if (slash >= 0 && providerFlag !== undefined && providerFlag !== providerId) throw new UsageError(`instruct: --rule ${named} names provider ${providerId}, --provider names ${providerFlag}`);
   if (providerId && !policy.providers.some((p) => p.id === providerId)) throw new UsageError(`instruct: no provider "${providerId}" in the policy`);
   const found = policy.providers.filter((p) => !providerId || p.id === providerId).flatMap((p) => p.rules.filter((r) => r.id === id).map((r) => ({ provider: p, rule: r })));
   if (found.length === 0) throw new UsageError(`instruct: no rule "${id}"${providerId ? ` in provider ${providerId}` : ''} in the policy`);
@@ -173,7 +178,7 @@ export async function instructionsCommand(rt: Runtime, f: { all?: boolean }): Pr
       state,
       placed_at: String(r.placed_at),
       placed_by: String(r.placed_by),
-      reason: String(r.reason),
+      reason: r.reason === null || r.reason === undefined ? null : String(r.reason),
       replaced_at: r.replaced_at === null ? null : String(r.replaced_at),
     };
   });

@@ -70,6 +70,8 @@ interface StageSql {
   writeDue: RawBuilder<unknown>;
   /** Row locks for the key query ('' when the writes re-check instead). */
   lock: RawBuilder<unknown>;
+  /** The due condition as a DELETE carries it (subqueries on t), for deletes by key range; null where they are not used. */
+  rangeDue: RawBuilder<unknown> | null;
 }
 
 /** Runs one stage to completion (or until stopped) and reports what it did. Never throws. */
@@ -89,6 +91,7 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
     selectDue: duePredicate(adapter, task, clock),
     writeDue: recheck ? duePredicate(adapter, task) : sql`1 = 1`,
     lock: clause ? sql` ${sql.raw(clause)}` : sql``,
+    rangeDue: adapter.rangeDeletes && clause && task.keyUnique && task.stage.action.kind === 'delete' ? duePredicate(adapter, task) : null,
   };
   try {
     const guard = await checkGuard(ctx, task, q);
@@ -309,7 +312,11 @@ async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kyse
       if (archive) entryDetail = { ...(detail ?? {}), export: { path: archive.path, sha256: archive.sha256 } };
       let w: Awaited<ReturnType<typeof write>>;
       try {
-        w = await write(adapter, key, tx, todo, (chunk) => adapter.deleteWhere(task.table.name, T, sql`${key.in(T, chunk)} and ${q.writeDue}`));
+        // Every selected row goes and the key query locked their range: delete the range.
+        w =
+          q.rangeDue && todo.length === selected.length
+            ? { rowCount: await deleteRange(adapter, task, q, tx, cursor, last, todo.length), keys: todo }
+            : await write(adapter, key, tx, todo, (chunk) => adapter.deleteWhere(task.table.name, T, sql`${key.in(T, chunk)} and ${q.writeDue}`));
       } catch (err) {
         // The batch rolls back: its rows stay, so their archive is not left behind.
         if (archive) discardExport(archive.path);
@@ -358,6 +365,19 @@ function exportBatch(ctx: ExecContext, task: StageTask, tx: Kysely<any>, todo: r
   });
 }
 
+/**
+ * Deletes the due rows with keys after `cursor` up to `last`: the batch's selected rows, which
+ * its key query locked together with the gaps between them, so no other row can be due in
+ * that range. A count other than `expected` means that did not hold (an isolation level
+ * without gap locks): the batch is rolled back and tried again, never audited wrong.
+ */
+async function deleteRange(adapter: Adapter, task: StageTask, q: StageSql, tx: Kysely<any>, cursor: KeyValue | null, last: KeyValue, expected: number): Promise<number> {
+  const from = cursor === null ? sql`1 = 1` : q.key.after(T, cursor);
+  const n = affected(await adapter.deleteWhere(task.table.name, T, sql`${from} and not ${q.key.after(T, last)} and ${q.rangeDue!}`).execute(tx));
+  if (n !== expected) throw new RowsMoved(task.table.name, expected, n);
+  return n;
+}
+
 function unique(keys: readonly KeyValue[]): KeyValue[] {
   const seen = new Set<string>();
   return keys.filter((k) => {
@@ -374,7 +394,7 @@ function unique(keys: readonly KeyValue[]): KeyValue[] {
  * keys really changed come back; otherwise only the count.
  */
 async function write(adapter: Adapter, key: RowKey, tx: Kysely<any>, keys: readonly KeyValue[], stmt: (chunk: KeyValue[]) => RawBuilder<unknown>): Promise<{ rowCount: number; keys: KeyValue[] | null }> {
-  const size = key.composite ? KEY_CHUNK : 10_000;
+  const size = key.chunk;
   let rowCount = 0;
   const returned: KeyValue[] = [];
   for (let i = 0; i < keys.length; i += size) {
@@ -400,8 +420,8 @@ function affected(r: { numAffectedRows?: bigint; numUpdatedOrDeletedRows?: bigin
 async function deletedKeys(task: StageTask, tx: Kysely<any>, key: RowKey, todo: KeyValue[], rowCount: number): Promise<KeyValue[]> {
   if (rowCount >= todo.length) return todo;
   const left = new Set<string>();
-  for (let i = 0; i < todo.length; i += KEY_CHUNK) {
-    const r = await sql<Record<string, unknown>>`select ${key.select(T)} from ${sql.table(task.table.name)} as ${sql.id(T)} where ${key.in(T, todo.slice(i, i + KEY_CHUNK))}`.execute(tx);
+  for (let i = 0; i < todo.length; i += key.chunk) {
+    const r = await sql<Record<string, unknown>>`select ${key.select(T)} from ${sql.table(task.table.name)} as ${sql.id(T)} where ${key.in(T, todo.slice(i, i + key.chunk))}`.execute(tx);
     for (const row of r.rows) left.add(RowKey.encode(key.fromRow(row)));
   }
   return todo.filter((k) => !left.has(RowKey.encode(k)));
@@ -431,9 +451,10 @@ async function heldKeys(ctx: ExecContext, task: StageTask, tx: Kysely<any>, key:
 async function blockedKeys(adapter: Adapter, task: StageTask, tx: Kysely<any>, key: RowKey, keys: KeyValue[]): Promise<Set<string>> {
   const blocked = new Set<string>();
   const keyNames = task.keyColumns.map((c) => c.name);
+  const size = key.chunk;
   for (const fk of task.children) {
-    for (let i = 0; i < keys.length; i += KEY_CHUNK) {
-      const chunk = keys.slice(i, i + KEY_CHUNK);
+    for (let i = 0; i < keys.length; i += size) {
+      const chunk = keys.slice(i, i + size);
       if (fk.refColumns.length === keyNames.length && fk.refColumns.every((c, j) => c === keyNames[j])) {
         // The foreign key references the row's key itself: probe the child table directly.
         const childKey = new RowKey(fk.table, fk.columns.map((c, j) => ({ ...task.keyColumns[j]!, name: c })), adapter);
@@ -450,8 +471,8 @@ async function blockedKeys(adapter: Adapter, task: StageTask, tx: Kysely<any>, k
 
 async function keysWhere(task: StageTask, tx: Kysely<any>, key: RowKey, keys: KeyValue[], pred: RawBuilder<unknown>): Promise<Set<string>> {
   const out = new Set<string>();
-  for (let i = 0; i < keys.length; i += KEY_CHUNK) {
-    const r = await sql<Record<string, unknown>>`select ${key.select(T)} from ${sql.table(task.table.name)} as ${sql.id(T)} where ${key.in(T, keys.slice(i, i + KEY_CHUNK))} and ${pred}`.execute(tx);
+  for (let i = 0; i < keys.length; i += key.chunk) {
+    const r = await sql<Record<string, unknown>>`select ${key.select(T)} from ${sql.table(task.table.name)} as ${sql.id(T)} where ${key.in(T, keys.slice(i, i + key.chunk))} and ${pred}`.execute(tx);
     for (const row of r.rows) out.add(RowKey.encode(key.fromRow(row)));
   }
   return out;
@@ -461,9 +482,9 @@ async function keysWhere(task: StageTask, tx: Kysely<any>, key: RowKey, keys: Ke
 async function filePaths(ctx: ExecContext, task: StageTask, tx: Kysely<any>, key: RowKey, keys: KeyValue[]): Promise<QueuedFile[]> {
   const template = task.files!;
   const out: QueuedFile[] = [];
-  for (let i = 0; i < keys.length; i += KEY_CHUNK) {
+  for (let i = 0; i < keys.length; i += key.chunk) {
     const cols = sql.join(template.columns.map((c, j) => sql`${col(T, c)} as ${sql.id(`__f${j}`)}`));
-    const rows = await sql<Record<string, unknown>>`select ${key.select(T)}, ${cols} from ${sql.table(task.table.name)} as ${sql.id(T)} where ${key.in(T, keys.slice(i, i + KEY_CHUNK))}`.execute(tx);
+    const rows = await sql<Record<string, unknown>>`select ${key.select(T)}, ${cols} from ${sql.table(task.table.name)} as ${sql.id(T)} where ${key.in(T, keys.slice(i, i + key.chunk))}`.execute(tx);
     for (const r of rows.rows) {
       const path = renderPath(template, (c) => r[`__f${template.columns.indexOf(c)}`]);
       if (path === null) continue;

@@ -12,7 +12,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { AuditRef } from '../audit/chain.js';
 import type { HoldPath, StageTask } from '../plan/planner.js';
 import type { Adapter } from '../store/types.js';
-import { KEY_CHUNK, RowKey, type KeyValue } from './row-key.js';
+import { RowKey, type KeyValue } from './row-key.js';
 import { col, T } from './sql-fragments.js';
 
 /** The rows each key's row references, as [table, key] pairs, by encoded key. */
@@ -23,8 +23,8 @@ export async function referencedRows(adapter: Adapter, task: Pick<StageTask, 'ta
   if (task.holdPaths.length === 0 || keys.length === 0) return out;
   const { joins, ends } = joinTree(adapter, task.holdPaths);
   const selects = sql.join([key.select(T), ...ends.map((e, j) => e.key.select(e.alias, `__r${j}_`))]);
-  for (let i = 0; i < keys.length; i += KEY_CHUNK) {
-    const rows = await sql<Record<string, unknown>>`select ${selects} from ${sql.table(task.table.name)} as ${sql.id(T)} ${joins} where ${key.in(T, keys.slice(i, i + KEY_CHUNK))}`.execute(tx);
+  for (let i = 0; i < keys.length; i += key.chunk) {
+    const rows = await sql<Record<string, unknown>>`select ${selects} from ${sql.table(task.table.name)} as ${sql.id(T)} ${joins} where ${key.in(T, keys.slice(i, i + key.chunk))}`.execute(tx);
     for (const row of rows.rows) {
       const own = RowKey.encode(key.fromRow(row));
       const list = out.get(own) ?? [];

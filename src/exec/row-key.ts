@@ -32,6 +32,15 @@ export class RowKey {
     return this.columns.length > 1;
   }
 
+  /**
+   * Keys per statement: a whole batch for a one-column key (one IN list, or one array
+   * parameter on PostgreSQL, far below every parameter limit), KEY_CHUNK for a composite key
+   * (an OR of ANDs, which grows with the key).
+   */
+  get chunk(): number {
+    return this.composite ? KEY_CHUNK : 10_000;
+  }
+
   /** Printable names: `id`, or `(dir, msgnum)`. */
   get names(): string {
     return this.composite ? `(${this.columns.map((c) => c.name).join(', ')})` : this.columns[0]!.name;
@@ -65,7 +74,7 @@ export class RowKey {
     return sql`(${nest(0)})`;
   }
 
-  /** `alias` is one of `keys` (which must be non-empty and at most KEY_CHUNK long). */
+  /** `alias` is one of `keys` (at most KEY_CHUNK of them for a composite key, 10,000 for one column). */
   in(alias: string, keys: readonly KeyValue[]): RawBuilder<unknown> {
     if (keys.length === 0) return sql`1 = 0`;
     if (!this.composite) {

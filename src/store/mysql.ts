@@ -62,6 +62,7 @@ class MysqlAdapter extends ServerAdapter {
   readonly engine = 'mysql' as const;
   readonly supportsReturning = false;
   readonly writeReturnsKeys = false;
+  readonly rangeDeletes = true;
   // MariaDB does not use `(a, b) > (?, ?)` for a range scan; the expanded form it does.
   readonly rowValueKeyset = false;
   // MariaDB otherwise drives a joined-clock batch query from the parent's clock index and

@@ -126,6 +126,13 @@ export interface Adapter {
    * locks on PostgreSQL and MySQL do not block other writers, so there it is 0.
    */
   readonly defaultPauseMs: number;
+  /**
+   * Whether a batch that deletes every row it selected deletes them by key range (after the
+   * cursor, up to the batch's last key, the due condition repeated) rather than by a list of
+   * keys. Only where the batch's key query has locked that range (rowLockClause): on MySQL a
+   * range delete takes half the time of a 1,000-key IN list; on SQLite the list is as fast.
+   */
+  readonly rangeDeletes: boolean;
   /** Whether SELECT … FOR UPDATE is needed (and allowed) to lock rows inside a transaction. */
   readonly supportsForUpdate: boolean;
   /**

@@ -336,6 +336,9 @@ class SqliteAdapter implements Adapter {
   }
 
   keyInList(ref: RawBuilder<unknown>, values: readonly (string | number)[], column: ColumnInfo): RawBuilder<unknown> {
+    // Values bound as they are (what bindKey does for every kind but binary), without a
+    // fragment per value: building a thousand of them cost a twentieth of a run.
+    if (column.kind !== 'binary') return sql`${ref} in (${sql.join(values as (string | number)[])})`;
     return sql`${ref} in (${sql.join(values.map((v) => this.bindKey(v, column)))})`;
   }
 

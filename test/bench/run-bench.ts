@@ -14,6 +14,10 @@
  *      errors, and the run's time against the raw DELETE's.
  *   3. rss: peak RSS of the lethe process (the kernel's ru_maxrss, written at exit) at 1M and
  *      5M due rows, on BENCH_RSS_ENGINE.
+ *   4. partitions (PostgreSQL): a call table partitioned by month on its clock, 24 months of
+ *      calls of which the oldest 12 are due: lethe (which drops the wholly due partitions and
+ *      deletes the due rows of the month the cutoff falls in) against the raw DELETE of the
+ *      same rows, each on its own copy.
  *
  * lethe runs as a child, `node bin/lethe run --json`, as an operator would run it; its time
  * is the run's own `duration_ms` (the CLI's start-up and schema read are printed beside it).
@@ -28,7 +32,8 @@
  *
  * Environment (defaults in brackets; BENCH_QUICK=1 shrinks them):
  *   BENCH_ENGINES      sqlite,postgres,mysql
- *   BENCH_SECTIONS     pairs,throttled,rss
+ *   BENCH_SECTIONS     pairs,throttled,rss,partitions
+ *   BENCH_PART_ROWS    rows of the partitioned table [10000000; quick 1000000]
  *   BENCH_ROWS         rows in calls [900000; quick 90000]
  *   BENCH_DUE          share of them due [0.3333]
  *   BENCH_PAIRS        interleaved pairs per engine [3; quick 1]
@@ -90,7 +95,8 @@ const RSS_ROWS = listEnv('BENCH_RSS_ROWS', QUICK ? '100000,500000' : '1000000,50
 });
 const RSS_ENGINE = (process.env.BENCH_RSS_ENGINE || 'sqlite') as EngineName;
 const ENGINES = listEnv('BENCH_ENGINES', 'sqlite,postgres,mysql') as EngineName[];
-const SECTIONS = new Set(listEnv('BENCH_SECTIONS', 'pairs,throttled,rss'));
+const SECTIONS = new Set(listEnv('BENCH_SECTIONS', 'pairs,throttled,rss,partitions'));
+const PART_ROWS = intEnv('BENCH_PART_ROWS', QUICK ? 1_000_000 : 10_000_000);
 const PROFILE = process.env.BENCH_PROFILE === '1';
 const SERVER: Record<Exclude<EngineName, 'sqlite'>, string> = {
   postgres: process.env.BENCH_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/test',
@@ -576,6 +582,91 @@ async function rss(kit: EngineKit): Promise<{ due: number; ms: number; rss: numb
   return rows;
 }
 
+/**
+ * Partition drop against row deletes (PostgreSQL): `calls` partitioned by month on
+ * started_at, PART_ROWS calls spread evenly over the 24 months before NOW, so about half of
+ * them are due. lethe drops the partitions lying wholly before the cutoff and deletes the due
+ * rows of the month the cutoff falls in batch by batch; the raw DELETE removes the same rows
+ * one by one on an identical copy.
+ */
+async function partitions(): Promise<{ rows: number; due: number; whole: number; lethe: LetheRun; dropped: number; rawMs: number } | null> {
+  const admin = SERVER.postgres;
+  const urlOf = (name: string) => {
+    const u = new URL(admin);
+    u.pathname = `/${name}`;
+    return u.toString();
+  };
+  const onAdmin = async (q: ReturnType<typeof sql>) => {
+    const ad = await openStore(admin, process.cwd());
+    try {
+      await q.execute(ad.db);
+    } finally {
+      await ad.close();
+    }
+  };
+  const names = ['lethe_bench_part_lethe', 'lethe_bench_part_raw'];
+  const first = new Date(Date.UTC(NOW.getUTCFullYear() - 2, NOW.getUTCMonth(), 1));
+  const months: [string, string][] = [];
+  for (let m = 0; m <= 24; m++) {
+    const from = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + m, 1));
+    const to = new Date(Date.UTC(first.getUTCFullYear(), first.getUTCMonth() + m + 1, 1));
+    months.push([from.toISOString(), to.toISOString()]);
+  }
+  const span = (NOW.getTime() - first.getTime()) / 1000;
+  const start = first.getTime() / 1000;
+  const step = span / (PART_ROWS + 1);
+  // The rows of the partitions that end at or before the cutoff: dropped whole.
+  const cutoffMonth = new Date(Date.UTC(CUTOFF.getUTCFullYear(), CUTOFF.getUTCMonth(), 1));
+  let due = 0;
+  let whole = 0;
+  try {
+    for (const name of names) {
+      progress(`  partitions: seeding ${n0(PART_ROWS)} calls into ${name}`);
+      await onAdmin(sql`drop database if exists ${sql.id(name)} with (force)`);
+      await onAdmin(sql`create database ${sql.id(name)}`);
+      const ad = await openStore(urlOf(name), process.cwd());
+      try {
+        await sql`create table calls (id bigint not null, started_at timestamptz not null, caller varchar(32), callee varchar(32), duration_s integer, primary key (id, started_at)) partition by range (started_at)`.execute(ad.db);
+        for (const [i, [from, to]] of months.entries()) {
+          await sql`create table ${sql.id(`calls_m${String(i).padStart(2, '0')}`)} partition of calls for values from (${sql.lit(from)}) to (${sql.lit(to)})`.execute(ad.db);
+        }
+        await sql`create index calls_started_at on calls (started_at)`.execute(ad.db);
+        await sql`insert into calls select i, to_timestamp(${start}::double precision + i * ${step}::double precision), '+4412' || (i % 100000000), '+4420' || ((i * 7919) % 100000000), i % 3600 from generate_series(1, ${PART_ROWS}::bigint) as i`.execute(ad.db);
+        await sql`vacuum analyze`.execute(ad.db);
+        due = Number((await sql<{ n: string }>`select count(*) as n from calls where started_at < ${CUTOFF}`.execute(ad.db)).rows[0]!.n);
+        whole = Number((await sql<{ n: string }>`select count(*) as n from calls where started_at < ${cutoffMonth}`.execute(ad.db)).rows[0]!.n);
+      } finally {
+        await ad.close();
+      }
+    }
+    progress(`  partitions: lethe run`);
+    const lethe = await runLethe(urlOf(names[0]!), policyFile('postgres-partitions', 'off'), ['--force'], 'postgres-partitions');
+    if (lethe.changed !== due) throw new Error(`lethe changed ${lethe.changed} rows, ${due} are due`);
+    const ad = await openStore(urlOf(names[0]!), process.cwd());
+    let dropped = 0;
+    try {
+      const left = await sql<{ n: string }>`select count(*) as n from pg_inherits where inhparent = 'calls'::regclass`.execute(ad.db);
+      dropped = months.length - Number(left.rows[0]!.n);
+    } finally {
+      await ad.close();
+    }
+    progress(`  partitions: raw DELETE`);
+    const raw = await openStore(urlOf(names[1]!), process.cwd());
+    let rawMs: number;
+    try {
+      const t = performance.now();
+      await sql`delete from calls where started_at < ${CUTOFF}`.execute(raw.db);
+      rawMs = performance.now() - t;
+    } finally {
+      await raw.close();
+    }
+    out(`  partitions (postgres, ${n0(PART_ROWS)} calls by month, ${n0(due)} due, ${n0(whole)} in wholly due partitions): lethe ${s2(lethe.durationMs)} s (${dropped} partitions dropped, ${n0(due - whole)} rows in batches), raw DELETE ${s2(rawMs)} s, lethe takes ${(lethe.durationMs / rawMs).toFixed(3)}× the raw DELETE's time; ${loadavg()}`);
+    return { rows: PART_ROWS, due, whole, lethe, dropped, rawMs };
+  } finally {
+    for (const name of names) await onAdmin(sql`drop database if exists ${sql.id(name)} with (force)`).catch(() => undefined);
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 
 async function reachable(e: EngineName): Promise<string | null> {
@@ -596,6 +687,7 @@ async function main(): Promise<number> {
   const skipped: string[] = [];
   const figures: EngineFigures[] = [];
   let rssRows: { due: number; ms: number; rss: number }[] = [];
+  let partRow: Awaited<ReturnType<typeof partitions>> = null;
   const failures: string[] = [];
   const due = Math.round(ROWS * DUE_SHARE);
   mkdirSync(WORK, { recursive: true });
@@ -642,6 +734,16 @@ async function main(): Promise<number> {
         out(`rss: FAILED: ${(err as Error).message.split('\n')[0]}`);
       }
     }
+    if (SECTIONS.has('partitions') && ENGINES.includes('postgres')) {
+      out(`\n=== partition drop (postgres) ===`);
+      try {
+        if (await reachable('postgres')) throw new Error('postgres is unreachable');
+        partRow = await partitions();
+      } catch (err) {
+        failures.push(`partitions: ${(err as Error).stack ?? err}`);
+        out(`partitions: FAILED: ${(err as Error).message.split('\n')[0]}`);
+      }
+    }
   } finally {
     rmSync(WORK, { recursive: true, force: true });
   }
@@ -670,6 +772,10 @@ async function main(): Promise<number> {
   if (rssRows.length) {
     out(`\npeak RSS of the lethe process (${RSS_ENGINE}, throttle off):`);
     out(table(['due rows', 'peak RSS MB', 'run s', 'rows/s'], rssRows.map((r) => [n0(r.due), mb(r.rss), s2(r.ms), n0(r.due / (r.ms / 1000))])));
+  }
+  if (partRow) {
+    out(`\npartition drop against row deletes (postgres, throttle off):`);
+    out(table(['rows', 'due', 'in wholly due partitions', 'partitions dropped', 'rows in batches', 'lethe s', 'raw DELETE s', 'lethe ÷ raw'], [[n0(partRow.rows), n0(partRow.due), n0(partRow.whole), String(partRow.dropped), n0(partRow.due - partRow.whole), s2(partRow.lethe.durationMs), s2(partRow.rawMs), `${(partRow.lethe.durationMs / partRow.rawMs).toFixed(3)}×`]]));
   }
   if (skipped.length) out(`skipped: ${skipped.join('; ')}`);
   if (profileDir) out(`CPU profiles (BENCH_PROFILE): ${profileDir}`);

@@ -34,11 +34,12 @@ export class RowKey {
 
   /**
    * Keys per statement: a whole batch for a one-column key (one IN list, or one array
-   * parameter on PostgreSQL, far below every parameter limit), KEY_CHUNK for a composite key
-   * (an OR of ANDs, which grows with the key).
+   * parameter on PostgreSQL, far below every parameter limit) and for a composite key the
+   * engine takes as one array per column (keyTupleInList); KEY_CHUNK for an OR of ANDs.
    */
   get chunk(): number {
-    return this.composite ? KEY_CHUNK : 10_000;
+    const oneList = !this.composite || (this.adapter.keyTupleInList !== undefined && this.columns.every((c) => c.kind !== 'binary'));
+    return oneList ? 10_000 : KEY_CHUNK;
   }
 
   /** Printable names: `id`, or `(dir, msgnum)`. */
@@ -81,6 +82,9 @@ export class RowKey {
       const c = this.columns[0]!;
       return this.adapter.keyInList(sql.ref(`${alias}.${c.name}`), keys.map((k) => this.parts(k)[0]!), c);
     }
+    const parts = keys.map((k) => this.parts(k));
+    const tuples = this.adapter.keyTupleInList?.(this.columns.map((c) => sql.ref(`${alias}.${c.name}`)), parts, this.columns);
+    if (tuples) return tuples;
     // (a = ? and b = ?) or …: every engine turns this into index lookups; row-value IN is not always.
     const one = (k: KeyValue) => {
       const p = this.parts(k);

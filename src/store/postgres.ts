@@ -205,6 +205,13 @@ class PostgresAdapter extends ServerAdapter {
     return sql`${ref} = any(cast(${values.map(String)} as ${sql.raw(column.dataType)}[]))`;
   }
 
+  keyTupleInList(refs: readonly RawBuilder<unknown>[], parts: readonly (readonly (string | number)[])[], columns: readonly ColumnInfo[]): RawBuilder<unknown> | null {
+    if (columns.some((c) => c.kind === 'binary')) return null;
+    // One array per column, zipped back into tuples: a thousand keys in as many parameters as columns.
+    const arrays = columns.map((c, i) => sql`cast(${parts.map((p) => String(p[i]))} as ${sql.raw(c.dataType)}[])`);
+    return sql`(${sql.join(refs)}) in (select * from unnest(${sql.join(arrays)}))`;
+  }
+
   deleteWhere(table: string, alias: string, where: RawBuilder<unknown>): RawBuilder<unknown> {
     return sql`delete from ${sql.table(table)} as ${sql.id(alias)} where ${where}`;
   }

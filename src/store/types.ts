@@ -184,6 +184,11 @@ export interface Adapter {
   bindKey(value: string | number, column: ColumnInfo): RawBuilder<unknown>;
   /** `ref in (values…)` for one key column, in the engine's cheapest form (PostgreSQL: one array parameter). */
   keyInList(ref: RawBuilder<unknown>, values: readonly (string | number)[], column: ColumnInfo): RawBuilder<unknown>;
+  /**
+   * `(ref1, ref2, …) in (keys…)` for a composite key in one parameter per column, where the
+   * engine can (PostgreSQL: unnest of one array per column); null to use an OR of ANDs.
+   */
+  keyTupleInList?(refs: readonly RawBuilder<unknown>[], parts: readonly (readonly (string | number)[])[], columns: readonly ColumnInfo[]): RawBuilder<unknown> | null;
   /** `delete from table as alias where …`, in the form the engine accepts. */
   deleteWhere(table: string, alias: string, where: RawBuilder<unknown>): RawBuilder<unknown>;
   /**

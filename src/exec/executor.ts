@@ -26,7 +26,7 @@ import { activeHolds, heldPredicate } from './holds.js';
 import { dropPartition, duePartitions, plannedDrops } from './partitions.js';
 import { KEY_CHUNK, RowKey, type KeyValue } from './row-key.js';
 import { auditRefs, referencedRows } from './refs.js';
-import { bindable, col, duePredicate, fromWithClock, rowKey, T, tenantScope } from './sql-fragments.js';
+import { bindable, col, duePredicate, fromWithClock, rowKey, scope, T, tenantScope } from './sql-fragments.js';
 
 export type TxRunner = <R>(fn: (tx: Kysely<any>) => Promise<R>) => Promise<R>;
 
@@ -60,6 +60,8 @@ export interface ExecContext {
 interface StageSql {
   key: RowKey;
   from: RawBuilder<unknown>;
+  /** The clock's expression in `from` (the joined column). */
+  clock: RawBuilder<unknown>;
   /** The due condition with the clock joined in (for selecting keys). */
   selectDue: RawBuilder<unknown>;
   /**
@@ -88,6 +90,7 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
   const q: StageSql = {
     key: rowKey(adapter, task),
     from,
+    clock,
     selectDue: duePredicate(adapter, task, clock),
     writeDue: recheck ? duePredicate(adapter, task) : sql`1 = 1`,
     lock: clause ? sql` ${sql.raw(clause)}` : sql``,
@@ -236,18 +239,27 @@ export class RowsMoved extends Error {
  */
 async function checkGuard(ctx: ExecContext, task: StageTask, q: StageSql): Promise<{ due: number; total: number; approvedBy: number | null } | null> {
   if (ctx.force) return null;
+  const { adapter } = ctx;
   const { maxFraction, minRows } = task.provider.guard;
   // Counted outside any write transaction (a dry run's one connection is its transaction):
   // a count holds no write lock, so the application's writers never wait on it.
   return ctx.read(async (db) => {
     // At most min_rows + 1 due rows first: a stage under min_rows costs that, not the table.
     if ((await count(db, sql`select count(*) as n from (select 1 as x from ${q.from} where ${q.selectDue} limit ${minRows + 1}) as d`)) <= minRows) return null;
+    // The provider's rows only as far as they could still make `due` a small share: guarded
+    // exactly when due > max_fraction × total, so counting past due / max_fraction cannot
+    // change the answer. The cost follows the due rows, not the table.
+    const totalFor = (due: number) => count(db, sql`select count(*) as n from (select 1 as x from ${sql.table(task.table.name)} as ${sql.id(T)} where ${tenantScope(task.scope)} limit ${Math.floor(due / maxFraction) + 1}) as p`);
+    // Where the due condition is costly per row (SQLite), an upper bound from the clock's index
+    // first: when even it is a small share, the exact count cannot stop the stage either.
+    // (Instructions can make rows due whatever their clock: no bound then.)
+    const upper = adapter.clockUpperBound && !task.instructed ? adapter.clockUpperBound(q.clock, task.clock.column, task.clock.spec, task.cutoff.at) : null;
+    if (upper) {
+      const bound = await count(db, sql`select count(*) as n from ${q.from} where ${scope(task.rule, task.scope)} and ${upper}`);
+      if (bound <= maxFraction * (await totalFor(bound))) return null;
+    }
     const dueCount = await count(db, sql`select count(*) as n from ${q.from} where ${q.selectDue}`);
-    // The provider's rows only as far as they could still make the due ones a small share:
-    // guarded exactly when due > max_fraction × total, so counting past due / max_fraction
-    // cannot change the answer. The cost follows the due rows, not the table.
-    const cap = Math.floor(dueCount / maxFraction) + 1;
-    const total = await count(db, sql`select count(*) as n from (select 1 as x from ${sql.table(task.table.name)} as ${sql.id(T)} where ${tenantScope(task.scope)} limit ${cap}) as p`);
+    const total = await totalFor(dueCount);
     if (dueCount <= maxFraction * total) return null;
     const approval = ctx.approvals.find((a) => a.provider === task.provider.id && a.rule === task.rule.id && a.stage === task.stage.index && dueCount <= a.due);
     return { due: dueCount, total, approvedBy: approval?.planId ?? null };

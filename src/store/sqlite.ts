@@ -292,18 +292,26 @@ class SqliteAdapter implements Adapter {
     return this.db.transaction().execute(fn);
   }
 
-  clockBefore(expr: RawBuilder<unknown>, _column: ColumnInfo, spec: ClockSpec, cutoff: Date): RawBuilder<unknown> {
+  clockBefore(expr: RawBuilder<unknown>, column: ColumnInfo, spec: ClockSpec, cutoff: Date): RawBuilder<unknown> {
     if (spec.format !== 'iso') {
       // Numbers compare exactly in SQL, as the reader compares them; text is never an epoch.
       const scale = spec.format === 'epoch_s' ? 1 : 1000;
-      return sql`(${expr} < ${cutoff.getTime() / (scale === 1 ? 1000 : 1)} and typeof(${expr}) in ('integer', 'real') and ${expr} >= ${EPOCH_SECONDS_RANGE[0] * scale} and ${expr} <= ${EPOCH_SECONDS_RANGE[1] * scale})`;
+      return sql`(${this.clockUpperBound(expr, column, spec, cutoff)} and typeof(${expr}) in ('integer', 'real') and ${expr} >= ${EPOCH_SECONDS_RANGE[0] * scale} and ${expr} <= ${EPOCH_SECONDS_RANGE[1] * scale})`;
     }
-    // Index prefilter: ISO text for an instant before the cutoff starts with a date at most a
-    // day after the cutoff's (zones are at most ±14h). Then text in the form lethe and most
-    // applications write (2024-03-01T00:00:00.000Z) is checked and compared in SQL, and any
-    // other form goes to the clock reader.
-    const bound = isoUtc(new Date(cutoff.getTime() + 2 * 86_400_000)).slice(0, 10);
-    return sql`(${expr} < ${bound} and case when ${this.#canonical(expr)} then ${expr} < ${isoUtc(cutoff)} else lethe_clock_before(${expr}, ${spec.format}, ${spec.zone}, ${cutoff.getTime()}) = 1 end)`;
+    // Index prefilter (the upper bound), then text in the form lethe and most applications
+    // write (2024-03-01T00:00:00.000Z) is checked and compared in SQL, and any other form goes
+    // to the clock reader.
+    return sql`(${this.clockUpperBound(expr, column, spec, cutoff)} and case when ${this.#canonical(expr)} then ${expr} < ${isoUtc(cutoff)} else lethe_clock_before(${expr}, ${spec.format}, ${spec.zone}, ${cutoff.getTime()}) = 1 end)`;
+  }
+
+  /**
+   * The first conjunct of clockBefore: an epoch below the cutoff's; ISO text for an instant
+   * before the cutoff starts with a date at most a day after the cutoff's (zones are at most
+   * ±14h), so it sorts before the date two days after it.
+   */
+  clockUpperBound(expr: RawBuilder<unknown>, _column: ColumnInfo, spec: ClockSpec, cutoff: Date): RawBuilder<unknown> {
+    if (spec.format !== 'iso') return sql`${expr} < ${cutoff.getTime() / (spec.format === 'epoch_s' ? 1000 : 1)}`;
+    return sql`${expr} < ${isoUtc(new Date(cutoff.getTime() + 2 * 86_400_000)).slice(0, 10)}`;
   }
 
   /** Canonical UTC text (24 characters, ending in Z) naming a real instant: text order is time order. */

@@ -168,6 +168,13 @@ export interface Adapter {
    * the same value, on every engine. NULL and invalid values are never before anything.
    */
   clockBefore(expr: RawBuilder<unknown>, column: ColumnInfo, spec: ClockSpec, cutoff: Date): RawBuilder<unknown>;
+  /**
+   * Where clockBefore is costly per row (SQLite's strict text check): a plain comparison the
+   * clock's index answers, true for every value clockBefore is true for (and perhaps more).
+   * The guard counts with it first and counts exactly only when the bound could stop the
+   * stage. Absent where clockBefore is as cheap.
+   */
+  clockUpperBound?(expr: RawBuilder<unknown>, column: ColumnInfo, spec: ClockSpec, cutoff: Date): RawBuilder<unknown>;
   /** A predicate true for non-NULL clock values that are not valid under `spec` (never due; counted by check). */
   clockInvalid(expr: RawBuilder<unknown>, column: ColumnInfo, spec: ClockSpec): RawBuilder<unknown>;
   /** `expr` as the value src/clock/read.ts parses: text for dates and times, numbers for epochs. */

@@ -213,3 +213,51 @@ describe.each(engines)('the mass-deletion guard on %s', (engine) => {
     expect(r.stages[0]).toMatchObject({ rule: 'trials', status: 'guarded', due: 31, changed: 0, guard: { due: 31, total: 100 } });
   });
 });
+
+/**
+ * SQLite counts with the clock index's bound first (clockUpperBound) and exactly only when the
+ * bound could stop the stage. Text before the bound that is not a clock (never due) must not
+ * make the guard stop a stage whose due rows are a small share, nor hide one that is large.
+ */
+describe('the guard on SQLite when text before the cutoff is not a clock', () => {
+  let store: TempStore | undefined;
+  afterEach(async () => {
+    await store?.close();
+    if (store) rmSync(store.dir, { recursive: true, force: true });
+    store = undefined;
+  });
+
+  /** Acme trials 1..100: the first `due` 400 days old, then `junk` whose started_at is old-looking text that is no clock, the rest 10 days old. */
+  async function fillJunk(s: TempStore, due: number, junk: number): Promise<void> {
+    await s.adapter.transaction(async (db) => {
+      await db.insertInto('providers').values([{ id: 'acme', name: 'Acme Telecom' }]).execute();
+      await db
+        .insertInto('trial_signups')
+        .values(range(1, 100).map((id) => ({ ...trial(s, id, 'acme', `t${id}@example.com`, id <= due ? 400 : 10), ...(id > due && id <= due + junk ? { started_at: '2001-02-30T00:00:00.000Z' } : {}) })))
+        .execute();
+    });
+  }
+
+  it('runs a stage whose bound is 50 of 100 but whose due rows are 10 (the other 40 are not clocks)', async () => {
+    store = await tempStore(policy({ max_fraction: 0.25, min_rows: 5 }));
+    // (Most values of the column are clocks, or the clock sample would refuse the stage.)
+    await fillJunk(store, 10, 40);
+    const r = await enforce(store);
+    expect(r.stages[0]).toMatchObject({ rule: 'trials', status: 'done', due: 10, changed: 10, guard: null });
+    expect(await count(store.adapter.db, sql`select count(*) from trial_signups`)).toBe(90);
+  });
+
+  it('stops a stage whose due rows are 30 of 100 when its bound says 40', async () => {
+    store = await tempStore(policy({ max_fraction: 0.25, min_rows: 5 }));
+    await fillJunk(store, 30, 10);
+    const r = await enforce(store);
+    expect(r.stages[0]).toMatchObject({ rule: 'trials', status: 'guarded', due: 30, changed: 0, guard: { due: 30, total: 100 } });
+  });
+
+  it('runs a stage whose bound (20 of 100) is under the share without counting the due rows exactly', async () => {
+    store = await tempStore(policy({ max_fraction: 0.25, min_rows: 5 }));
+    await fillJunk(store, 15, 5);
+    const r = await enforce(store);
+    expect(r.stages[0]).toMatchObject({ rule: 'trials', status: 'done', due: 15, changed: 15, guard: null });
+  });
+});

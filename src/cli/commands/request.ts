@@ -21,6 +21,7 @@ import type { TableInfo } from '../../store/types.js';
 import { table } from '../format.js';
 import type { Runtime } from '../context.js';
 import { byFlag } from './hold.js';
+import { overdueBy } from '../../requests/status.js';
 
 export const REQUEST_KINDS = ['erasure', 'access'] as const;
 
@@ -182,13 +183,8 @@ interface ListedRequest {
   outcome: unknown;
 }
 
-/** Whether a request is overdue at `now`: not done, with a deadline, and the deadline passed. */
-export function isOverdue(r: { status: string; due_at: string | null }, now: string): boolean {
-  return r.status !== 'done' && r.due_at !== null && r.due_at < now;
-}
-
 export async function requestListCommand(rt: Runtime, f: { all?: boolean }): Promise<number> {
-  const now = isoUtc(rt.now ?? (await rt.adapter.dbNow()));
+  const now = rt.now ?? (await rt.adapter.dbNow());
   const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
   const rows: ListedRequest[] = (await letheDb(rt.adapter).selectFrom('lethe_requests').selectAll().orderBy('id').execute()).map((r) => {
     const base = { status: String(r.status), due_at: text(r.due_at) };
@@ -207,7 +203,8 @@ export async function requestListCommand(rt: Runtime, f: { all?: boolean }): Pro
       received_at: String(r.received_at),
       due_at: base.due_at,
       status: base.status,
-      overdue: isOverdue(base, now),
+      // The one meaning of overdue, as report, /metrics and the web view count it.
+      overdue: overdueBy(base, now) !== null,
       done_at: text(r.done_at),
       placed_by: String(r.placed_by),
       run_id: r.run_id === null || r.run_id === undefined ? null : Number(r.run_id),

@@ -82,6 +82,11 @@ export function instructionOf(r: Record<string, unknown>): Instruction | null {
   };
 }
 
+/** What an instruction asks, for messages: `erase now`, `outcome 24 months after the clock`, `keep until …`. */
+export function describeInstruction(i: Pick<Instruction, 'kind' | 'period' | 'keepUntil'>): string {
+  return i.kind === 'erase_now' ? 'erase now' : i.kind === 'after' ? `outcome ${i.period} after the clock` : `keep until ${i.keepUntil}`;
+}
+
 /** The instructions that can move a rule's rows: its provider's, when the rule takes instructions. */
 export function instructionsFor(rule: EnforceRule, all: ActiveInstructions | undefined): readonly Instruction[] {
   if (!all || !rule.instructions) return [];
@@ -89,18 +94,19 @@ export function instructionsFor(rule: EnforceRule, all: ActiveInstructions | und
 }
 
 /** What an instruction makes of a rule's outcome at `now`, within the rule's bounds. */
-type Effect = { kind: 'keep' } | { kind: 'now' } | { kind: 'before'; cutoff: Date };
+/** `before`: due when the clock is before `cutoff`, which is now − `period` (the asked period within the rule's shortest). */
+type Effect = { kind: 'keep' } | { kind: 'now' } | { kind: 'before'; cutoff: Date; period: Duration };
 
 export function effectOf(ins: Instruction, bounds: InstructionBounds, now: Date, zone: string): Effect {
   if (ins.kind === 'keep_until') return { kind: 'keep' };
   const shortest = bounds.shortest;
   const floor = isZero(shortest) ? null : cutoffFor(now, shortest, zone);
-  if (ins.kind === 'erase_now') return floor ? { kind: 'before', cutoff: floor } : { kind: 'now' };
+  if (ins.kind === 'erase_now') return floor ? { kind: 'before', cutoff: floor, period: shortest } : { kind: 'now' };
   const p = parsePeriod(ins.period);
   if (!p.ok || p.period.kind !== 'duration') return { kind: 'keep' };
   const asked = cutoffFor(now, p.period, zone);
   // Shorter than the rule allows: the shortest it allows (the later of the two cutoffs).
-  return { kind: 'before', cutoff: floor && floor < asked ? floor : asked };
+  return floor && floor < asked ? { kind: 'before', cutoff: floor, period: shortest } : { kind: 'before', cutoff: asked, period: p.period };
 }
 
 function isZero(d: Duration): boolean {

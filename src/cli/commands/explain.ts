@@ -3,16 +3,14 @@ import { sql } from 'kysely';
 import { dueDate, isDue } from '../../clock/due.js';
 import { cutoffOf, isBefore, readClock, showReading, type ClockReading } from '../../clock/read.js';
 import { effectOf, type Instruction } from '../../exec/instructions.js';
-import { parsePeriod } from '../../policy/duration.js';
 import type { EnforceRule, Stage } from '../../policy/model.js';
-import { cutoffFor } from '../../policy/period-math.js';
 import { instructionsReaching } from './instruct.js';
 import { UsageError } from '../../errors.js';
 import { approvedStages } from '../../audit/approvals.js';
 import { guardsInForce } from '../../audit/guard-floor.js';
 import { countStage, guardOutcome } from '../../exec/counts.js';
 import { activeHolds, type HeldKeys } from '../../exec/holds.js';
-import { activeInstructions } from '../../exec/instructions.js';
+import { activeInstructions, describeInstruction, type ActiveInstructions } from '../../exec/instructions.js';
 import { RowKey, type KeyValue } from '../../exec/row-key.js';
 import { clockValue, col, pathExists, scope, T } from '../../exec/sql-fragments.js';
 import { findTable, referencingKeys } from '../../plan/fk-graph.js';
@@ -35,8 +33,9 @@ export async function explainCommand(rt: Runtime, tableName: string, keyText: st
   const canonical: KeyValue = key.fromRow(found.rows[0]!);
   const now = rt.now ?? (await rt.adapter.dbNow());
   const holds = await activeHolds(rt.adapter, db, now);
-  const guard = await guardOf(rt, now, holds);
-  const instructed = await instructionsReaching(rt.adapter, rt.policy, rt.schema, db, t.name, key, canonical, now);
+  const inForce = await activeInstructions(rt.adapter, db, now);
+  const guard = await guardOf(rt, now, holds, inForce);
+  const instructed = await instructionsReaching(rt.adapter, rt.policy, rt.schema, db, t.name, key, canonical, inForce);
 
   const rules: Record<string, unknown>[] = [];
   for (const provider of rt.policy.providers) {
@@ -111,7 +110,7 @@ export async function explainCommand(rt: Runtime, tableName: string, keyText: st
   const underInstruction = rules.some((r) => r.instructions);
   if (heldBy.length) verdict = `held: protected by a hold on ${heldBy.map((h) => `${h.table} ${key.describe(h.key)}`).join(', ')}`;
   else if (rules.some((r) => (r.retain as { active?: boolean } | undefined)?.active)) verdict = 'retained: an active retain rule keeps it unchanged';
-  else if (underInstruction && !dueStages.length) verdict = `kept: ${instructed.map((i) => `instruction ${i.id} (${describe(i)})`).join(', ')} moves its schedule, and no stage is due yet`;
+  else if (underInstruction && !dueStages.length) verdict = `kept: ${instructed.map((i) => `instruction ${i.id} (${describeInstruction(i)})`).join(', ')} moves its schedule, and no stage is due yet`;
   else if (deleteDue && children.length) {
     const fallback = dueStages.some((st) => st.action !== 'delete') ? '; its earlier stages still apply' : '';
     verdict = `due for delete, but blocked while ${children.map((c) => `${c.rows} ${c.table}`).join(', ')} reference it${fallback}`;
@@ -138,14 +137,10 @@ export async function explainCommand(rt: Runtime, tableName: string, keyText: st
     if (r.note_period) lines.push(`    ${r.note_period}`);
   }
   for (const h of heldBy) lines.push(`  hold on ${h.table} ${key.describe(h.key)}`);
-  for (const i of instructed) lines.push(`  instruction ${i.id} on ${i.table} ${JSON.stringify(i.key)} (${i.provider}, under ${i.rule}): ${describe(i)}, by ${i.placedBy} at ${i.placedAt}${i.reason ? `: ${i.reason}` : ''}`);
+  for (const i of instructed) lines.push(`  instruction ${i.id} on ${i.table} ${JSON.stringify(i.key)} (${i.provider}, under ${i.rule}): ${describeInstruction(i)}, by ${i.placedBy} at ${i.placedAt}${i.reason ? `: ${i.reason}` : ''}`);
   for (const c of children) lines.push(`  referenced by ${c.rows} row(s) of ${c.table}.${c.columns}`);
   process.stdout.write(lines.join('\n') + '\n');
   return 0;
-}
-
-function describe(i: Instruction): string {
-  return i.kind === 'erase_now' ? 'erase now' : i.kind === 'after' ? `outcome ${i.period} after the clock` : `keep until ${i.keepUntil}`;
 }
 
 /**
@@ -168,10 +163,8 @@ function instructedStage(rule: EnforceRule, s: Stage, mine: readonly Instruction
       dueNow = false;
       dueAt = null;
     } else if (effect.kind === 'before') {
-      const period = i.kind === 'after' && i.period ? (parsePeriod(i.period) as { ok: true; period: Stage['after'] }).period : bounds.shortest;
-      const clamped = cutoffFor(now, period, providerZone) > cutoffFor(now, bounds.shortest, providerZone) ? bounds.shortest : period;
       dueNow &&= isBefore(reading, cutoffOf(effect.cutoff, clockZone));
-      const at = dueDate(reading, clamped, providerZone, clockZone);
+      const at = dueDate(reading, effect.period, providerZone, clockZone);
       dueAt = dueAt === null || at === null ? null : at > dueAt ? at : dueAt;
     }
   }
@@ -185,10 +178,9 @@ function instructedStage(rule: EnforceRule, s: Stage, mine: readonly Instruction
  * in force (never looser than the chain last recorded), with the approved plans in force.
  * Counted once per stage, only for stages due for this row.
  */
-async function guardOf(rt: Runtime, now: Date, holds: HeldKeys) {
+async function guardOf(rt: Runtime, now: Date, holds: HeldKeys, instructions: ActiveInstructions) {
   const { policy } = await guardsInForce(rt.adapter, rt.policy, now);
   const approvals = await approvedStages(rt.adapter, rt.adapter.db, policy.sha256, now);
-  const instructions = await activeInstructions(rt.adapter, rt.adapter.db, now);
   return async (provider: string, rule: string, stage: number): Promise<{ text: string; counts: { due: number; total: number } } | null> => {
     const task = planRun(policy, now, rt.schema, { provider, rule }, instructions).providers.flatMap((pp) => pp.tasks).find((t) => t.stage.index === stage);
     if (!task) return null;

@@ -2,7 +2,7 @@
 import { sql, type Kysely } from 'kysely';
 import { UsageError } from '../../errors.js';
 import { actor, appendAct } from '../../audit/acts.js';
-import { activeInstructions, instructionOf, type Instruction, type InstructionKind } from '../../exec/instructions.js';
+import { describeInstruction, instructionOf, type ActiveInstructions, type Instruction, type InstructionKind } from '../../exec/instructions.js';
 import { RowKey, type KeyValue } from '../../exec/row-key.js';
 import { pathExists, T, tenantScope } from '../../exec/sql-fragments.js';
 import { parsePeriod } from '../../policy/duration.js';
@@ -91,7 +91,7 @@ export async function instructCommand(rt: Runtime, tableName: string, keyText: s
     process.stdout.write(JSON.stringify({ id: placed.id, provider: provider.id, rule: rule.id, table: t.name, key: placed.canonical, kind: values?.kind ?? 'withdraw', period: values?.period ?? null, keep_until: values?.keepUntil ?? null, replaces: placed.replaced, placed_by: by, rules: covers, audit_seq: placed.seq }) + '\n');
     return 0;
   }
-  const what = values ? describeInstruction(values) : 'withdrawn: the rules\' own schedule applies again';
+  const what = values ? describeInstruction(values) + (values.kind === 'erase_now' ? ' (the next run deletes or anonymises as the rules say)' : '') : 'withdrawn: the rules\' own schedule applies again';
   const lines = [
     values ? `instruction ${placed.id} placed on ${t.name} ${key.describe(placed.canonical)} for ${provider.id}: ${what}` : `instruction on ${t.name} ${key.describe(placed.canonical)} for ${provider.id} ${what}`,
     `  it applies to the row and every row that references it, under ${covers.join(', ')}; holds and retain rules still win`,
@@ -147,12 +147,6 @@ function instructionValues(f: InstructFlags, rule: EnforceRule, provider: Provid
   return { kind: 'keep_until', period: null, keepUntil: isoUtc(d) };
 }
 
-function describeInstruction(v: Values): string {
-  if (v.kind === 'erase_now') return 'erase now (the next run deletes or anonymises as the rules say)';
-  if (v.kind === 'after') return `the rules' outcome comes ${v.period} after their clock`;
-  return `keep until ${v.keepUntil}`;
-}
-
 /** Whether the row is one of the provider's (in a multi-tenant store), reached as the rule reaches its tenant. */
 async function belongsTo(rt: Runtime, tx: Kysely<any>, provider: ProviderPolicy, rule: EnforceRule, tableName: string, key: RowKey, k: KeyValue): Promise<boolean> {
   const r = resolveScope(rt.policy, provider, { ...rule, table: tableName, where: [], tenantColumn: null }, rt.schema);
@@ -192,8 +186,7 @@ export async function instructionsCommand(rt: Runtime, f: { all?: boolean }): Pr
  * The instructions in force that reach a row: placed on it, or on a row it references
  * (directly or through other rows), for a provider whose rules on the row's table take them.
  */
-export async function instructionsReaching(adapter: Adapter, policy: Policy, schema: SchemaInfo, db: Kysely<any>, tableName: string, key: RowKey, k: KeyValue, now: Date): Promise<Instruction[]> {
-  const active = await activeInstructions(adapter, db, now);
+export async function instructionsReaching(adapter: Adapter, policy: Policy, schema: SchemaInfo, db: Kysely<any>, tableName: string, key: RowKey, k: KeyValue, active: ActiveInstructions): Promise<Instruction[]> {
   const out: Instruction[] = [];
   const thisRow = key.in(T, [k]);
   const paths = holdPathsOf(policy, schema, tableName);

@@ -221,8 +221,8 @@ function isLetheTable(name: string): boolean {
   return name.split('.').pop()!.startsWith('lethe_');
 }
 
-/** The `files:` templates of every rule on `table`, whatever the provider, once each. */
-function filesTemplates(policy: Policy, schema: SchemaInfo, table: string): FilesTemplate[] {
+/** The `files:` templates of every rule on `table`, whatever the provider, once each: the media of its rows. */
+export function filesTemplates(policy: Policy, schema: SchemaInfo, table: string): FilesTemplate[] {
   const out = new Map<string, FilesTemplate>();
   for (const r of enforceRules(policy)) if (r.files && (findTable(schema, r.table)?.name ?? r.table) === table) out.set(r.files.text, r.files);
   return [...out.values()];

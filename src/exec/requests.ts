@@ -18,17 +18,15 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { appendAct } from '../audit/acts.js';
 import { appendAudit, lockAuditHead, type AuditEntry } from '../audit/chain.js';
-import { cutoffOf } from '../clock/read.js';
 import { safeErrorMessage } from '../errors.js';
-import type { EnforceRule, FilesTemplate, Policy, ProviderPolicy, RetainRule } from '../policy/model.js';
-import { cutoffFor } from '../policy/period-math.js';
+import type { FilesTemplate, ProviderPolicy } from '../policy/model.js';
 import { findTable, reachingPaths, referencingKeys, type Hop } from '../plan/fk-graph.js';
-import { clockAccess, holdPathsOf, keyColumnsOf, scopeOf, type DueCondition, type HoldPath } from '../plan/planner.js';
+import { clockAccess, holdPathsOf, keyColumnsOf, retainCondition, scopeOf, type DueCondition, type HoldPath } from '../plan/planner.js';
 import { letheDb } from '../store/lethe-tables.js';
 import { isoUtc } from '../store/timestamps.js';
 import type { Adapter, ForeignKeyInfo, SchemaInfo, TableInfo } from '../store/types.js';
 import { withRetry, type ExecContext } from './executor.js';
-import { exportSubject } from './export.js';
+import { exportSubject, filesTemplates } from './export.js';
 import { queueFiles, renderPath, type QueuedFile } from './files.js';
 import { activeHolds, heldPredicate } from './holds.js';
 import { auditRefs, referencedRows } from './refs.js';
@@ -268,30 +266,11 @@ function retainedPredicate(ctx: ExecContext, schema: SchemaInfo, table: string):
   for (const p of ctx.policy.providers) {
     for (const r of p.rules) {
       if (r.kind !== 'retain' || findTable(schema, r.table)?.name !== table) continue;
-      conds.push(retainCondition(ctx.policy, p, r, schema, ctx.now));
+      conds.push(retainCondition(p, r, scopeOf(ctx.policy, p, r, schema), r.clock ? clockAccess(schema, r, r.clock) : null, ctx.now));
     }
   }
   if (!conds.length) return null;
   return sql`(${sql.join(conds.map((c) => conditionHolds(ctx.adapter, c)), sql` or `)})`;
-}
-
-/** A retain rule as the planner states it: in force while its clock is NULL or not yet past its period. */
-function retainCondition(policy: Policy, provider: ProviderPolicy, rule: RetainRule, schema: SchemaInfo, now: Date): DueCondition {
-  const clock = rule.clock ? clockAccess(schema, rule, rule.clock) : null;
-  const cutoff = rule.after.kind === 'duration' && clock ? cutoffOf(cutoffFor(now, rule.after, provider.timezone), clock.spec.zone) : null;
-  return { rule, scope: scopeOf(policy, provider, rule, schema), clock, cutoff };
-}
-
-/** The `files:` templates of every enforce rule on `table` (any provider's), one per distinct text. */
-function filesTemplates(policy: Policy, schema: SchemaInfo, table: string): FilesTemplate[] {
-  const seen = new Map<string, FilesTemplate>();
-  for (const p of policy.providers) {
-    for (const r of p.rules) {
-      if (r.kind !== 'enforce' || !(r as EnforceRule).files || findTable(schema, r.table)?.name !== table) continue;
-      seen.set(r.files!.text, r.files!);
-    }
-  }
-  return [...seen.values()];
 }
 
 interface ErasureBatch {

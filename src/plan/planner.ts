@@ -163,9 +163,7 @@ class RuleFacts {
       out = mergeConditions(
         (this.#byTable.get(table) ?? []).flatMap((r): DueCondition[] => {
           if (r.kind !== 'retain') return [];
-          const c = this.clock(r);
-          const cutoff = r.after.kind === 'duration' && c ? cutoffOf(cutoffFor(this.now, r.after, this.provider.timezone), c.spec.zone) : null;
-          return [{ rule: r, scope: this.scope(r), clock: c, cutoff }];
+          return [retainCondition(this.provider, r, this.scope(r), this.clock(r), this.now)];
         }),
       );
       this.#retains.set(table, out);
@@ -189,6 +187,12 @@ class RuleFacts {
     }
     return out;
   }
+}
+
+/** A retain rule at `now`: in force while its clock is NULL or not yet past its period (always, for `forever`). */
+export function retainCondition(provider: ProviderPolicy, rule: RetainRule, scope: Scope | null, clock: ClockAccess | null, now: Date): DueCondition {
+  const cutoff = rule.after.kind === 'duration' && clock ? cutoffOf(cutoffFor(now, rule.after, provider.timezone), clock.spec.zone) : null;
+  return { rule, scope, clock, cutoff };
 }
 
 /**

@@ -254,7 +254,7 @@ describe('the guard on SQLite when text before the cutoff is not a clock', () =>
     expect(r.stages[0]).toMatchObject({ rule: 'trials', status: 'guarded', due: 30, changed: 0, guard: { due: 30, total: 100 } });
   });
 
-  it('runs a stage whose bound (20 of 100) is under the share without counting the due rows exactly', async () => {
+  it('runs a stage whose bound (20 of 100) is itself under the share', async () => {
     store = await tempStore(policy({ max_fraction: 0.25, min_rows: 5 }));
     await fillJunk(store, 15, 5);
     const r = await enforce(store);

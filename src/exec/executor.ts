@@ -74,6 +74,13 @@ interface StageSql {
   lock: RawBuilder<unknown>;
   /** The due condition as a DELETE carries it (subqueries on t), for deletes by key range; null where they are not used. */
   rangeDue: RawBuilder<unknown> | null;
+  /**
+   * What a DELETE adds so that it leaves every row still referenced by a child row: the
+   * blocked rows are then found only when the delete comes back short, not probed for in
+   * every batch. Null where they are probed for first (no children; a table that references
+   * itself; a stage that exports its rows before deleting them).
+   */
+  unreferenced: RawBuilder<unknown> | null;
 }
 
 /** Runs one stage to completion (or until stopped) and reports what it did. Never throws. */
@@ -95,6 +102,7 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
     writeDue: recheck ? duePredicate(adapter, task) : sql`1 = 1`,
     lock: clause ? sql` ${sql.raw(clause)}` : sql``,
     rangeDue: adapter.rangeDeletes && clause && task.keyUnique && task.stage.action.kind === 'delete' ? duePredicate(adapter, task) : null,
+    unreferenced: unreferenced(task),
   };
   try {
     const guard = await checkGuard(ctx, task, q);
@@ -301,7 +309,7 @@ async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kyse
   const held = await heldKeys(ctx, task, tx, key, keys);
   let todo = held.size ? keys.filter((k) => !held.has(RowKey.encode(k))) : keys;
   let blocked = 0;
-  if (task.stage.action.kind === 'delete' && todo.length) {
+  if (task.stage.action.kind === 'delete' && todo.length && !q.unreferenced) {
     const b = await blockedKeys(adapter, task, tx, key, todo);
     blocked = b.size;
     if (b.size) todo = todo.filter((k) => !b.has(RowKey.encode(k)));
@@ -322,13 +330,14 @@ async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kyse
       // archive first; a failed export throws, so nothing is deleted without it. A dry run writes none.
       const archive = task.stage.exportBefore && !ctx.dryRun ? await exportBatch(ctx, task, tx, todo) : null;
       if (archive) entryDetail = { ...(detail ?? {}), export: { path: archive.path, sha256: archive.sha256 } };
+      const unreferenced = q.unreferenced ?? sql`1 = 1`;
       let w: Awaited<ReturnType<typeof write>>;
       try {
-        // Every selected row goes and the key query locked their range: delete the range.
+        // Nothing selected is held and the key query locked the rows' range: delete the range.
         w =
           q.rangeDue && todo.length === selected.length
-            ? { rowCount: await deleteRange(adapter, task, q, tx, cursor, last, todo.length), keys: todo }
-            : await write(adapter, key, tx, todo, (chunk) => adapter.deleteWhere(task.table.name, T, sql`${key.in(T, chunk)} and ${q.writeDue}`));
+            ? { rowCount: await deleteRange(adapter, task, q, tx, cursor, last, todo.length), keys: null }
+            : await write(adapter, key, tx, todo, (chunk) => adapter.deleteWhere(task.table.name, T, sql`${key.in(T, chunk)} and ${q.writeDue} and ${unreferenced}`));
       } catch (err) {
         // The batch rolls back: its rows stay, so their archive is not left behind.
         if (archive) discardExport(archive.path);
@@ -336,6 +345,12 @@ async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kyse
       }
       rowCount = w.rowCount;
       changed = w.keys ?? (await deletedKeys(task, tx, key, todo, rowCount));
+      // A short delete left rows behind: those still referenced are blocked (the others
+      // moved out of due underneath, where the rows are not locked).
+      if (q.unreferenced && changed.length < todo.length) {
+        const gone = new Set(changed.map((k) => RowKey.encode(k)));
+        blocked = (await blockedKeys(adapter, task, tx, key, todo.filter((k) => !gone.has(RowKey.encode(k))))).size;
+      }
       const gone = files.length ? new Set(changed.map((k) => RowKey.encode(k))) : null;
       const queued = gone ? files.filter((f) => gone.has(f.row_key)) : [];
       if (queued.length) {
@@ -385,9 +400,25 @@ function exportBatch(ctx: ExecContext, task: StageTask, tx: Kysely<any>, todo: r
  */
 async function deleteRange(adapter: Adapter, task: StageTask, q: StageSql, tx: Kysely<any>, cursor: KeyValue | null, last: KeyValue, expected: number): Promise<number> {
   const from = cursor === null ? sql`1 = 1` : q.key.after(T, cursor);
-  const n = affected(await adapter.deleteWhere(task.table.name, T, sql`${from} and not ${q.key.after(T, last)} and ${q.rangeDue!}`).execute(tx));
-  if (n !== expected) throw new RowsMoved(task.table.name, expected, n);
+  const n = affected(await adapter.deleteWhere(task.table.name, T, sql`${from} and not ${q.key.after(T, last)} and ${q.rangeDue!} and ${q.unreferenced ?? sql`1 = 1`}`).execute(tx));
+  // Fewer is rows still referenced (deletedKeys reads back which); more is a row that was not selected.
+  if (n > expected || (n < expected && !q.unreferenced)) throw new RowsMoved(task.table.name, expected, n);
   return n;
+}
+
+/**
+ * `not exists` a child row, for every foreign key referencing the stage's table, as a DELETE
+ * carries it; null where blocked rows are probed for before the delete instead (see StageSql).
+ */
+function unreferenced(task: StageTask): RawBuilder<unknown> | null {
+  if (task.stage.action.kind !== 'delete' || task.stage.exportBefore || task.children.length === 0) return null;
+  // MySQL refuses a subquery on the table being deleted from, and a row and its child in one
+  // batch must be told apart before either goes.
+  if (task.children.some((fk) => fk.table === task.table.name)) return null;
+  return sql.join(
+    task.children.map((fk) => sql`not exists (select 1 from ${sql.table(fk.table)} as ${sql.id('c')} where ${sql.join(fk.columns.map((c, j) => sql`${col('c', c)} = ${col(T, fk.refColumns[j]!)}`), sql` and `)})`),
+    sql` and `,
+  );
 }
 
 function unique(keys: readonly KeyValue[]): KeyValue[] {

@@ -116,6 +116,7 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
     const detail = guard ? { approved_plan: guard.approvedBy } : null;
     if (guard) out.approvedPlan = guard.approvedBy;
     await partitionDrops(ctx, task, out, detail);
+    const upTo = await lastDueKey(ctx, task, q);
     let cursor: KeyValue | null = null;
     const throttle = throttleOf(ctx, task);
     let size = task.batchSize;
@@ -129,7 +130,7 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
       }
       const started = performance.now();
       const limit = size;
-      const batch = await withRetry(ctx, () => ctx.tx((tx) => runBatch(ctx, task, q, tx, cursor, limit, detail)));
+      const batch = await withRetry(ctx, () => ctx.tx((tx) => runBatch(ctx, task, q, tx, cursor, upTo, limit, detail)));
       // Only an empty selection ends a stage: under row locks a batch can come back short.
       if (!batch) break;
       const ms = performance.now() - started;
@@ -195,6 +196,26 @@ async function partitionDrops(ctx: ExecContext, task: StageTask, out: StageOutco
   }
 }
 
+/**
+ * The stage's last due key, read once before its batches and outside any write transaction,
+ * as the key query's upper bound: without it, the last batch (and on a table whose due rows
+ * are few, every batch) read every later row in search of one more due row, under the
+ * batch's locks. Rows that become due with a later key while the stage runs are the next
+ * run's. The maximum is taken over the due rows (a subquery the planners keep, so that none
+ * of them answers it by walking the key's index backwards through the rows that are not
+ * due). A composite key keeps the open-ended query.
+ */
+async function lastDueKey(ctx: ExecContext, task: StageTask, q: StageSql): Promise<RawBuilder<unknown>> {
+  if (q.key.composite) return sql`1 = 1`;
+  const c = q.key.columns[0]!;
+  // Over a cheaper superset of the due rows where there is one: a bound need not be tight.
+  const rows = dueSuperset(ctx.adapter, task, q) ?? q.selectDue;
+  const r = await ctx.read((db) => sql<Record<string, unknown>>`select ${ctx.adapter.keyOut(sql`max(${sql.ref('d.k')})`, c)} as ${sql.id('__k0')} from (select ${col(T, c.name)} as k from ${q.from} where ${rows} limit ${Number.MAX_SAFE_INTEGER}) as d`.execute(db));
+  const row = r.rows[0];
+  if (!row || row.__k0 === null || row.__k0 === undefined) return sql`1 = 0`;
+  return q.key.upTo(T, q.key.fromRow(row));
+}
+
 /** The lock-hold budget when the policy names none. */
 export const DEFAULT_MAX_HOLD_MS = 50;
 
@@ -258,12 +279,11 @@ async function checkGuard(ctx: ExecContext, task: StageTask, q: StageSql): Promi
     // exactly when due > max_fraction × total, so counting past due / max_fraction cannot
     // change the answer. The cost follows the due rows, not the table.
     const totalFor = (due: number) => count(db, sql`select count(*) as n from (select 1 as x from ${sql.table(task.table.name)} as ${sql.id(T)} where ${tenantScope(task.scope)} limit ${Math.floor(due / maxFraction) + 1}) as p`);
-    // Where the due condition is costly per row (SQLite), an upper bound from the clock's index
-    // first: when even it is a small share, the exact count cannot stop the stage either.
-    // (Instructions can make rows due whatever their clock: no bound then.)
-    const upper = adapter.clockUpperBound && !task.instructed ? adapter.clockUpperBound(q.clock, task.clock.column, task.clock.spec, task.cutoff.at) : null;
+    // A superset of the due rows first, where it is cheaper: when even it is a small share,
+    // the exact count cannot stop the stage either.
+    const upper = dueSuperset(adapter, task, q);
     if (upper) {
-      const bound = await count(db, sql`select count(*) as n from ${q.from} where ${scope(task.rule, task.scope)} and ${upper}`);
+      const bound = await count(db, sql`select count(*) as n from ${q.from} where ${upper}`);
       if (bound <= maxFraction * (await totalFor(bound))) return null;
     }
     const dueCount = await count(db, sql`select count(*) as n from ${q.from} where ${q.selectDue}`);
@@ -274,6 +294,15 @@ async function checkGuard(ctx: ExecContext, task: StageTask, q: StageSql): Promi
   });
 }
 
+/**
+ * Where the due condition is costly per row (SQLite's strict clock check), the stage's scope
+ * and an index range on its clock that holds every due row, and a few more; null elsewhere,
+ * and where instructions make rows due whatever their clock.
+ */
+function dueSuperset(adapter: Adapter, task: StageTask, q: StageSql): RawBuilder<unknown> | null {
+  if (!adapter.clockUpperBound || task.instructed) return null;
+  return sql`${scope(task.rule, task.scope)} and ${adapter.clockUpperBound(q.clock, task.clock.column, task.clock.spec, task.cutoff.at)}`;
+}
 
 async function count(db: Kysely<any>, q: RawBuilder<unknown>): Promise<number> {
   const r = await (q as RawBuilder<{ n: unknown }>).execute(db);
@@ -290,14 +319,14 @@ interface BatchResult {
   queuedFiles: boolean;
 }
 
-async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kysely<any>, cursor: KeyValue | null, limit: number, detail: Record<string, unknown> | null): Promise<BatchResult | null> {
+async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kysely<any>, cursor: KeyValue | null, upTo: RawBuilder<unknown>, limit: number, detail: Record<string, unknown> | null): Promise<BatchResult | null> {
   const { adapter } = ctx;
   const key = q.key;
   if (ctx.fence) await ctx.fence(tx);
   const head = await lockAuditHead(adapter, tx);
   const after = cursor === null ? sql`1 = 1` : key.after(T, cursor);
   const hint = task.clock.path.length && adapter.keyScanHint ? sql`${sql.raw(adapter.keyScanHint)} ` : sql``;
-  const sel = await sql<Record<string, unknown>>`select ${hint}${key.select(T)} from ${q.from} where ${q.selectDue} and ${after} order by ${key.orderBy(T)} limit ${limit}${q.lock}`.execute(tx);
+  const sel = await sql<Record<string, unknown>>`select ${hint}${key.select(T)} from ${q.from} where ${q.selectDue} and ${after} and ${upTo} order by ${key.orderBy(T)} limit ${limit}${q.lock}`.execute(tx);
   if (sel.rows.length === 0) return null;
   const selected = sel.rows.map((r) => key.fromRow(r));
   const last = selected[selected.length - 1]!;
@@ -400,7 +429,7 @@ function exportBatch(ctx: ExecContext, task: StageTask, tx: Kysely<any>, todo: r
  */
 async function deleteRange(adapter: Adapter, task: StageTask, q: StageSql, tx: Kysely<any>, cursor: KeyValue | null, last: KeyValue, expected: number): Promise<number> {
   const from = cursor === null ? sql`1 = 1` : q.key.after(T, cursor);
-  const n = affected(await adapter.deleteWhere(task.table.name, T, sql`${from} and not ${q.key.after(T, last)} and ${q.rangeDue!} and ${q.unreferenced ?? sql`1 = 1`}`).execute(tx));
+  const n = affected(await adapter.deleteWhere(task.table.name, T, sql`${from} and ${q.key.upTo(T, last)} and ${q.rangeDue!} and ${q.unreferenced ?? sql`1 = 1`}`).execute(tx));
   // Fewer is rows still referenced (deletedKeys reads back which); more is a row that was not selected.
   if (n > expected || (n < expected && !q.unreferenced)) throw new RowsMoved(task.table.name, expected, n);
   return n;

@@ -75,6 +75,13 @@ export class RowKey {
     return sql`(${nest(0)})`;
   }
 
+  /** Rows up to and including `last` in key order (`<=` where the key is one column, which SQLite can seek on and `not >` it cannot). */
+  upTo(alias: string, last: KeyValue): RawBuilder<unknown> {
+    if (this.composite) return sql`not ${this.after(alias, last)}`;
+    const c = this.columns[0]!;
+    return sql`${sql.ref(`${alias}.${c.name}`)} <= ${this.adapter.bindKey(this.parts(last)[0]!, c)}`;
+  }
+
   /** `alias` is one of `keys` (at most KEY_CHUNK of them for a composite key, 10,000 for one column). */
   in(alias: string, keys: readonly KeyValue[]): RawBuilder<unknown> {
     if (keys.length === 0) return sql`1 = 0`;

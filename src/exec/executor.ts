@@ -201,16 +201,17 @@ async function partitionDrops(ctx: ExecContext, task: StageTask, out: StageOutco
  * as the key query's upper bound: without it, the last batch (and on a table whose due rows
  * are few, every batch) read every later row in search of one more due row, under the
  * batch's locks. Rows that become due with a later key while the stage runs are the next
- * run's. The maximum is taken over the due rows (a subquery the planners keep, so that none
- * of them answers it by walking the key's index backwards through the rows that are not
- * due). A composite key keeps the open-ended query.
+ * run's. The last key is taken over the due rows (a subquery the planners keep, so that
+ * none of them answers it by walking the key's index backwards through the rows that are
+ * not due). A composite key keeps the open-ended query.
  */
 async function lastDueKey(ctx: ExecContext, task: StageTask, q: StageSql): Promise<RawBuilder<unknown>> {
   if (q.key.composite) return sql`1 = 1`;
   const c = q.key.columns[0]!;
   // Over a cheaper superset of the due rows where there is one: a bound need not be tight.
   const rows = dueSuperset(ctx.adapter, task, q) ?? q.selectDue;
-  const r = await ctx.read((db) => sql<Record<string, unknown>>`select ${ctx.adapter.keyOut(sql`max(${sql.ref('d.k')})`, c)} as ${sql.id('__k0')} from (select ${col(T, c.name)} as k from ${q.from} where ${rows} limit ${Number.MAX_SAFE_INTEGER}) as d`.execute(db));
+  // Ordered rather than max(): PostgreSQL has no max() for some key types (uuid).
+  const r = await ctx.read((db) => sql<Record<string, unknown>>`select ${ctx.adapter.keyOut(sql.ref('d.k'), c)} as ${sql.id('__k0')} from (select ${col(T, c.name)} as k from ${q.from} where ${rows} limit ${Number.MAX_SAFE_INTEGER}) as d order by ${sql.ref('d.k')} desc limit 1`.execute(db));
   const row = r.rows[0];
   if (!row || row.__k0 === null || row.__k0 === undefined) return sql`1 = 0`;
   return q.key.upTo(T, q.key.fromRow(row));

@@ -101,7 +101,7 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
     selectDue: duePredicate(adapter, task, clock),
     writeDue: recheck ? duePredicate(adapter, task) : sql`1 = 1`,
     lock: clause ? sql` ${sql.raw(clause)}` : sql``,
-    rangeDue: adapter.rangeDeletes && clause && task.keyUnique && task.stage.action.kind === 'delete' ? duePredicate(adapter, task) : null,
+    rangeDue: adapter.rangeDeletes && (clause || adapter.writeReturnsKeys) && task.keyUnique && task.stage.action.kind === 'delete' ? duePredicate(adapter, task) : null,
     unreferenced: unreferenced(task),
   };
   try {
@@ -336,7 +336,7 @@ async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kyse
 
   // Filtered only when something is held or blocked: encoding every key of every batch was
   // a tenth of a run's CPU, for sets that are almost always empty.
-  const held = await heldKeys(ctx, task, tx, key, keys);
+  const { held, heldWhere } = await heldKeys(ctx, task, tx, key, keys);
   let todo = held.size ? keys.filter((k) => !held.has(RowKey.encode(k))) : keys;
   let blocked = 0;
   if (task.stage.action.kind === 'delete' && todo.length && !q.unreferenced) {
@@ -363,11 +363,12 @@ async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kyse
       const unreferenced = q.unreferenced ?? sql`1 = 1`;
       let w: Awaited<ReturnType<typeof write>>;
       try {
-        // Nothing selected is held and the key query locked the rows' range: delete the range.
-        w =
-          q.rangeDue && todo.length === selected.length
-            ? { rowCount: await deleteRange(adapter, task, q, tx, cursor, last, todo.length), keys: null }
-            : await write(adapter, key, tx, todo, (chunk) => adapter.deleteWhere(task.table.name, T, sql`${key.in(T, chunk)} and ${q.writeDue} and ${unreferenced}`));
+        // The batch's key range: where the key query locked it (nothing selected may be held),
+        // or where the delete returns its keys (held rows left out by the condition).
+        const range = q.rangeDue && (adapter.writeReturnsKeys || todo.length === selected.length);
+        w = range
+          ? await deleteRange(adapter, task, q, tx, { cursor, last, todo, heldWhere })
+          : await write(adapter, key, tx, todo, (chunk) => adapter.deleteWhere(task.table.name, T, sql`${key.in(T, chunk)} and ${q.writeDue} and ${unreferenced}`));
       } catch (err) {
         // The batch rolls back: its rows stay, so their archive is not left behind.
         if (archive) discardExport(archive.path);
@@ -428,12 +429,29 @@ function exportBatch(ctx: ExecContext, task: StageTask, tx: Kysely<any>, todo: r
  * that range. A count other than `expected` means that did not hold (an isolation level
  * without gap locks): the batch is rolled back and tried again, never audited wrong.
  */
-async function deleteRange(adapter: Adapter, task: StageTask, q: StageSql, tx: Kysely<any>, cursor: KeyValue | null, last: KeyValue, expected: number): Promise<number> {
-  const from = cursor === null ? sql`1 = 1` : q.key.after(T, cursor);
-  const n = affected(await adapter.deleteWhere(task.table.name, T, sql`${from} and ${q.key.upTo(T, last)} and ${q.rangeDue!} and ${q.unreferenced ?? sql`1 = 1`}`).execute(tx));
+async function deleteRange(
+  adapter: Adapter,
+  task: StageTask,
+  q: StageSql,
+  tx: Kysely<any>,
+  b: { cursor: KeyValue | null; last: KeyValue; todo: readonly KeyValue[]; heldWhere: RawBuilder<unknown> | null },
+): Promise<{ rowCount: number; keys: KeyValue[] | null }> {
+  const expected = b.todo.length;
+  const from = b.cursor === null ? sql`1 = 1` : q.key.after(T, b.cursor);
+  const where = sql`${from} and ${q.key.upTo(T, b.last)} and ${q.rangeDue!} and ${q.unreferenced ?? sql`1 = 1`}${b.heldWhere ? sql` and not (${b.heldWhere})` : sql``}`;
+  if (adapter.writeReturnsKeys) {
+    // Unlocked rows: one that became due in the range after the key query would go too, without
+    // its files queued or its references read. The batch is tried again rather than audited so.
+    const r = await sql<Record<string, unknown>>`${adapter.deleteWhere(task.table.name, T, where)} returning ${q.key.select(T)}`.execute(tx);
+    const keys = r.rows.map((row) => q.key.fromRow(row));
+    const mine = new Set(b.todo.map((k) => RowKey.encode(k)));
+    if (keys.some((k) => !mine.has(RowKey.encode(k)))) throw new RowsMoved(task.table.name, expected, keys.length);
+    return { rowCount: keys.length, keys };
+  }
+  const n = affected(await adapter.deleteWhere(task.table.name, T, where).execute(tx));
   // Fewer is rows still referenced (deletedKeys reads back which); more is a row that was not selected.
   if (n > expected || (n < expected && !q.unreferenced)) throw new RowsMoved(task.table.name, expected, n);
-  return n;
+  return { rowCount: n, keys: null };
 }
 
 /**
@@ -510,10 +528,13 @@ function allUpdated(task: StageTask, todo: readonly KeyValue[], rowCount: number
   return [...todo];
 }
 
-/** Keys of the batch protected by an active hold (read in this transaction), as encoded keys. */
-async function heldKeys(ctx: ExecContext, task: StageTask, tx: Kysely<any>, key: RowKey, keys: KeyValue[]): Promise<Set<string>> {
-  const held = heldPredicate(ctx.adapter, task, await activeHolds(ctx.adapter, tx, ctx.now));
-  return held ? keysWhere(task, tx, key, keys, held) : new Set();
+/**
+ * Keys of the batch protected by an active hold (read in this transaction), as encoded keys,
+ * and the condition naming every held row of the table (null when none is).
+ */
+async function heldKeys(ctx: ExecContext, task: StageTask, tx: Kysely<any>, key: RowKey, keys: KeyValue[]): Promise<{ held: Set<string>; heldWhere: RawBuilder<unknown> | null }> {
+  const heldWhere = heldPredicate(ctx.adapter, task, await activeHolds(ctx.adapter, tx, ctx.now));
+  return { held: heldWhere ? await keysWhere(task, tx, key, keys, heldWhere) : new Set(), heldWhere };
 }
 
 /**

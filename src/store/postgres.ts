@@ -60,7 +60,7 @@ class PostgresAdapter extends ServerAdapter {
   readonly engine = 'postgres' as const;
   readonly supportsReturning = true;
   readonly writeReturnsKeys = true;
-  readonly rangeDeletes = false;
+  readonly rangeDeletes = true;
   readonly rowValueKeyset = true;
   readonly keyScanHint = '';
   readonly shareLockClause = 'for share';

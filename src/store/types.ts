@@ -127,10 +127,12 @@ export interface Adapter {
    */
   readonly defaultPauseMs: number;
   /**
-   * Whether a batch that deletes every row it selected deletes them by key range (after the
-   * cursor, up to the batch's last key, the due condition repeated) rather than by a list of
-   * keys. Only where the batch's key query has locked that range (rowLockClause): on MySQL a
-   * range delete takes half the time of a 1,000-key IN list; on SQLite the list is as fast.
+   * Whether a delete batch deletes by key range (after the cursor, up to the batch's last key,
+   * the due condition repeated) rather than by a list of keys: where the key query locked that
+   * range (rowLockClause; MySQL, when nothing selected is held), or where the delete returns
+   * its keys and held rows are left out by its condition (PostgreSQL). On MySQL a range delete
+   * takes half the time of a 1,000-key IN list, on PostgreSQL four fifths of a key array's;
+   * on SQLite the list is as fast.
    */
   readonly rangeDeletes: boolean;
   /** Whether SELECT … FOR UPDATE is needed (and allowed) to lock rows inside a transaction. */

@@ -22,7 +22,7 @@ import { anonymiseValue, pseudonymFor } from './anonymise.js';
 import { discardExport, exportRows } from './export.js';
 import { queueFiles, renderPath, type QueuedFile } from './files.js';
 import { stageEntryFields, startOutcome, type StageOutcome } from './outcomes.js';
-import { activeHolds, heldPredicate } from './holds.js';
+import { activeHolds, heldPredicate, type HeldKeys } from './holds.js';
 import { dropPartition, duePartitions, plannedDrops } from './partitions.js';
 import { KEY_CHUNK, RowKey, type KeyValue } from './row-key.js';
 import { auditRefs, referencedRows } from './refs.js';
@@ -117,6 +117,7 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
     if (guard) out.approvedPlan = guard.approvedBy;
     await partitionDrops(ctx, task, out, detail);
     const upTo = await lastDueKey(ctx, task, q);
+    const seen: HoldsSeen = { current: null };
     let cursor: KeyValue | null = null;
     const throttle = throttleOf(ctx, task);
     let size = task.batchSize;
@@ -130,7 +131,7 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
       }
       const started = performance.now();
       const limit = size;
-      const batch = await withRetry(ctx, () => ctx.tx((tx) => runBatch(ctx, task, q, tx, cursor, upTo, limit, detail)));
+      const batch = await withRetry(ctx, () => ctx.tx((tx) => runBatch(ctx, task, q, tx, { cursor, upTo, limit, seen }, detail)));
       // Only an empty selection ends a stage: under row locks a batch can come back short.
       if (!batch) break;
       const ms = performance.now() - started;
@@ -141,6 +142,8 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
       out.held += batch.held;
       out.blocked += batch.blocked;
       cursor = batch.last;
+      // This batch's own entry moved the head it read the holds at; nothing else did.
+      if (batch.entry && batch.headSeq !== null && seen.current?.seq === batch.headSeq) seen.current.seq = batch.entry.seq;
       // Announced after the commit: a log line or metric never describes a batch that rolled back.
       if (batch.entry && !ctx.dryRun) ctx.events.emit('purge', batch.entry);
       ctx.events.emit('batch', {
@@ -310,8 +313,29 @@ async function count(db: Kysely<any>, q: RawBuilder<unknown>): Promise<number> {
   return Number(r.rows[0]?.n ?? 0);
 }
 
+/**
+ * The holds a stage last read, and the chain head's seq they are current at. Every change to
+ * lethe_holds (`hold add`, `hold release`) appends to the chain in the same transaction, under
+ * the head's lock; so while the head has not moved but by this stage's own entries, the holds
+ * are as read and a batch need not read them again. Where a batch does not lock the head at
+ * its start (SQLite, whose write lock is the whole store's) they are read every batch.
+ */
+interface HoldsSeen {
+  current: { seq: number; holds: HeldKeys } | null;
+}
+
+/** Where a batch starts and stops, and what it may reuse from the batches before it. */
+interface BatchPosition {
+  cursor: KeyValue | null;
+  upTo: RawBuilder<unknown>;
+  limit: number;
+  seen: HoldsSeen;
+}
+
 interface BatchResult {
   entry: AuditEntry | null;
+  /** The chain head's seq when the batch started, where it locked the head. */
+  headSeq: number | null;
   selected: number;
   changed: number;
   held: number;
@@ -320,8 +344,9 @@ interface BatchResult {
   queuedFiles: boolean;
 }
 
-async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kysely<any>, cursor: KeyValue | null, upTo: RawBuilder<unknown>, limit: number, detail: Record<string, unknown> | null): Promise<BatchResult | null> {
+async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kysely<any>, at: BatchPosition, detail: Record<string, unknown> | null): Promise<BatchResult | null> {
   const { adapter } = ctx;
+  const { cursor, upTo, limit } = at;
   const key = q.key;
   if (ctx.fence) await ctx.fence(tx);
   const head = await lockAuditHead(adapter, tx);
@@ -336,7 +361,7 @@ async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kyse
 
   // Filtered only when something is held or blocked: encoding every key of every batch was
   // a tenth of a run's CPU, for sets that are almost always empty.
-  const { held, heldWhere } = await heldKeys(ctx, task, tx, key, keys);
+  const { held, heldWhere } = await heldKeys(task, tx, key, keys, heldPredicate(adapter, task, await holdsAt(ctx, tx, head, at.seen)));
   let todo = held.size ? keys.filter((k) => !held.has(RowKey.encode(k))) : keys;
   let blocked = 0;
   if (task.stage.action.kind === 'delete' && todo.length && !q.unreferenced) {
@@ -410,7 +435,7 @@ async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kyse
       refs: auditRefs(changed, referenced),
     }, head);
   }
-  return { entry, selected: selected.length, changed: changed.length, held: held.size, blocked, last, queuedFiles };
+  return { entry, headSeq: head?.seq ?? null, selected: selected.length, changed: changed.length, held: held.size, blocked, last, queuedFiles };
 }
 
 /** The batch's rows about to be deleted, with every row still reaching them and their media, in one archive. */
@@ -528,12 +553,16 @@ function allUpdated(task: StageTask, todo: readonly KeyValue[], rowCount: number
   return [...todo];
 }
 
-/**
- * Keys of the batch protected by an active hold (read in this transaction), as encoded keys,
- * and the condition naming every held row of the table (null when none is).
- */
-async function heldKeys(ctx: ExecContext, task: StageTask, tx: Kysely<any>, key: RowKey, keys: KeyValue[]): Promise<{ held: Set<string>; heldWhere: RawBuilder<unknown> | null }> {
-  const heldWhere = heldPredicate(ctx.adapter, task, await activeHolds(ctx.adapter, tx, ctx.now));
+/** The active holds, read in this transaction unless the head shows them unchanged since the stage last read them (HoldsSeen). */
+async function holdsAt(ctx: ExecContext, tx: Kysely<any>, head: { seq: number } | null, seen: HoldsSeen): Promise<HeldKeys> {
+  if (head && seen.current?.seq === head.seq) return seen.current.holds;
+  const holds = await activeHolds(ctx.adapter, tx, ctx.now);
+  if (head) seen.current = { seq: head.seq, holds };
+  return holds;
+}
+
+/** Keys of the batch protected by a hold (`heldWhere`, naming every held row of the table; null when none is), as encoded keys. */
+async function heldKeys(task: StageTask, tx: Kysely<any>, key: RowKey, keys: KeyValue[], heldWhere: RawBuilder<unknown> | null): Promise<{ held: Set<string>; heldWhere: RawBuilder<unknown> | null }> {
   return { held: heldWhere ? await keysWhere(task, tx, key, keys, heldWhere) : new Set(), heldWhere };
 }
 

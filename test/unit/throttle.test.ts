@@ -1,22 +1,24 @@
-/** The throttle (DESIGN §3): batches shrink to hold their locks at most max_hold, and grow back under half of it. */
+/** The throttle (DESIGN §3): batches are sized to hold their locks for 0.8 of max_hold, never above batch_size. */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_HOLD_MS, nextBatchSize } from '../../src/exec/executor.js';
+import { DEFAULT_MAX_HOLD_MS, FIRST_THROTTLED_BATCH, nextBatchSize } from '../../src/exec/executor.js';
 import { policyFromText } from '../support/harness.js';
 
 describe('nextBatchSize', () => {
   it('shrinks in proportion when a batch held its locks too long', () => {
-    expect(nextBatchSize(1000, 200, 50, 1000)).toBe(225);
+    expect(nextBatchSize(1000, 200, 50, 1000)).toBe(200);
     expect(nextBatchSize(10, 5000, 50, 1000)).toBe(1);
   });
-  it('grows by half, up to batch_size, when a batch held them under half the budget', () => {
-    expect(nextBatchSize(100, 10, 50, 1000)).toBe(150);
+  it('grows in proportion, at most fourfold a batch, up to batch_size, when a batch held them briefly', () => {
+    expect(nextBatchSize(100, 10, 50, 1000)).toBe(400);
+    expect(nextBatchSize(100, 20, 50, 1000)).toBe(200);
     expect(nextBatchSize(900, 10, 50, 1000)).toBe(1000);
-    expect(nextBatchSize(1, 1, 50, 1000)).toBe(2);
+    expect(nextBatchSize(1, 0, 50, 1000)).toBe(4);
   });
-  it('keeps the size in between, and runs full batches with throttle off', () => {
+  it('keeps a batch that held them for the aimed share, and runs full batches with throttle off', () => {
     expect(nextBatchSize(300, 40, 50, 1000)).toBe(300);
     expect(nextBatchSize(7, 1e9, Infinity, 1000)).toBe(1000);
     expect(DEFAULT_MAX_HOLD_MS).toBe(50);
+    expect(FIRST_THROTTLED_BATCH).toBe(100);
   });
 });
 

@@ -1,0 +1,63 @@
+/**
+ * Throttled batches (DESIGN §3) start small and are sized from what the rows cost: the first
+ * batch takes FIRST_THROTTLED_BATCH rows, later ones grow towards batch_size while they hold
+ * the lock briefly, and with `throttle: off` every batch is batch_size from the first.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { FIRST_THROTTLED_BATCH } from '../../src/exec/executor.js';
+import { EventBus } from '../../src/events.js';
+import { ensureLetheTables } from '../../src/store/lethe-schema.js';
+import { daysBefore, enforce, ts } from '../support/harness.js';
+import { vendorStore, type VendorStore } from '../support/vendor.js';
+
+const DUE = 3_000;
+
+const policy = (throttle: string) => `version: 1
+providers:
+  acme:
+    name: Acme Telecom
+    batch_size: 1000
+    throttle: ${throttle}
+    guard: { max_fraction: 1 }
+    rules:
+      calls:
+        quote: "Call records are deleted after 12 months."
+        table: calls
+        clock: started_at
+        after: 12 months
+        action: delete
+`;
+
+async function sizes(throttle: string): Promise<number[]> {
+  store = await vendorStore('sqlite', { ddl: ['create table calls (id integer primary key, started_at text)'], policy: policy(throttle) });
+  const rows = Array.from({ length: DUE }, (_, i) => ({ id: i + 1, started_at: ts(store!, daysBefore(400)) }));
+  for (let i = 0; i < rows.length; i += 500) await store.adapter.db.insertInto('calls').values(rows.slice(i, i + 500)).execute();
+  await ensureLetheTables(store.adapter);
+  const events = new EventBus();
+  const seen: number[] = [];
+  events.on('batch', (b) => seen.push(b.selected));
+  const r = await enforce(store, { events });
+  expect([r.status, r.changed], r.error ?? '').toEqual(['ok', DUE]);
+  return seen;
+}
+
+let store: VendorStore | undefined;
+afterEach(async () => {
+  await store?.close();
+  store = undefined;
+});
+
+describe('throttled batch sizes on sqlite', () => {
+  it('start at FIRST_THROTTLED_BATCH rows and grow towards batch_size while batches are brief', async () => {
+    // A budget no batch of these rows comes near, and no pause: only the sizing is at work.
+    const seen = await sizes('{ max_hold: 10 s, pause: 0 ms }');
+    expect(seen[0]).toBe(FIRST_THROTTLED_BATCH);
+    expect(seen[1]).toBe(FIRST_THROTTLED_BATCH * 4);
+    expect(seen[2]).toBe(1000);
+    expect(seen.reduce((a, b) => a + b, 0)).toBe(DUE);
+  });
+
+  it('are batch_size from the first with throttle off', async () => {
+    expect(await sizes('off')).toEqual([1000, 1000, 1000]);
+  });
+});

@@ -8,7 +8,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEngines } from '../support/engines.js';
-import { cli, daysBefore, ts } from '../support/harness.js';
+import { callsPolicy, fillCalls } from '../support/calls.js';
+import { cli } from '../support/harness.js';
 import { vendorStore, type VendorStore } from '../support/vendor.js';
 
 const engines = await testEngines();
@@ -19,21 +20,7 @@ const DUE = 2_000;
 const REFERENCED = [7, 8, 500, 999, 1000, 1001, 1777, 2000];
 const HELD = 1234;
 
-const policy = `version: 1
-providers:
-  acme:
-    name: Acme Telecom
-    batch_size: 250
-    throttle: off
-    guard: { max_fraction: 1 }
-    rules:
-      calls:
-        quote: "Call records are deleted after 12 months."
-        table: calls
-        clock: started_at
-        after: 12 months
-        action: delete
-`;
+const policy = callsPolicy({ batch_size: '250', throttle: 'off' });
 
 describe.each(engines)('blocked rows inside batches on %s', (engine) => {
   let store: VendorStore;
@@ -49,10 +36,7 @@ describe.each(engines)('blocked rows inside batches on %s', (engine) => {
       policy,
     });
     const db = store.adapter.db;
-    for (let i = 0; i < ROWS; i += 500) {
-      const rows = Array.from({ length: Math.min(500, ROWS - i) }, (_, j) => ({ id: i + j + 1, started_at: ts(store, daysBefore(i + j + 1 <= DUE ? 400 : 10)) }));
-      await db.insertInto('calls').values(rows).execute();
-    }
+    await fillCalls(store, ROWS, DUE);
     // A note on a call that is not due blocks nothing.
     await db.insertInto('notes').values([...REFERENCED, ROWS].map((call_id, i) => ({ id: i + 1, call_id }))).execute();
     expect(cli(store, ['hold', 'add', 'calls', String(HELD), '--reason', 'litigation'])).toMatchObject({ code: 0 });

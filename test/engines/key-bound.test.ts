@@ -9,28 +9,14 @@ import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEngines } from '../support/engines.js';
 import { runCliAsync } from '../support/cli-async.js';
-import { daysBefore, ts } from '../support/harness.js';
+import { callsPolicy, fillCalls } from '../support/calls.js';
 import { vendorStore, type VendorStore } from '../support/vendor.js';
 
 const engines = (await testEngines()).filter((e) => e === 'mysql');
 const DUE = 1_500;
 const ROWS = 3_000;
 
-const policy = `version: 1
-providers:
-  acme:
-    name: Acme Telecom
-    batch_size: 400
-    throttle: off
-    guard: { max_fraction: 1 }
-    rules:
-      calls:
-        quote: "Call records are deleted after 12 months."
-        table: calls
-        clock: started_at
-        after: 12 months
-        action: delete
-`;
+const policy = callsPolicy({ batch_size: '400', throttle: 'off' });
 
 describe.each(engines)('the key query stops at the last due key on %s', (engine) => {
   let store: VendorStore;
@@ -40,10 +26,7 @@ describe.each(engines)('the key query stops at the last due key on %s', (engine)
       ddl: [`create table calls (id integer primary key, started_at datetime(3), key calls_started_at (started_at))`],
       policy,
     });
-    for (let i = 0; i < ROWS; i += 500) {
-      const rows = Array.from({ length: 500 }, (_, j) => ({ id: i + j + 1, started_at: ts(store, daysBefore(i + j + 1 <= DUE ? 400 : 10)) }));
-      await store.adapter.db.insertInto('calls').values(rows).execute();
-    }
+    await fillCalls(store, ROWS, DUE);
     // An application's open transaction holding the last row (not due) of the table.
     app = await mysql.createConnection({ uri: store.url });
     await app.beginTransaction();

@@ -7,31 +7,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FIRST_THROTTLED_BATCH } from '../../src/exec/executor.js';
 import { EventBus } from '../../src/events.js';
 import { ensureLetheTables } from '../../src/store/lethe-schema.js';
-import { daysBefore, enforce, ts } from '../support/harness.js';
+import { callsPolicy, fillCalls } from '../support/calls.js';
+import { enforce } from '../support/harness.js';
 import { vendorStore, type VendorStore } from '../support/vendor.js';
 
 const DUE = 3_000;
 
-const policy = (throttle: string) => `version: 1
-providers:
-  acme:
-    name: Acme Telecom
-    batch_size: 1000
-    throttle: ${throttle}
-    guard: { max_fraction: 1 }
-    rules:
-      calls:
-        quote: "Call records are deleted after 12 months."
-        table: calls
-        clock: started_at
-        after: 12 months
-        action: delete
-`;
 
 async function sizes(throttle: string): Promise<number[]> {
-  store = await vendorStore('sqlite', { ddl: ['create table calls (id integer primary key, started_at text)'], policy: policy(throttle) });
-  const rows = Array.from({ length: DUE }, (_, i) => ({ id: i + 1, started_at: ts(store!, daysBefore(400)) }));
-  for (let i = 0; i < rows.length; i += 500) await store.adapter.db.insertInto('calls').values(rows.slice(i, i + 500)).execute();
+  store = await vendorStore('sqlite', { ddl: ['create table calls (id integer primary key, started_at text)'], policy: callsPolicy({ batch_size: '1000', throttle }) });
+  await fillCalls(store, DUE, DUE);
   await ensureLetheTables(store.adapter);
   const events = new EventBus();
   const seen: number[] = [];

@@ -1,0 +1,33 @@
+/**
+ * A bare `calls(id, started_at)` table under one delete rule ("deleted after 12 months"), for
+ * tests of how a stage's batches walk, lock and delete it: the policy with the provider's
+ * batch settings, and rows of which the first `due` are 400 days old and the rest 10 days.
+ */
+import type { TempStore } from './harness.js';
+import { daysBefore, ts } from './harness.js';
+
+/** The policy: `settings` are provider-level lines (batch_size, throttle, …), one `key: value` each. */
+export function callsPolicy(settings: Record<string, string>): string {
+  const lines = Object.entries(settings).map(([k, v]) => `    ${k}: ${v}\n`);
+  return `version: 1
+providers:
+  acme:
+    name: Acme Telecom
+${lines.join('')}    guard: { max_fraction: 1 }
+    rules:
+      calls:
+        quote: "Call records are deleted after 12 months."
+        table: calls
+        clock: started_at
+        after: 12 months
+        action: delete
+`;
+}
+
+/** Inserts calls 1..rows; calls 1..due are due. */
+export async function fillCalls(store: TempStore, rows: number, due: number): Promise<void> {
+  for (let i = 0; i < rows; i += 500) {
+    const batch = Array.from({ length: Math.min(500, rows - i) }, (_, j) => ({ id: i + j + 1, started_at: ts(store, daysBefore(i + j + 1 <= due ? 400 : 10)) }));
+    await store.adapter.db.insertInto('calls').values(batch).execute();
+  }
+}

@@ -402,8 +402,9 @@ async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kyse
       let w: Awaited<ReturnType<typeof write>>;
       try {
         // The batch's key range: where the key query locked it (nothing selected may be held),
-        // or where the delete returns its keys (held rows left out by the condition).
-        const range = q.rangeDue && (adapter.writeReturnsKeys || todo.length === selected.length);
+        // or where the delete returns its keys (held rows left out by the condition); never
+        // when blocked rows were probed for first, which only a key list leaves out.
+        const range = q.rangeDue && blocked === 0 && (adapter.writeReturnsKeys || todo.length === selected.length);
         w = range
           ? await deleteRange(adapter, task, q, tx, { cursor, last, todo, heldWhere })
           : await write(adapter, key, tx, todo, (chunk) => adapter.deleteWhere(task.table.name, T, sql`${key.in(T, chunk)} and ${q.writeDue} and ${unreferenced}`));

@@ -374,7 +374,9 @@ async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kyse
 
   // Filtered only when something is held or blocked: encoding every key of every batch was
   // a tenth of a run's CPU, for sets that are almost always empty.
-  const { held, heldWhere } = await heldKeys(task, tx, key, keys, heldPredicate(adapter, task, await holdsAt(ctx, tx, head, at.seen)));
+  // Every held row of the table, as a condition (null when none is), and those of the batch.
+  const heldWhere = heldPredicate(adapter, task, await holdsAt(ctx, tx, head, at.seen));
+  const held = heldWhere ? await keysWhere(task, tx, key, keys, heldWhere) : new Set<string>();
   let todo = held.size ? keys.filter((k) => !held.has(RowKey.encode(k))) : keys;
   let blocked = 0;
   if (task.stage.action.kind === 'delete' && todo.length && !q.unreferenced) {
@@ -463,10 +465,12 @@ function exportBatch(ctx: ExecContext, task: StageTask, tx: Kysely<any>, todo: r
 }
 
 /**
- * Deletes the due rows with keys after `cursor` up to `last`: the batch's selected rows, which
- * its key query locked together with the gaps between them, so no other row can be due in
- * that range. A count other than `expected` means that did not hold (an isolation level
- * without gap locks): the batch is rolled back and tried again, never audited wrong.
+ * Deletes the due rows with keys after `cursor` up to `last`, but held and referenced ones:
+ * the batch's `todo` rows. On MySQL its key query locked them together with the gaps between
+ * them, so no other row can be due in that range, and more rows than `todo` means that did
+ * not hold (an isolation level without gap locks); fewer is rows still referenced. On
+ * PostgreSQL the delete returns its keys, and one outside `todo` is a row that became due
+ * meanwhile. Either way the batch is rolled back and tried again, never audited wrong.
  */
 async function deleteRange(
   adapter: Adapter,
@@ -479,8 +483,8 @@ async function deleteRange(
   const from = b.cursor === null ? sql`1 = 1` : q.key.after(T, b.cursor);
   const where = sql`${from} and ${q.key.upTo(T, b.last)} and ${q.rangeDue!} and ${q.unreferenced ?? sql`1 = 1`}${b.heldWhere ? sql` and not (${b.heldWhere})` : sql``}`;
   if (adapter.writeReturnsKeys) {
-    // Unlocked rows: one that became due in the range after the key query would go too, without
-    // its files queued or its references read. The batch is tried again rather than audited so.
+    // Unlocked rows: one that became due in the range after the key query would go too,
+    // without its files queued or its references read.
     const r = await sql<Record<string, unknown>>`${adapter.deleteWhere(task.table.name, T, where)} returning ${q.key.select(T)}`.execute(tx);
     const keys = r.rows.map((row) => q.key.fromRow(row));
     const mine = new Set(b.todo.map((k) => RowKey.encode(k)));
@@ -573,11 +577,6 @@ async function holdsAt(ctx: ExecContext, tx: Kysely<any>, head: { seq: number } 
   const holds = await activeHolds(ctx.adapter, tx, ctx.now);
   if (head) seen.current = { seq: head.seq, holds };
   return holds;
-}
-
-/** Keys of the batch protected by a hold (`heldWhere`, naming every held row of the table; null when none is), as encoded keys. */
-async function heldKeys(task: StageTask, tx: Kysely<any>, key: RowKey, keys: KeyValue[], heldWhere: RawBuilder<unknown> | null): Promise<{ held: Set<string>; heldWhere: RawBuilder<unknown> | null }> {
-  return { held: heldWhere ? await keysWhere(task, tx, key, keys, heldWhere) : new Set(), heldWhere };
 }
 
 /**

@@ -26,7 +26,7 @@ import { activeHolds, heldPredicate, type HeldKeys } from './holds.js';
 import { dropPartition, duePartitions, plannedDrops } from './partitions.js';
 import { KEY_CHUNK, RowKey, type KeyValue } from './row-key.js';
 import { auditRefs, referencedRows } from './refs.js';
-import { bindable, col, duePredicate, fromWithClock, rowKey, scope, T, tenantScope } from './sql-fragments.js';
+import { bindable, childRowExists, col, duePredicate, fromWithClock, rowKey, scope, T, tenantScope } from './sql-fragments.js';
 
 export type TxRunner = <R>(fn: (tx: Kysely<any>) => Promise<R>) => Promise<R>;
 
@@ -507,7 +507,7 @@ function unreferenced(task: StageTask): RawBuilder<unknown> | null {
   // batch must be told apart before either goes.
   if (task.children.some((fk) => fk.table === task.table.name)) return null;
   return sql.join(
-    task.children.map((fk) => sql`not exists (select 1 from ${sql.table(fk.table)} as ${sql.id('c')} where ${sql.join(fk.columns.map((c, j) => sql`${col('c', c)} = ${col(T, fk.refColumns[j]!)}`), sql` and `)})`),
+    task.children.map((fk) => sql`not ${childRowExists(fk)}`),
     sql` and `,
   );
 }
@@ -597,8 +597,7 @@ async function blockedKeys(adapter: Adapter, task: StageTask, tx: Kysely<any>, k
         const r = await sql<Record<string, unknown>>`select distinct ${childKey.select('c')} from ${sql.table(fk.table)} as ${sql.id('c')} where ${childKey.in('c', chunk)}`.execute(tx);
         for (const row of r.rows) blocked.add(RowKey.encode(childKey.fromRow(row)));
       } else {
-        const exists = sql`exists (select 1 from ${sql.table(fk.table)} as ${sql.id('c')} where ${sql.join(fk.columns.map((c, j) => sql`${col('c', c)} = ${col(T, fk.refColumns[j]!)}`), sql` and `)})`;
-        for (const k of await keysWhere(task, tx, key, chunk, exists)) blocked.add(k);
+        for (const k of await keysWhere(task, tx, key, chunk, childRowExists(fk))) blocked.add(k);
       }
     }
   }

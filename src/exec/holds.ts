@@ -10,7 +10,7 @@ import { letheDb } from '../store/lethe-tables.js';
 import { isoUtc } from '../store/timestamps.js';
 import type { Adapter } from '../store/types.js';
 import { KEY_CHUNK, RowKey, type KeyValue } from './row-key.js';
-import { col, pathExists, T } from './sql-fragments.js';
+import { childRowExists, pathExists, T } from './sql-fragments.js';
 
 export type HeldKeys = ReadonlyMap<string, readonly KeyValue[]>;
 
@@ -57,8 +57,5 @@ export function heldPredicate(adapter: Adapter, task: Pick<StageTask, 'table' | 
 /** A predicate on alias t true for rows some child row still references (deletes are blocked). */
 export function blockedPredicate(task: Pick<StageTask, 'children'>): RawBuilder<unknown> | null {
   if (task.children.length === 0) return null;
-  const exists = task.children.map(
-    (fk) => sql`exists (select 1 from ${sql.table(fk.table)} as ${sql.id('c')} where ${sql.join(fk.columns.map((c, i) => sql`${col('c', c)} = ${col(T, fk.refColumns[i]!)}`), sql` and `)})`,
-  );
-  return sql`(${sql.join(exists, sql` or `)})`;
+  return sql`(${sql.join(task.children.map(childRowExists), sql` or `)})`;
 }

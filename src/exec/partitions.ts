@@ -22,7 +22,7 @@ import type { Adapter, RangePartition } from '../store/types.js';
 import { activeHolds, heldPredicate, type HeldKeys } from './holds.js';
 import { stageEntryFields } from './outcomes.js';
 import type { KeyValue } from './row-key.js';
-import { col, rowKey, T } from './sql-fragments.js';
+import { childRowExists, col, rowKey, T } from './sql-fragments.js';
 
 /** A partition dropped (or, in a dry run and plan, that would be) and what was in it. */
 export interface PartitionDrop {
@@ -55,8 +55,7 @@ export async function inspectPartition(adapter: Adapter, task: StageTask, db: Ky
   let kept = held ? (await sql`select 1 as x from ${from} where ${held} limit 1`.execute(db)).rows.length > 0 : false;
   for (const fk of task.children) {
     if (kept) break;
-    const on = sql.join(fk.columns.map((c, i) => sql`${col('c', c)} = ${col(T, fk.refColumns[i]!)}`), sql` and `);
-    kept = (await sql`select 1 as x from ${from} where exists (select 1 from ${sql.table(fk.table)} as ${sql.id('c')} where ${on}) limit 1`.execute(db)).rows.length > 0;
+    kept = (await sql`select 1 as x from ${from} where ${childRowExists(fk)} limit 1`.execute(db)).rows.length > 0;
   }
   const rows = Number((await sql<{ n: unknown }>`select count(*) as n from ${from}`.execute(db)).rows[0]?.n ?? 0);
   const edge = async (dir: 'asc' | 'desc') => {

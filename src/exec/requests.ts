@@ -31,7 +31,7 @@ import { queueFiles, renderPath, type QueuedFile } from './files.js';
 import { activeHolds, heldPredicate } from './holds.js';
 import { auditRefs, referencedRows } from './refs.js';
 import { KEY_CHUNK, RowKey, type KeyValue } from './row-key.js';
-import { col, conditionHolds, pathExists, T } from './sql-fragments.js';
+import { childRowExists, col, conditionHolds, pathExists, T } from './sql-fragments.js';
 
 export type RequestKind = 'erasure' | 'access';
 export type RequestStatus = 'open' | 'done' | 'conflict';
@@ -366,8 +366,7 @@ async function keysWhere(et: ErasureTable, tx: Kysely<any>, keys: KeyValue[], pr
 async function referencedKeys(et: ErasureTable, tx: Kysely<any>, keys: KeyValue[]): Promise<Set<string>> {
   const out = new Set<string>();
   for (const fk of et.children) {
-    const exists = sql`exists (select 1 from ${sql.table(fk.table)} as ${sql.id('c')} where ${sql.join(fk.columns.map((c, j) => sql`${col('c', c)} = ${col(T, fk.refColumns[j]!)}`), sql` and `)})`;
-    for (const k of await keysWhere(et, tx, keys, exists)) out.add(k);
+    for (const k of await keysWhere(et, tx, keys, childRowExists(fk))) out.add(k);
   }
   return out;
 }

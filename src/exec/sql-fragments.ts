@@ -8,7 +8,7 @@ import type { Filter, Rule, Scalar } from '../policy/model.js';
 import type { ClockAccess, DueCondition, StageTask } from '../plan/planner.js';
 import type { Hop } from '../plan/fk-graph.js';
 import type { Scope } from '../plan/scope.js';
-import type { Adapter } from '../store/types.js';
+import type { Adapter, ForeignKeyInfo } from '../store/types.js';
 import { RowKey } from './row-key.js';
 import { instructedDue } from './instructions.js';
 
@@ -16,6 +16,11 @@ import { instructedDue } from './instructions.js';
 export const T = 't';
 
 export const col = (alias: string, column: string): RawBuilder<unknown> => sql.ref(`${alias}.${column}`);
+
+/** `exists` a row of the foreign key's child table referencing the row `t` (aliased `c` inside). */
+export function childRowExists(fk: ForeignKeyInfo): RawBuilder<unknown> {
+  return sql`exists (select 1 from ${sql.table(fk.table)} as ${sql.id('c')} where ${sql.join(fk.columns.map((c, i) => sql`${col('c', c)} = ${col(T, fk.refColumns[i]!)}`), sql` and `)})`;
+}
 
 /** Booleans are bound as 0/1: SQLite has no boolean type and the reference flags are integers. */
 export function bindable(v: Scalar): string | number | null {

@@ -238,8 +238,8 @@ export const FIRST_THROTTLED_BATCH = 100;
  * The share of max_hold a throttled batch aims at. A writer waiting on SQLite's lock retries
  * at growing intervals (up to 25 ms apart early on, then 50 and 100), so it can wait a hold
  * and an interval more. On the bench (batch_size 10,000, a writer every 10 ms), batches sized
- * to the whole budget and a first batch of batch_size made it wait 104-112 ms at worst; a
- * first batch of 100 rows and holds aimed at 0.7-0.9 of it, 54-83 ms over six runs.
+ * to the whole budget and a first batch of batch_size made it wait 59 and 112 ms at worst in
+ * two runs; a first batch of 100 rows and holds aimed at 0.7-0.9 of it, 54-82 ms in six.
  */
 const HOLD_AIM = 0.8;
 
@@ -417,13 +417,12 @@ async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kyse
       }
       rowCount = w.rowCount;
       changed = w.keys ?? (await deletedKeys(task, tx, key, todo, rowCount));
+      const short = changed.length < todo.length;
+      // Encoded only when needed: for the rows left behind, or for the files of those gone.
+      const gone = short || files.length ? new Set(changed.map((k) => RowKey.encode(k))) : null;
       // A short delete left rows behind: those still referenced are blocked (the others
       // moved out of due underneath, where the rows are not locked).
-      if (q.unreferenced && changed.length < todo.length) {
-        const gone = new Set(changed.map((k) => RowKey.encode(k)));
-        blocked = (await blockedKeys(adapter, task, tx, key, todo.filter((k) => !gone.has(RowKey.encode(k))))).size;
-      }
-      const gone = files.length ? new Set(changed.map((k) => RowKey.encode(k))) : null;
+      if (q.unreferenced && short) blocked = (await blockedKeys(adapter, task, tx, key, todo.filter((k) => !gone!.has(RowKey.encode(k))))).size;
       const queued = gone ? files.filter((f) => gone.has(f.row_key)) : [];
       if (queued.length) {
         await queueFiles(adapter, tx, queued, isoUtc(ctx.now));

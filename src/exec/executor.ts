@@ -105,7 +105,8 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
     unreferenced: unreferenced(task),
   };
   try {
-    const guard = await checkGuard(ctx, task, q);
+    const extent = await dueExtent(ctx, task, q);
+    const guard = await checkGuard(ctx, task, q, extent);
     if (guard && guard.approvedBy === null) {
       out.status = 'guarded';
       out.guard = { due: guard.due, total: guard.total };
@@ -116,7 +117,7 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
     const detail = guard ? { approved_plan: guard.approvedBy } : null;
     if (guard) out.approvedPlan = guard.approvedBy;
     await partitionDrops(ctx, task, out, detail);
-    const upTo = await lastDueKey(ctx, task, q);
+    const upTo = extent.upTo;
     const seen: HoldsSeen = { current: null };
     let cursor: KeyValue | null = null;
     const throttle = throttleOf(ctx, task);
@@ -200,25 +201,47 @@ async function partitionDrops(ctx: ExecContext, task: StageTask, out: StageOutco
   }
 }
 
+/** What a stage reads of its due rows before its batches (dueExtent). */
+interface DueExtent {
+  /** The rows counted: the due rows, or (`exact` false) a cheaper superset of them. */
+  rows: number;
+  exact: boolean;
+  /** The key query's upper bound: the last key counted. */
+  upTo: RawBuilder<unknown>;
+}
+
 /**
- * The stage's last due key, read once before its batches and outside any write transaction,
- * as the key query's upper bound: without it, the last batch (and on a table whose due rows
- * are few, every batch) read every later row in search of one more due row, under the
- * batch's locks. Rows that become due with a later key while the stage runs are the next
- * run's. The last key is taken over the due rows (a subquery the planners keep, so that
- * none of them answers it by walking the key's index backwards through the rows that are
- * not due). A composite key keeps the open-ended query.
+ * The stage's due rows, counted once before its batches and outside any write transaction
+ * (for the guard), and their last key, the key query's upper bound: without it, the last
+ * batch (and on a table whose due rows are few, every batch) read every later row in search
+ * of one more due row, under the batch's locks. Rows that become due with a later key while
+ * the stage runs are the next run's. Both come from one pass over the due rows where the key
+ * is one integer column (count and max() together); other keys take their last by ordering
+ * (PostgreSQL has no max() for uuid, and text need not sort as max() compares it), and a
+ * composite key keeps the open-ended query.
  */
-async function lastDueKey(ctx: ExecContext, task: StageTask, q: StageSql): Promise<RawBuilder<unknown>> {
-  if (q.key.composite) return sql`1 = 1`;
-  const c = q.key.columns[0]!;
-  // Over a cheaper superset of the due rows where there is one: a bound need not be tight.
-  const rows = dueSuperset(ctx.adapter, task, q) ?? q.selectDue;
-  // Ordered rather than max(): PostgreSQL has no max() for some key types (uuid).
-  const r = await ctx.read((db) => sql<Record<string, unknown>>`select ${ctx.adapter.keyOut(sql.ref('d.k'), c)} as ${sql.id('__k0')} from (select ${col(T, c.name)} as k from ${q.from} where ${rows} limit ${Number.MAX_SAFE_INTEGER}) as d order by ${sql.ref('d.k')} desc limit 1`.execute(db));
-  const row = r.rows[0];
-  if (!row || row.__k0 === null || row.__k0 === undefined) return sql`1 = 0`;
-  return q.key.upTo(T, q.key.fromRow(row));
+async function dueExtent(ctx: ExecContext, task: StageTask, q: StageSql): Promise<DueExtent> {
+  const { adapter } = ctx;
+  // Over a cheaper superset of the due rows where there is one: the guard counts exactly only
+  // when the superset is too many, and a bound need not be tight.
+  const superset = dueSuperset(adapter, task, q);
+  const rows = superset ?? q.selectDue;
+  const c = q.key.composite ? null : q.key.columns[0]!;
+  const withMax = c?.kind === 'integer';
+  return ctx.read(async (db) => {
+    const last = withMax ? sql`, ${adapter.keyOut(sql`max(${col(T, c.name)})`, c)} as ${sql.id('__k0')}` : sql``;
+    const r = await sql<Record<string, unknown>>`select count(*) as n${last} from ${q.from} where ${rows}`.execute(db);
+    const n = Number(r.rows[0]?.n ?? 0);
+    let lastRow = withMax ? r.rows[0] : undefined;
+    if (c && !withMax && n > 0) {
+      // A subquery the planners keep, so that none of them answers it by walking the key's
+      // index backwards through the rows that are not due.
+      const o = await sql<Record<string, unknown>>`select ${adapter.keyOut(sql.ref('d.k'), c)} as ${sql.id('__k0')} from (select ${col(T, c.name)} as k from ${q.from} where ${rows} limit ${Number.MAX_SAFE_INTEGER}) as d order by ${sql.ref('d.k')} desc limit 1`.execute(db);
+      lastRow = o.rows[0];
+    }
+    const upTo = c === null ? sql`1 = 1` : !lastRow || lastRow.__k0 === null || lastRow.__k0 === undefined ? sql`1 = 0` : q.key.upTo(T, q.key.fromRow(lastRow));
+    return { rows: n, exact: superset === null, upTo };
+  });
 }
 
 /** The lock-hold budget when the policy names none. */
@@ -280,30 +303,26 @@ export class RowsMoved extends Error {
 /**
  * The guard: a stage whose due rows exceed max_fraction of the provider's rows in the
  * table, and exceed min_rows, is not run, unless an approved plan for this policy covers
- * the stage with at least as many rows (approvedBy names it). Counted through ctx.read, so
- * a dry run (one open transaction on SQLite's single connection) counts inside it.
+ * the stage with at least as many rows (approvedBy names it). The due rows were counted by
+ * dueExtent; counted through ctx.read, so a dry run (one open transaction on SQLite's single
+ * connection) counts inside it.
  */
-async function checkGuard(ctx: ExecContext, task: StageTask, q: StageSql): Promise<{ due: number; total: number; approvedBy: number | null } | null> {
+async function checkGuard(ctx: ExecContext, task: StageTask, q: StageSql, extent: DueExtent): Promise<{ due: number; total: number; approvedBy: number | null } | null> {
   if (ctx.force) return null;
-  const { adapter } = ctx;
   const { maxFraction, minRows } = task.provider.guard;
+  // Under min_rows, or a superset that is: the stage runs whatever the table holds.
+  if (extent.rows <= minRows) return null;
   // Counted outside any write transaction (a dry run's one connection is its transaction):
   // a count holds no write lock, so the application's writers never wait on it.
   return ctx.read(async (db) => {
-    // At most min_rows + 1 due rows first: a stage under min_rows costs that, not the table.
-    if ((await count(db, sql`select count(*) as n from (select 1 as x from ${q.from} where ${q.selectDue} limit ${minRows + 1}) as d`)) <= minRows) return null;
     // The provider's rows only as far as they could still make `due` a small share: guarded
     // exactly when due > max_fraction × total, so counting past due / max_fraction cannot
     // change the answer. The cost follows the due rows, not the table.
     const totalFor = (due: number) => count(db, sql`select count(*) as n from (select 1 as x from ${sql.table(task.table.name)} as ${sql.id(T)} where ${tenantScope(task.scope)} limit ${Math.floor(due / maxFraction) + 1}) as p`);
-    // A superset of the due rows first, where it is cheaper: when even it is a small share,
-    // the exact count cannot stop the stage either.
-    const upper = dueSuperset(adapter, task, q);
-    if (upper) {
-      const bound = await count(db, sql`select count(*) as n from ${q.from} where ${upper}`);
-      if (bound <= maxFraction * (await totalFor(bound))) return null;
-    }
-    const dueCount = await count(db, sql`select count(*) as n from ${q.from} where ${q.selectDue}`);
+    // When even the superset is a small share, the exact count cannot stop the stage either.
+    if (!extent.exact && extent.rows <= maxFraction * (await totalFor(extent.rows))) return null;
+    const dueCount = extent.exact ? extent.rows : await count(db, sql`select count(*) as n from ${q.from} where ${q.selectDue}`);
+    if (dueCount <= minRows) return null;
     const total = await totalFor(dueCount);
     if (dueCount <= maxFraction * total) return null;
     const approval = ctx.approvals.find((a) => a.provider === task.provider.id && a.rule === task.rule.id && a.stage === task.stage.index && dueCount <= a.due);

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { sql, type Kysely } from 'kysely';
+import { lockAuditHead, type AuditHead } from './audit/chain.js';
 import { LetheError } from './errors.js';
 import { isoUtc } from './store/timestamps.js';
 import { letheDb, letheTable } from './store/lethe-tables.js';
@@ -29,7 +30,20 @@ export function newHolderId(): string {
   return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 }
 
-export class Lease {
+/** What every batch transaction of a fenced run checks first (Lease implements it). */
+export interface BatchFence {
+  /** Throws LeaseLostError unless this process still holds the enforcer lease. */
+  check(tx: Kysely<any>): Promise<void>;
+  /** `check`, then the audit chain's head locked for the rest of the transaction (lockAuditHead). */
+  checkAndLockHead(tx: Kysely<any>): Promise<AuditHead | null>;
+}
+
+/** A batch transaction's first step: the fence where there is one, and the chain's head locked. */
+export function fenceAndLockHead(adapter: Adapter, tx: Kysely<any>, fence: BatchFence | undefined): Promise<AuditHead | null> {
+  return fence ? fence.checkAndLockHead(tx) : lockAuditHead(adapter, tx);
+}
+
+export class Lease implements BatchFence {
   #token: number | null = null;
   constructor(
     private readonly adapter: Adapter,
@@ -74,17 +88,47 @@ export class Lease {
   }
 
   /** Inside a batch transaction: throws LeaseLostError unless this process still holds the token. */
-  readonly fence = async (tx: Kysely<any>): Promise<void> => {
-    if (this.#token === null) throw new LeaseLostError('this process does not hold the enforcer lease');
+  readonly check = async (tx: Kysely<any>): Promise<void> => {
+    this.#ours();
     // The shared lock makes a take-over wait until this batch commits or rolls back.
     const lock = this.adapter.shareLockClause ? sql` ${sql.raw(this.adapter.shareLockClause)}` : sql``;
     const r = await sql<{ holder: string | null; token: unknown }>`select holder, token from ${letheTable(this.adapter, 'lethe_lease')} where name = ${NAME}${lock}`.execute(tx);
+    this.#verify(r.rows[0]);
+  };
+
+  /**
+   * `check` and lockAuditHead in one statement where the engine locks rows: a round trip
+   * less in every batch. It locks the lease row for update rather than shared; every other
+   * transaction that locks it (acquire, renew) does so for update, so none waits longer.
+   */
+  readonly checkAndLockHead = async (tx: Kysely<any>): Promise<AuditHead | null> => {
+    const a = this.adapter;
+    if (!a.supportsForUpdate) {
+      await this.check(tx);
+      return lockAuditHead(a, tx);
+    }
+    this.#ours();
+    const r = await sql<{ holder: string | null; token: unknown; seq: unknown; hash: string }>`select l.holder, l.token, h.seq, h.hash from ${letheTable(a, 'lethe_lease')} as l, ${letheTable(a, 'lethe_audit_head')} as h where l.name = ${NAME} and h.id = 1 for update`.execute(tx);
     const row = r.rows[0];
+    if (!row) {
+      // One of the two rows is missing: the separate reads say which.
+      await this.check(tx);
+      return lockAuditHead(a, tx);
+    }
+    this.#verify(row);
+    return { seq: Number(row.seq), hash: row.hash };
+  };
+
+  #ours(): void {
+    if (this.#token === null) throw new LeaseLostError('this process does not hold the enforcer lease');
+  }
+
+  #verify(row: { holder: string | null; token: unknown } | undefined): void {
     if (!row || Number(row.token) !== this.#token || row.holder !== this.holder) {
       this.#token = null;
       throw new LeaseLostError(`the enforcer lease passed to ${row?.holder ?? 'nobody'} (token ${Number(row?.token ?? 0)}); this process stops enforcing`);
     }
-  };
+  }
 
   /** Gives the lease up (if still ours) so another replica can take over at once. */
   async release(): Promise<void> {

@@ -271,7 +271,7 @@ export class Daemon {
         env: this.opts.env,
         events: this.events,
         shouldStop: () => this.#stopping || this.#lease.token === null,
-        fence: this.#lease.fence,
+        fence: this.#lease,
         slot,
         by: this.#by,
         signer: this.#signer,

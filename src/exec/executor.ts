@@ -10,7 +10,8 @@
 import { performance } from 'node:perf_hooks';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
-import { appendAudit, lockAuditHead, type AuditEntry } from '../audit/chain.js';
+import { appendAudit, type AuditEntry } from '../audit/chain.js';
+import { fenceAndLockHead, type BatchFence } from '../lease.js';
 import { safeErrorMessage } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { Policy } from '../policy/model.js';
@@ -48,7 +49,7 @@ export interface ExecContext {
   /** Checked between batches: SIGTERM, max_run_time, a lost lease. */
   shouldStop: () => boolean;
   /** Checked inside every batch transaction before anything is written (the lease's fencing token). */
-  fence?: (tx: Kysely<any>) => Promise<void>;
+  fence?: BatchFence;
   /** Stages of approved plans for this policy, still in force at `now` (approvals.ts). */
   approvals: readonly ApprovedStage[];
   events: EventBus;
@@ -380,8 +381,7 @@ async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kyse
   const { adapter } = ctx;
   const { cursor, upTo, limit } = at;
   const key = q.key;
-  if (ctx.fence) await ctx.fence(tx);
-  const head = await lockAuditHead(adapter, tx);
+  const head = await fenceAndLockHead(adapter, tx, ctx.fence);
   const after = cursor === null ? sql`1 = 1` : key.after(T, cursor);
   const hint = task.clock.path.length && adapter.keyScanHint ? sql`${sql.raw(adapter.keyScanHint)} ` : sql``;
   const sel = await sql<Record<string, unknown>>`select ${hint}${key.select(T)} from ${q.from} where ${q.selectDue} and ${after} and ${upTo} order by ${key.orderBy(T)} limit ${limit}${q.lock}`.execute(tx);

@@ -15,7 +15,8 @@
  * clock ranges in `detail`. A dry run and `plan` report the partitions without dropping them.
  */
 import { sql, type Kysely } from 'kysely';
-import { appendAudit, lockAuditHead, type AuditEntry } from '../audit/chain.js';
+import { appendAudit, type AuditEntry } from '../audit/chain.js';
+import { fenceAndLockHead, type BatchFence } from '../lease.js';
 import type { StageTask } from '../plan/planner.js';
 import { isoUtc } from '../store/timestamps.js';
 import type { Adapter, RangePartition } from '../store/types.js';
@@ -86,7 +87,7 @@ export interface DropContext {
   detail: Record<string, unknown> | null;
   /** One write transaction. */
   tx: <R>(fn: (tx: Kysely<any>) => Promise<R>) => Promise<R>;
-  fence?: (tx: Kysely<any>) => Promise<void>;
+  fence?: BatchFence;
 }
 
 /**
@@ -99,8 +100,7 @@ export async function dropPartition(ctx: DropContext, task: StageTask, p: RangeP
   const { adapter } = ctx;
   try {
     return await ctx.tx(async (tx) => {
-      if (ctx.fence) await ctx.fence(tx);
-      const head = await lockAuditHead(adapter, tx);
+      const head = await fenceAndLockHead(adapter, tx, ctx.fence);
       await adapter.lockPartition!(tx, p.name);
       const { drop, kept } = await inspectPartition(adapter, task, tx, p, await activeHolds(adapter, tx, ctx.now));
       if (kept) return null;

@@ -17,7 +17,8 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { appendAct } from '../audit/acts.js';
-import { appendAudit, lockAuditHead, type AuditEntry } from '../audit/chain.js';
+import { appendAudit, type AuditEntry } from '../audit/chain.js';
+import { fenceAndLockHead } from '../lease.js';
 import { safeErrorMessage } from '../errors.js';
 import type { FilesTemplate, ProviderPolicy } from '../policy/model.js';
 import { findTable, reachingPaths, referencingKeys, type Hop } from '../plan/fk-graph.js';
@@ -287,8 +288,7 @@ interface ErasureBatch {
  */
 async function eraseBatch(ctx: ExecContext, req: StoredRequest, et: ErasureTable, tx: Kysely<any>, candidates: KeyValue[]): Promise<ErasureBatch> {
   const { adapter } = ctx;
-  if (ctx.fence) await ctx.fence(tx);
-  const head = await lockAuditHead(adapter, tx);
+  const head = await fenceAndLockHead(adapter, tx, ctx.fence);
   const key = et.key;
   const lock = adapter.rowLockClause('delete', T, []);
   const present: KeyValue[] = [];
@@ -436,7 +436,7 @@ async function complete(ctx: ExecContext, req: StoredRequest, by: string, status
   const at = isoUtc(ctx.now);
   await withRetry(ctx, () =>
     ctx.tx(async (tx) => {
-      if (ctx.fence) await ctx.fence(tx);
+      if (ctx.fence) await ctx.fence.check(tx);
       await appendAct(ctx.adapter, tx, {
         action: 'request',
         at,

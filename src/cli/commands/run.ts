@@ -105,7 +105,7 @@ export async function runCommand(rt: Runtime, flags: RunFlags): Promise<number> 
       env: rt.env,
       events,
       shouldStop: () => stop || (lease !== null && lease.token === null),
-      ...(lease ? { fence: lease.fence } : {}),
+      ...(lease ? { fence: lease } : {}),
     });
   // A dry run is rolled back, so it changes nothing a running enforcer could race with: it
   // needs no lease, and works while the daemon holds it.

@@ -11,7 +11,7 @@
  * written before them hash exactly as they did.
  */
 import { createHash } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type QueryCreator } from 'kysely';
 import type { KeyValue } from '../exec/row-key.js';
 import { letheDb, letheTable } from '../store/lethe-tables.js';
 import type { Adapter } from '../store/types.js';
@@ -159,7 +159,9 @@ export async function appendAudit(adapter: Adapter, tx: Kysely<any>, draft: Audi
   const hash = entryHash(head.hash, body);
   const ltx = letheDb(adapter, tx);
   const { by, detail, refs, ...columns } = body;
-  await ltx
+  const moveHead = (db: QueryCreator<any>) => db.updateTable('lethe_audit_head').set({ seq: body.seq, hash }).where('id', '=', 1);
+  // The head moves in the insert's round trip where a WITH clause may write.
+  await (adapter.writesInWith ? ltx.with('moved_head', moveHead) : ltx)
     .insertInto('lethe_audit')
     .values({
       ...columns,
@@ -171,7 +173,7 @@ export async function appendAudit(adapter: Adapter, tx: Kysely<any>, draft: Audi
       hash,
     })
     .execute();
-  await ltx.updateTable('lethe_audit_head').set({ seq: body.seq, hash }).where('id', '=', 1).execute();
+  if (!adapter.writesInWith) await moveHead(ltx).execute();
   return { ...body, prev_hash: head.hash, hash };
 }
 

@@ -62,6 +62,7 @@ class MysqlAdapter extends ServerAdapter {
   readonly engine = 'mysql' as const;
   readonly supportsReturning = false;
   readonly writeReturnsKeys = false;
+  readonly writesInWith = false;
   readonly rangeDeletes = true;
   // MariaDB does not use `(a, b) > (?, ?)` for a range scan; the expanded form it does.
   readonly rowValueKeyset = false;

@@ -60,6 +60,7 @@ class PostgresAdapter extends ServerAdapter {
   readonly engine = 'postgres' as const;
   readonly supportsReturning = true;
   readonly writeReturnsKeys = true;
+  readonly writesInWith = true;
   readonly rangeDeletes = true;
   readonly rowValueKeyset = true;
   readonly keyScanHint = '';

@@ -13,6 +13,7 @@ export abstract class ServerAdapter implements Adapter {
   abstract readonly keyScanHint: string;
   abstract readonly rowValueKeyset: boolean;
   abstract readonly writeReturnsKeys: boolean;
+  abstract readonly writesInWith: boolean;
   abstract readonly rangeDeletes: boolean;
   readonly supportsForUpdate = true;
   readonly defaultPauseMs = 0;

@@ -203,6 +203,7 @@ class SqliteAdapter implements Adapter {
   readonly supportsReturning = true;
   // BEGIN IMMEDIATE holds the store's one write lock: nothing changes under a batch.
   readonly writeReturnsKeys = false;
+  readonly writesInWith = false;
   readonly rangeDeletes = false;
   readonly defaultPauseMs = 25;
   // BEGIN IMMEDIATE already holds the database's one write lock for the whole transaction.

@@ -137,6 +137,8 @@ export interface Adapter {
   readonly rangeDeletes: boolean;
   /** Whether SELECT … FOR UPDATE is needed (and allowed) to lock rows inside a transaction. */
   readonly supportsForUpdate: boolean;
+  /** Whether a WITH clause may hold an INSERT, UPDATE or DELETE (PostgreSQL): two writes in one round trip. */
+  readonly writesInWith: boolean;
   /**
    * Whether `(a, b) > (?, ?)` drives an index range scan. Where it does not (MariaDB), keyset
    * predicates on composite keys are expanded to `a >= ? and (a > ? or b > ?)`.

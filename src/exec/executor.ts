@@ -58,11 +58,13 @@ export interface ExecContext {
 }
 
 /** What one stage's statements are built from, worked out once per stage. */
-interface StageSql {
+export interface StageSql {
   key: RowKey;
   from: RawBuilder<unknown>;
   /** The clock's expression in `from` (the joined column). */
   clock: RawBuilder<unknown>;
+  /** `from`, with the index the key query walks in key order where the planner must be told (keysetIndex). */
+  keysFrom: RawBuilder<unknown>;
   /** The due condition with the clock joined in (for selecting keys). */
   selectDue: RawBuilder<unknown>;
   /**
@@ -84,20 +86,19 @@ interface StageSql {
   unreferenced: RawBuilder<unknown> | null;
 }
 
-/** Runs one stage to completion (or until stopped) and reports what it did. Never throws. */
-export async function executeStage(ctx: ExecContext, task: StageTask): Promise<StageOutcome> {
-  const out = startOutcome(task);
-
+/** The stage's statement parts, worked out once per stage. */
+export function stageSql(adapter: Adapter, task: StageTask): StageSql {
   const { from, clock } = fromWithClock(task);
-  const { adapter } = ctx;
+  const index = adapter.forceIndex ? keysetIndex(task) : null;
   const recheck = adapter.writeReturnsKeys || !task.keyUnique;
   // The selected rows (and their clock's parent rows) are locked until the batch commits, so
   // they cannot move out of due before the write; where writes return their keys, they
   // re-check the due condition instead and the audit names what they returned.
   const clause = adapter.writeReturnsKeys ? '' : adapter.rowLockClause(task.stage.action.kind === 'delete' ? 'delete' : 'update', T, task.clock.path.map((_h, i) => `j${i + 1}`));
-  const q: StageSql = {
+  return {
     key: rowKey(adapter, task),
     from,
+    keysFrom: index ? fromWithClock(task, adapter.forceIndex!(index)).from : from,
     clock,
     selectDue: duePredicate(adapter, task, clock),
     writeDue: recheck ? duePredicate(adapter, task) : sql`1 = 1`,
@@ -105,6 +106,43 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
     rangeDue: adapter.rangeDeletes && (clause || adapter.writeReturnsKeys) && task.keyUnique && task.stage.action.kind === 'delete' ? duePredicate(adapter, task) : null,
     unreferenced: unreferenced(task),
   };
+}
+
+/**
+ * The index a stage's key query must be told to walk, where the planner would otherwise pick
+ * one that cannot seek to the cursor: an index on columns every row of the stage has one
+ * value in (the tenant column, a `where` of one value). MariaDB reads such an index as a
+ * lookup of that value with `key > cursor` checked entry by entry, so every batch read the
+ * provider's entries from its first (171 ms a batch at the 2.4 millionth of 3M calls, 6.9 ms
+ * at the 24 thousandth). Told to use it, it seeks on the value and the primary key the
+ * index ends with (3.7 ms at both). Null where the key is not the primary key (no index ends
+ * with it), and where no such index exists: then the planners walk the primary key.
+ */
+export function keysetIndex(task: StageTask): string | null {
+  const pk = task.table.primaryKey;
+  if (pk.length === 0 || pk.length !== task.keyColumns.length || !task.keyColumns.every((c, i) => c.name === pk[i])) return null;
+  const fixed = new Set<string>();
+  if (task.scope && task.scope.path.length === 0) fixed.add(task.scope.column.name);
+  for (const f of task.rule.where) if (f.values.length === 1 && f.values[0] !== null) fixed.add(f.column);
+  let best: { name: string; columns: readonly string[] } | null = null;
+  for (const ix of task.table.indexes) {
+    if (ix.columns.length === 0 || !ix.columns.every((c) => fixed.has(c))) continue;
+    if (!best || ix.columns.length > best.columns.length) best = ix;
+  }
+  return best?.name ?? null;
+}
+
+/** A batch's key query: the next `limit` due keys after the cursor, up to the stage's last due key, locked where the writes do not re-check. */
+export function keyQuery(adapter: Adapter, task: StageTask, q: StageSql, at: Pick<BatchPosition, 'cursor' | 'upTo' | 'limit'>): RawBuilder<Record<string, unknown>> {
+  const after = at.cursor === null ? sql`1 = 1` : q.key.after(T, at.cursor);
+  const hint = task.clock.path.length && adapter.keyScanHint ? sql`${sql.raw(adapter.keyScanHint)} ` : sql``;
+  return sql<Record<string, unknown>>`select ${hint}${q.key.select(T)} from ${q.keysFrom} where ${q.selectDue} and ${after} and ${at.upTo} order by ${q.key.orderBy(T)} limit ${at.limit}${q.lock}`;
+}
+
+/** Runs one stage to completion (or until stopped) and reports what it did. Never throws. */
+export async function executeStage(ctx: ExecContext, task: StageTask): Promise<StageOutcome> {
+  const out = startOutcome(task);
+  const q = stageSql(ctx.adapter, task);
   try {
     const extent = await dueExtent(ctx, task, q);
     const guard = await checkGuard(ctx, task, q, extent);
@@ -358,7 +396,7 @@ interface HoldsSeen {
 }
 
 /** Where a batch starts and stops, and what it may reuse from the batches before it. */
-interface BatchPosition {
+export interface BatchPosition {
   cursor: KeyValue | null;
   upTo: RawBuilder<unknown>;
   limit: number;
@@ -379,12 +417,10 @@ interface BatchResult {
 
 async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kysely<any>, at: BatchPosition, detail: Record<string, unknown> | null): Promise<BatchResult | null> {
   const { adapter } = ctx;
-  const { cursor, upTo, limit } = at;
+  const { cursor } = at;
   const key = q.key;
   const head = await fenceAndLockHead(adapter, tx, ctx.fence);
-  const after = cursor === null ? sql`1 = 1` : key.after(T, cursor);
-  const hint = task.clock.path.length && adapter.keyScanHint ? sql`${sql.raw(adapter.keyScanHint)} ` : sql``;
-  const sel = await sql<Record<string, unknown>>`select ${hint}${key.select(T)} from ${q.from} where ${q.selectDue} and ${after} and ${upTo} order by ${key.orderBy(T)} limit ${limit}${q.lock}`.execute(tx);
+  const sel = await keyQuery(adapter, task, q, at).execute(tx);
   if (sel.rows.length === 0) return null;
   const selected = sel.rows.map((r) => key.fromRow(r));
   const last = selected[selected.length - 1]!;

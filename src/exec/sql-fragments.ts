@@ -36,8 +36,8 @@ function link(hop: Hop, child: string, parent: string): RawBuilder<unknown> {
 }
 
 /** `FROM table t JOIN parent j1 ON … ` following the clock's foreign-key path. */
-export function fromWithClock(task: StageTask): { from: RawBuilder<unknown>; clock: RawBuilder<unknown> } {
-  const parts: RawBuilder<unknown>[] = [sql`${sql.table(task.table.name)} as ${sql.id(T)}`];
+export function fromWithClock(task: StageTask, hint: RawBuilder<unknown> | null = null): { from: RawBuilder<unknown>; clock: RawBuilder<unknown> } {
+  const parts: RawBuilder<unknown>[] = [hint ? sql`${sql.table(task.table.name)} as ${sql.id(T)} ${hint}` : sql`${sql.table(task.table.name)} as ${sql.id(T)}`];
   let alias = T;
   task.clock.path.forEach((hop, i) => {
     const next = `j${i + 1}`;

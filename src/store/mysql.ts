@@ -73,6 +73,10 @@ class MysqlAdapter extends ServerAdapter {
   // MariaDB has no FOR SHARE; LOCK IN SHARE MODE works on MariaDB and MySQL alike.
   readonly shareLockClause = 'lock in share mode';
 
+  forceIndex(index: string): RawBuilder<unknown> {
+    return sql`force index (${sql.id(index)})`;
+  }
+
   async introspect(schemas: readonly string[] = []): Promise<SchemaInfo> {
     const db = this.db;
     try {

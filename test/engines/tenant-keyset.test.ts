@@ -1,0 +1,105 @@
+/**
+ * A provider's batches walk its rows in key order by a seek from the cursor, on a shared
+ * table whose ids do not follow the clock (issue 9: "the key select uses the tenant index,
+ * with `id > ?` only as an index condition, so every batch rescans the provider's entries
+ * from the start"). On every engine the run deletes exactly the provider's due rows; on
+ * MariaDB the key query at a late cursor must be a range on an index that ends with the key,
+ * not a lookup of the tenant value.
+ */
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keyQuery, keysetIndex, stageSql } from '../../src/exec/executor.js';
+import { T } from '../../src/exec/sql-fragments.js';
+import { planRun } from '../../src/plan/planner.js';
+import { letheDb } from '../../src/store/lethe-tables.js';
+import { ensureLetheTables } from '../../src/store/lethe-schema.js';
+import { testEngines } from '../support/engines.js';
+import { daysBefore, enforce, loadPolicy, NOW, ts } from '../support/harness.js';
+import { vendorStore, type VendorStore } from '../support/vendor.js';
+
+const engines = await testEngines();
+const TENANTS = ['acme', 'globex', 'initech', 'umbrella'] as const;
+const ROWS = 40_000;
+
+const CLOCK_TYPE = { sqlite: 'text', postgres: 'timestamptz', mysql: 'datetime(3)' } as const;
+
+const POLICY = `version: 1
+store:
+  tenant_column: provider_id
+providers:
+  acme:
+    name: Acme Telecom
+    batch_size: 500
+    throttle: off
+    guard: { max_fraction: 1 }
+    rules:
+      calls:
+        quote: "Call records are deleted after 12 months."
+        table: calls
+        clock: started_at
+        after: 12 months
+        action: delete
+`;
+
+/** Row i: the tenants in turn, and an age in days that jumps about with i (0.5 to 550.5). */
+const tenantOf = (i: number) => TENANTS[i % TENANTS.length]!;
+const ageOf = (i: number) => ((i * 7919) % 1101) / 2 + 0.5;
+// 12 months before NOW are 365 days: an age of exactly 365 days is the cutoff itself, not due.
+const dueOf = (i: number) => ageOf(i) > 365;
+
+/** The access to `name` in an EXPLAIN FORMAT=JSON plan, wherever the plan nests it. */
+function tableIn(node: unknown, name: string): Record<string, unknown> | null {
+  if (!node || typeof node !== 'object') return null;
+  const o = node as Record<string, unknown>;
+  if (o.table_name === name) return o;
+  for (const v of Object.values(o)) {
+    const hit = tableIn(v, name);
+    if (hit) return hit;
+  }
+  return null;
+}
+
+describe.each(engines)('tenant-scoped key order on %s', (engine) => {
+  let store: VendorStore;
+  beforeAll(async () => {
+    store = await vendorStore(engine, {
+      ddl: [
+        `create table calls (id integer primary key, provider_id varchar(32) not null, started_at ${CLOCK_TYPE[engine]})`,
+        'create index calls_provider on calls (provider_id)',
+        'create index calls_started_at on calls (started_at)',
+      ],
+      policy: POLICY,
+    });
+    for (let i = 1; i <= ROWS; i += 1000) {
+      const rows = Array.from({ length: 1000 }, (_, j) => ({ id: i + j, provider_id: tenantOf(i + j), started_at: ts(store, daysBefore(ageOf(i + j))) }));
+      await store.adapter.db.insertInto('calls').values(rows).execute();
+    }
+    if (engine === 'mysql') await sql`analyze table calls`.execute(store.adapter.db);
+    if (engine === 'postgres') await sql`analyze calls`.execute(store.adapter.db);
+    await ensureLetheTables(store.adapter);
+  }, 120_000);
+  afterAll(async () => {
+    await store?.close();
+  });
+
+  it.runIf(engine === 'mysql')('the key query seeks from the cursor on an index that ends with the key', async () => {
+    const schema = await store.adapter.introspect();
+    const task = planRun(loadPolicy(store.policyFile), NOW, schema).providers[0]!.tasks[0]!;
+    expect(keysetIndex(task)).toBe('calls_provider');
+    const q = stageSql(store.adapter, task);
+    const late = keyQuery(store.adapter, task, q, { cursor: ROWS - 2_000, upTo: q.key.upTo(T, ROWS), limit: 500 });
+    const plan = JSON.parse(String(Object.values((await sql<Record<string, unknown>>`explain format=json ${late}`.execute(store.adapter.db)).rows[0]!)[0]));
+    const access = tableIn(plan, T)!;
+    expect({ type: access.access_type, key: access.key, parts: access.used_key_parts }).toEqual({ type: 'range', key: 'calls_provider', parts: ['provider_id', 'id'] });
+  });
+
+  it("deletes exactly the provider's due rows, and leaves the others' rows", { timeout: 120_000 }, async () => {
+    const expected = Array.from({ length: ROWS }, (_, k) => k + 1).filter((i) => tenantOf(i) === 'acme' && dueOf(i));
+    const r = await enforce(store);
+    expect([r.status, r.changed], r.error ?? '').toEqual(['ok', expected.length]);
+    const audited = (await letheDb(store.adapter).selectFrom('lethe_audit').select('keys').where('action', '=', 'delete').execute()).flatMap((e) => JSON.parse(String(e.keys)) as number[]);
+    expect(audited.sort((a, b) => a - b)).toEqual(expected);
+    const left = await store.adapter.db.selectFrom('calls').select(['provider_id', (e) => e.fn.countAll().as('n')]).groupBy('provider_id').orderBy('provider_id').execute();
+    expect(left.map((row) => [row.provider_id, Number(row.n)])).toEqual(TENANTS.slice().sort().map((t) => [t, ROWS / TENANTS.length - (t === 'acme' ? expected.length : 0)]));
+  });
+});

@@ -30,6 +30,14 @@
  * Ids follow the clock, as call records are written. The policy deletes calls 12 months old,
  * single tenant, the guard at max_fraction 0.5 (so it counts, as in production).
  *
+ * With BENCH_TENANTS=n (n > 1) the table is shared, as on a multi-tenant store: calls carry
+ * `provider_id` (indexed), call i belongs to provider `bench` when i is a multiple of n and
+ * to another provider otherwise, and call i's clock is the (7919·i mod rows)-th instant, so
+ * ids no longer follow the clock and a provider's due rows are spread over the whole table.
+ * lethe enforces provider `bench` under `store.tenant_column: provider_id`; the raw DELETE
+ * and pt-archiver add `provider_id = 'bench'`; BENCH_DUE is then the share of all calls
+ * that is due, and the bench provider's due rows are about a 1/n of them.
+ *
  * Environment (defaults in brackets; BENCH_QUICK=1 shrinks them):
  *   BENCH_ENGINES      sqlite,postgres,mysql
  *   BENCH_SECTIONS     pairs,throttled,rss,partitions
@@ -38,6 +46,7 @@
  *   BENCH_DUE          share of them due [0.3333]
  *   BENCH_PAIRS        interleaved pairs per engine [3; quick 1]
  *   BENCH_BATCH        batch_size written in the policy [unset: lethe's default]
+ *   BENCH_TENANTS      providers sharing the calls table [1: a single-tenant table]
  *   BENCH_WRITER_MS    the writer's interval [10]
  *   BENCH_RSS_ROWS     due rows for the RSS runs [1000000,5000000; quick 100000,500000]
  *   BENCH_RSS_ENGINE   engine for the RSS runs [sqlite]
@@ -87,6 +96,9 @@ const DUE_SHARE = Number(process.env.BENCH_DUE || 1 / 3);
 if (!(DUE_SHARE > 0 && DUE_SHARE < 1)) throw new Error(`BENCH_DUE: "${process.env.BENCH_DUE}" must lie between 0 and 1`);
 const PAIRS = intEnv('BENCH_PAIRS', QUICK ? 1 : 3);
 const BATCH = process.env.BENCH_BATCH ? intEnv('BENCH_BATCH', 1000) : null;
+const TENANTS = intEnv('BENCH_TENANTS', 1);
+/** The provider lethe, the raw DELETE and pt-archiver purge when the table is shared. */
+const BENCH_TENANT = 'bench';
 const WRITER_MS = intEnv('BENCH_WRITER_MS', 10);
 const RSS_ROWS = listEnv('BENCH_RSS_ROWS', QUICK ? '100000,500000' : '1000000,5000000').map((s) => {
   const n = Number(s.replace(/_/g, ''));
@@ -179,6 +191,45 @@ function layout(rows: number, due: number): { step: number; first: number } {
   return { step, first: Math.floor(CUTOFF.getTime() / 1000) - (due + 1) * step + Math.floor(step / 2) };
 }
 
+/**
+ * The instant index of call i (1-based) among `rows`: i itself on a single-tenant table (ids
+ * follow the clock), a fixed permutation of 1..rows on a shared one (7919 is prime, so it
+ * permutes whenever it does not divide `rows`).
+ */
+function clockIndexSql(rows: number, i: string): string {
+  if (TENANTS === 1) return i;
+  if (rows % 7919 === 0) throw new Error(`BENCH_TENANTS: ${rows} rows are a multiple of 7919; choose another BENCH_ROWS`);
+  return `((${i} * 7919) % ${rows} + 1)`;
+}
+
+/** The provider of call i on a shared table, as SQL (every TENANTS-th call is the bench provider's). */
+function providerSql(i: string, concat: (a: string, b: string) => string): string {
+  return `case when ${i} % ${TENANTS} = 0 then '${BENCH_TENANT}' else ${concat(`'p'`, `${i} % ${TENANTS}`)} end`;
+}
+
+/** The bench provider's due calls, of `rows` calls of which `due` are due (all providers). */
+function benchDue(rows: number, due: number): number {
+  if (TENANTS === 1) return due;
+  let n = 0;
+  for (let i = TENANTS; i <= rows; i += TENANTS) if (((i * 7919) % rows) + 1 <= due) n++;
+  return n;
+}
+
+/** The provider column in a seeding INSERT's column list and its value, on a shared table ('' otherwise). */
+const sharedColumn = TENANTS > 1 ? ', provider_id' : '';
+const sharedValue = (i: string, concat: (a: string, b: string) => string): string => (TENANTS > 1 ? `, ${providerSql(i, concat)}` : '');
+
+/**
+ * The call recording i references: the newest calls (never due) on a single-tenant table,
+ * calls of another provider on a shared one (so neither lethe nor the raw DELETE meets them).
+ */
+function recordedCallSql(rows: number, i: string): string {
+  return TENANTS === 1 ? `${rows} - (${i} - 1) * 97` : `${i} * ${TENANTS} + 1`;
+}
+
+/** The scope the raw DELETE and pt-archiver add on a shared table. */
+const TENANT_WHERE = TENANTS > 1 ? `provider_id = '${BENCH_TENANT}' and ` : '';
+
 /** How the bench creates, seeds, copies and drops stores on one engine. */
 interface EngineKit {
   engine: EngineName;
@@ -211,9 +262,18 @@ const CALLS_DDL: Record<EngineName, string[]> = {
   ],
 };
 
-/** Recordings reference the newest calls only (never due), one every 97 calls. */
+/** CALLS_DDL, with the shared table's provider column and its index when BENCH_TENANTS > 1. */
+function callsDdl(engine: EngineName): string[] {
+  const ddl = [...CALLS_DDL[engine]];
+  if (TENANTS === 1) return ddl;
+  // The writer of the throttled section inserts without a provider: its rows are another's.
+  ddl.push(`alter table calls add column provider_id varchar(16) not null default 'p1'`, 'create index calls_provider on calls (provider_id)');
+  return ddl;
+}
+
+/** Recordings reference the newest calls only (never due), one every 97 calls; on a shared table, calls of another provider (recordedCallSql). */
 function recordingsCount(rows: number, due: number): number {
-  return Math.max(0, Math.min(5000, Math.floor((rows - due) / 97)));
+  return Math.max(0, Math.min(5000, Math.floor((rows - due) / 97), TENANTS > 1 ? Math.floor((rows - 1) / TENANTS) : Infinity));
 }
 
 function sqliteKit(): EngineKit {
@@ -228,14 +288,14 @@ function sqliteKit(): EngineKit {
       const { step, first } = layout(rows, due);
       const ad = await openStore(`sqlite:${f}`, WORK);
       try {
-        for (const ddl of CALLS_DDL.sqlite) await sql.raw(ddl).execute(ad.db);
-        await sql`insert into calls (id, started_at, caller, callee, duration_s)
+        for (const ddl of callsDdl('sqlite')) await sql.raw(ddl).execute(ad.db);
+        await sql`insert into calls (id, started_at, caller, callee, duration_s${sql.raw(sharedColumn)})
           with recursive s(i) as (select 1 union all select i + 1 from s where i < ${rows})
-          select i, strftime('%Y-%m-%dT%H:%M:%fZ', ${first} + i * ${step}, 'unixepoch'), '+4412' || (i % 100000000), '+4420' || ((i * 7919) % 100000000), i % 3600 from s`.execute(ad.db);
+          select i, strftime('%Y-%m-%dT%H:%M:%fZ', ${first} + ${sql.raw(clockIndexSql(rows, 'i'))} * ${step}, 'unixepoch'), '+4412' || (i % 100000000), '+4420' || ((i * 7919) % 100000000), i % 3600${sql.raw(sharedValue('i', (a, b) => `${a} || ${b}`))} from s`.execute(ad.db);
         const recs = recordingsCount(rows, due);
         await sql`insert into recordings (id, call_id, media_path)
           with recursive s(i) as (select 1 union all select i + 1 from s where i < ${recs})
-          select i, ${rows} - (i - 1) * 97, 'rec/' || i || '.wav' from s`.execute(ad.db);
+          select i, ${sql.raw(recordedCallSql(rows, 'i'))}, 'rec/' || i || '.wav' from s`.execute(ad.db);
         await sql`pragma wal_checkpoint(truncate)`.execute(ad.db);
       } finally {
         await ad.close();
@@ -276,7 +336,7 @@ function serverKit(engine: 'postgres' | 'mysql'): EngineKit {
     await drop(name);
     await onAdmin((ad) => sql`create database ${sql.id(name)}`.execute(ad.db));
     const ad = await openStore(urlOf(name), process.cwd());
-    for (const ddl of CALLS_DDL[engine]) await sql.raw(ddl).execute(ad.db);
+    for (const ddl of callsDdl(engine)) await sql.raw(ddl).execute(ad.db);
     return ad;
   };
   const analyze = async (ad: Adapter) => {
@@ -293,11 +353,11 @@ function serverKit(engine: 'postgres' | 'mysql'): EngineKit {
       try {
         const recs = recordingsCount(rows, due);
         if (engine === 'postgres') {
-          await sql`insert into calls select i, to_timestamp(${first} + i * ${step}), '+4412' || (i % 100000000), '+4420' || ((i * 7919) % 100000000), i % 3600 from generate_series(1, ${rows}::bigint) as i`.execute(ad.db);
-          if (recs) await sql`insert into recordings select i, ${rows}::bigint - (i - 1) * 97, 'rec/' || i || '.wav' from generate_series(1, ${recs}::bigint) as i`.execute(ad.db);
+          await sql`insert into calls (id, started_at, caller, callee, duration_s${sql.raw(sharedColumn)}) select i, to_timestamp(${first} + ${sql.raw(clockIndexSql(rows, 'i'))} * ${step}), '+4412' || (i % 100000000), '+4420' || ((i * 7919) % 100000000), i % 3600${sql.raw(sharedValue('i', (a, b) => `${a} || ${b}`))} from generate_series(1, ${rows}::bigint) as i`.execute(ad.db);
+          if (recs) await sql`insert into recordings select i, ${sql.raw(recordedCallSql(rows, 'i'))}, 'rec/' || i || '.wav' from generate_series(1, ${recs}::bigint) as i`.execute(ad.db);
         } else {
-          await sql`insert into calls select seq, from_unixtime(${first} + seq * ${step}), concat('+4412', seq % 100000000), concat('+4420', (seq * 7919) % 100000000), seq % 3600 from ${sql.raw(`seq_1_to_${rows}`)}`.execute(ad.db);
-          if (recs) await sql`insert into recordings select seq, ${rows} - (seq - 1) * 97, concat('rec/', seq, '.wav') from ${sql.raw(`seq_1_to_${recs}`)}`.execute(ad.db);
+          await sql`insert into calls (id, started_at, caller, callee, duration_s${sql.raw(sharedColumn)}) select seq, from_unixtime(${first} + ${sql.raw(clockIndexSql(rows, 'seq'))} * ${step}), concat('+4412', seq % 100000000), concat('+4420', (seq * 7919) % 100000000), seq % 3600${sql.raw(sharedValue('seq', (a, b) => `concat(${a}, ${b})`))} from ${sql.raw(`seq_1_to_${rows}`)}`.execute(ad.db);
+          if (recs) await sql`insert into recordings select seq, ${sql.raw(recordedCallSql(rows, 'seq'))}, concat('rec/', seq, '.wav') from ${sql.raw(`seq_1_to_${recs}`)}`.execute(ad.db);
         }
         await analyze(ad);
       } finally {
@@ -335,7 +395,7 @@ function policyFile(name: string, throttle: 'off' | 'default'): string {
   writeFileSync(
     file,
     `version: 1
-defaults:
+${TENANTS > 1 ? 'store:\n  tenant_column: provider_id\n' : ''}defaults:
 ${BATCH ? `  batch_size: ${BATCH}\n` : ''}  guard: { max_fraction: 0.5, min_rows: 1000 }
 providers:
   bench:
@@ -393,7 +453,7 @@ async function runRaw(kit: EngineKit, url: string): Promise<{ ms: number; change
   try {
     await sql`select count(*) from calls where id < 0`.execute(ad.db); // connection warm, like lethe's
     const t = performance.now();
-    const r = await sql`delete from calls where started_at < ${kit.cutoffParam}`.execute(ad.db);
+    const r = await sql`delete from calls where ${sql.raw(TENANT_WHERE)}started_at < ${kit.cutoffParam}`.execute(ad.db);
     return { ms: performance.now() - t, changed: Number(r.numAffectedRows ?? 0n) };
   } finally {
     await ad.close();
@@ -426,7 +486,7 @@ async function runPtArchiver(url: string, batch: number): Promise<{ ms: number; 
   const ad = await openStore(url, WORK);
   const before = Number((await sql<{ n: unknown }>`select count(*) as n from calls`.execute(ad.db)).rows[0]!.n);
   const cutoff = CUTOFF.toISOString().slice(0, 23).replace('T', ' ');
-  const r = await run(ptArchiver!, ['--source', dsn, '--where', `started_at < '${cutoff}'`, '--purge', '--primary-key-only', '--bulk-delete', '--limit', String(batch), '--commit-each', '--no-check-charset']);
+  const r = await run(ptArchiver!, ['--source', dsn, '--where', `${TENANT_WHERE}started_at < '${cutoff}'`, '--purge', '--primary-key-only', '--bulk-delete', '--limit', String(batch), '--commit-each', '--no-check-charset']);
   if (r.code !== 0) {
     await ad.close();
     throw new Error(`pt-archiver exited ${r.code}: ${r.stderrTail.slice(-1000)}`);
@@ -572,7 +632,7 @@ async function rss(kit: EngineKit): Promise<{ due: number; ms: number; rss: numb
     try {
       progress(`  rss: lethe run over ${n0(due)} due rows`);
       const r = await runLethe(url, policy, ['--force'], `${kit.engine}-rss-${due}`);
-      if (r.changed !== due) throw new Error(`lethe changed ${r.changed} rows, ${due} are due`);
+      if (r.changed !== benchDue(total, due)) throw new Error(`lethe changed ${r.changed} rows, ${benchDue(total, due)} are due`);
       rows.push({ due, ms: r.durationMs, rss: r.peakRss });
       out(`  rss at ${n0(due)} due rows (${kit.engine}, throttle off, --force): peak RSS ${mb(r.peakRss)} MB, run ${s2(r.durationMs)} s (${n0(due / (r.durationMs / 1000))} rows/s), log output ${n0(r.logBytes / 1024)} kB; ${loadavg()}`);
     } finally {
@@ -712,10 +772,10 @@ async function main(): Promise<number> {
           progress(`${e}: seeding ${n0(ROWS)} calls`);
           const t = performance.now();
           await kit.seed(tmpl, ROWS, due);
-          out(`seeded ${n0(ROWS)} calls (${n0(due)} due) in ${s2(performance.now() - t)} s`);
+          out(`seeded ${n0(ROWS)} calls (${n0(due)} due${TENANTS > 1 ? `, ${n0(benchDue(ROWS, due))} of them provider ${BENCH_TENANT}'s, one of ${TENANTS} providers` : ''}) in ${s2(performance.now() - t)} s`);
         }
-        if (SECTIONS.has('pairs')) await pairs(kit, tmpl, due, f);
-        if (SECTIONS.has('throttled')) await throttled(kit, tmpl, due, f);
+        if (SECTIONS.has('pairs')) await pairs(kit, tmpl, benchDue(ROWS, due), f);
+        if (SECTIONS.has('throttled')) await throttled(kit, tmpl, benchDue(ROWS, due), f);
       } catch (err) {
         f.note = `FAILED: ${(err as Error).message.split('\n')[0]}`;
         failures.push(`${e}: ${(err as Error).stack ?? err}`);

@@ -63,7 +63,7 @@ export interface StageSql {
   from: RawBuilder<unknown>;
   /** The clock's expression in `from` (the joined column). */
   clock: RawBuilder<unknown>;
-  /** `from`, with the index the key query walks in key order where the planner must be told (keysetIndex). */
+  /** `from`, with the indexes the key query must not read for its order where the planner must be told (valueIndexes). */
   keysFrom: RawBuilder<unknown>;
   /** The due condition with the clock joined in (for selecting keys). */
   selectDue: RawBuilder<unknown>;
@@ -89,7 +89,7 @@ export interface StageSql {
 /** The stage's statement parts, worked out once per stage. */
 export function stageSql(adapter: Adapter, task: StageTask): StageSql {
   const { from, clock } = fromWithClock(task);
-  const index = adapter.forceIndex ? keysetIndex(task) : null;
+  const lookups = adapter.notForOrder ? valueIndexes(task) : [];
   const recheck = adapter.writeReturnsKeys || !task.keyUnique;
   // The selected rows (and their clock's parent rows) are locked until the batch commits, so
   // they cannot move out of due before the write; where writes return their keys, they
@@ -98,7 +98,7 @@ export function stageSql(adapter: Adapter, task: StageTask): StageSql {
   return {
     key: rowKey(adapter, task),
     from,
-    keysFrom: index ? fromWithClock(task, adapter.forceIndex!(index)).from : from,
+    keysFrom: lookups.length ? fromWithClock(task, adapter.notForOrder!(lookups)).from : from,
     clock,
     selectDue: duePredicate(adapter, task, clock),
     writeDue: recheck ? duePredicate(adapter, task) : sql`1 = 1`,
@@ -109,27 +109,24 @@ export function stageSql(adapter: Adapter, task: StageTask): StageSql {
 }
 
 /**
- * The index a stage's key query must be told to walk, where the planner would otherwise pick
- * one that cannot seek to the cursor: an index on columns every row of the stage has one
- * value in (the tenant column, a `where` of one value). MariaDB reads such an index as a
- * lookup of that value with `key > cursor` checked entry by entry, so every batch read the
- * provider's entries from its first (171 ms a batch at the 2.4 millionth of 3M calls, 6.9 ms
- * at the 24 thousandth). Told to use it, it seeks on the value and the primary key the
- * index ends with (3.7 ms at both). Null where the key is not the primary key (no index ends
- * with it), and where no such index exists: then the planners walk the primary key.
+ * The indexes a stage's key query must not read for its order: those on columns every row of
+ * the stage has one value in (the tenant column, a `where` of one value), where the key is
+ * the primary key that such an index ends with. MariaDB, asked for the next due keys in key
+ * order, looks the value up in such an index, which yields the provider's rows in key order,
+ * and checks `key > cursor` entry by entry: every batch read the provider's entries from its
+ * first (171 ms a batch at the 2.4 millionth of 3M calls, 6.9 ms at the 24 thousandth).
+ * Kept from it, the planner walks the primary key from the cursor (6-13 ms at both), or, when
+ * few rows are due, reads them by the clock's index and sorts them (183 due rows: 0.11-0.14 s).
+ * Forcing the value's index instead would seek on the value and the key (3.7 ms a batch) but
+ * make that run with a few due rows read every entry of the provider (2.5-3.1 s).
  */
-export function keysetIndex(task: StageTask): string | null {
+export function valueIndexes(task: StageTask): string[] {
   const pk = task.table.primaryKey;
-  if (pk.length === 0 || pk.length !== task.keyColumns.length || !task.keyColumns.every((c, i) => c.name === pk[i])) return null;
+  if (pk.length === 0 || pk.length !== task.keyColumns.length || !task.keyColumns.every((c, i) => c.name === pk[i])) return [];
   const fixed = new Set<string>();
   if (task.scope && task.scope.path.length === 0) fixed.add(task.scope.column.name);
   for (const f of task.rule.where) if (f.values.length === 1 && f.values[0] !== null) fixed.add(f.column);
-  let best: { name: string; columns: readonly string[] } | null = null;
-  for (const ix of task.table.indexes) {
-    if (ix.columns.length === 0 || !ix.columns.every((c) => fixed.has(c))) continue;
-    if (!best || ix.columns.length > best.columns.length) best = ix;
-  }
-  return best?.name ?? null;
+  return task.table.indexes.filter((ix) => ix.columns.length > 0 && ix.columns.every((c) => fixed.has(c))).map((ix) => ix.name);
 }
 
 /** A batch's key query: the next `limit` due keys after the cursor, up to the stage's last due key, locked where the writes do not re-check. */

@@ -73,8 +73,8 @@ class MysqlAdapter extends ServerAdapter {
   // MariaDB has no FOR SHARE; LOCK IN SHARE MODE works on MariaDB and MySQL alike.
   readonly shareLockClause = 'lock in share mode';
 
-  forceIndex(index: string): RawBuilder<unknown> {
-    return sql`force index (${sql.id(index)})`;
+  notForOrder(indexes: readonly string[]): RawBuilder<unknown> {
+    return sql`ignore index for order by (${sql.join(indexes.map((i) => sql.id(i)))})`;
   }
 
   async introspect(schemas: readonly string[] = []): Promise<SchemaInfo> {

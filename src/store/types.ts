@@ -152,10 +152,11 @@ export interface Adapter {
   /** The clause that takes a shared row lock (`for share`, `lock in share mode`), or '' when not needed. */
   readonly shareLockClause: string;
   /**
-   * An index hint placed after a table's alias in FROM that makes the planner use `index`
-   * (MySQL's FORCE INDEX); absent where the planners need none.
+   * An index hint placed after a table's alias in FROM that keeps the planner from reading
+   * `indexes` for the query's order (MySQL's IGNORE INDEX FOR ORDER BY); absent where the
+   * planners need none.
    */
-  forceIndex?(index: string): RawBuilder<unknown>;
+  notForOrder?(indexes: readonly string[]): RawBuilder<unknown>;
 
   /** The SQL type to declare a column of the given kind with. */
   sqlType(kind: SqlTypeKind): string;

@@ -3,18 +3,20 @@
  * table whose ids do not follow the clock (issue 9: "the key select uses the tenant index,
  * with `id > ?` only as an index condition, so every batch rescans the provider's entries
  * from the start"). On every engine the run deletes exactly the provider's due rows; on
- * MariaDB the key query at a late cursor must be a range on an index that ends with the key,
- * not a lookup of the tenant value.
+ * MariaDB the key query halfway through must seek from the cursor, not look the tenant value
+ * up and skip the provider's earlier entries one by one, and with few rows due it must still
+ * read them by the clock's index.
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keyQuery, keysetIndex, stageSql } from '../../src/exec/executor.js';
+import { keyQuery, stageSql, valueIndexes } from '../../src/exec/executor.js';
 import { T } from '../../src/exec/sql-fragments.js';
 import { planRun } from '../../src/plan/planner.js';
 import { letheDb } from '../../src/store/lethe-tables.js';
 import { ensureLetheTables } from '../../src/store/lethe-schema.js';
+import { callsPolicy } from '../support/calls.js';
 import { testEngines } from '../support/engines.js';
-import { daysBefore, enforce, loadPolicy, NOW, ts } from '../support/harness.js';
+import { daysBefore, enforce, NOW, policyFromText, ts } from '../support/harness.js';
 import { vendorStore, type VendorStore } from '../support/vendor.js';
 
 const engines = await testEngines();
@@ -23,23 +25,7 @@ const ROWS = 40_000;
 
 const CLOCK_TYPE = { sqlite: 'text', postgres: 'timestamptz', mysql: 'datetime(3)' } as const;
 
-const POLICY = `version: 1
-store:
-  tenant_column: provider_id
-providers:
-  acme:
-    name: Acme Telecom
-    batch_size: 500
-    throttle: off
-    guard: { max_fraction: 1 }
-    rules:
-      calls:
-        quote: "Call records are deleted after 12 months."
-        table: calls
-        clock: started_at
-        after: 12 months
-        action: delete
-`;
+const POLICY = callsPolicy({ batch_size: '500', throttle: 'off' }, { tenant_column: 'provider_id' });
 
 /** Row i: the tenants in turn, and an age in days that jumps about with i (0.5 to 550.5). */
 const tenantOf = (i: number) => TENANTS[i % TENANTS.length]!;
@@ -82,15 +68,29 @@ describe.each(engines)('tenant-scoped key order on %s', (engine) => {
     await store?.close();
   });
 
-  it.runIf(engine === 'mysql')('the key query seeks from the cursor on an index that ends with the key', async () => {
+  /** The access to t of the key query of `after`'s stage, from `cursor`, as MariaDB plans it. */
+  async function keyPlan(after: string, cursor: number) {
     const schema = await store.adapter.introspect();
-    const task = planRun(loadPolicy(store.policyFile), NOW, schema).providers[0]!.tasks[0]!;
-    expect(keysetIndex(task)).toBe('calls_provider');
+    const policy = policyFromText(callsPolicy({ batch_size: '500', throttle: 'off' }, { tenant_column: 'provider_id' }).replace('after: 12 months', `after: ${after}`));
+    const task = planRun(policy, NOW, schema).providers[0]!.tasks[0]!;
+    expect(valueIndexes(task)).toEqual(['calls_provider']);
     const q = stageSql(store.adapter, task);
-    const late = keyQuery(store.adapter, task, q, { cursor: ROWS - 2_000, upTo: q.key.upTo(T, ROWS), limit: 500 });
-    const plan = JSON.parse(String(Object.values((await sql<Record<string, unknown>>`explain format=json ${late}`.execute(store.adapter.db)).rows[0]!)[0]));
+    const query = keyQuery(store.adapter, task, q, { cursor, upTo: q.key.upTo(T, ROWS), limit: 500 });
+    const plan = JSON.parse(String(Object.values((await sql<Record<string, unknown>>`explain format=json ${query}`.execute(store.adapter.db)).rows[0]!)[0]));
     const access = tableIn(plan, T)!;
-    expect({ type: access.access_type, key: access.key, parts: access.used_key_parts }).toEqual({ type: 'range', key: 'calls_provider', parts: ['provider_id', 'id'] });
+    return { type: access.access_type, key: access.key, parts: access.used_key_parts };
+  }
+
+  it.runIf(engine === 'mysql')('the key query halfway through the table seeks from the cursor, not from the provider’s first entry', async () => {
+    // Without the hint: a ref lookup of provider_id = 'acme' in calls_provider, `id > cursor` checked entry by entry.
+    const half = await keyPlan('12 months', ROWS / 2);
+    expect(half.type).toBe('range');
+    expect(half.parts).toContain('id');
+  });
+
+  it.runIf(engine === 'mysql')('with few rows due, the key query still reads them by the clock’s index', async () => {
+    // 18 months: ages above 547 days, a few dozen of the provider's rows. Forcing calls_provider would walk all 10,000.
+    expect(await keyPlan('18 months', 0)).toMatchObject({ type: 'range', key: 'calls_started_at' });
   });
 
   it("deletes exactly the provider's due rows, and leaves the others' rows", { timeout: 120_000 }, async () => {

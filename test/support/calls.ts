@@ -6,11 +6,15 @@
 import type { TempStore } from './harness.js';
 import { daysBefore, ts } from './harness.js';
 
-/** The policy: `settings` are provider-level lines (batch_size, throttle, …), one `key: value` each. */
-export function callsPolicy(settings: Record<string, string>): string {
+/**
+ * The policy: `settings` are provider-level lines (batch_size, throttle, …), one `key: value`
+ * each; `store` lines go under `store:` (tenant_column, …).
+ */
+export function callsPolicy(settings: Record<string, string>, store: Record<string, string> = {}): string {
   const lines = Object.entries(settings).map(([k, v]) => `    ${k}: ${v}\n`);
+  const storeLines = Object.entries(store).map(([k, v]) => `  ${k}: ${v}\n`);
   return `version: 1
-providers:
+${storeLines.length ? `store:\n${storeLines.join('')}` : ''}providers:
   acme:
     name: Acme Telecom
 ${lines.join('')}    guard: { max_fraction: 1 }

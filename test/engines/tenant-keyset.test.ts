@@ -89,7 +89,7 @@ describe.each(engines)('tenant-scoped key order on %s', (engine) => {
   });
 
   it.runIf(engine === 'mysql')('with few rows due, the key query still reads them by the clock’s index', async () => {
-    // 18 months: ages above 547 days, a few dozen of the provider's rows. Forcing calls_provider would walk all 10,000.
+    // 18 months: ages above 549 days, about 27 of the provider's rows. Forcing calls_provider would walk all 10,000.
     expect(await keyPlan('18 months', 0)).toMatchObject({ type: 'range', key: 'calls_started_at' });
   });
 

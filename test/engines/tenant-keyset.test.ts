@@ -14,7 +14,7 @@ import { T } from '../../src/exec/sql-fragments.js';
 import { planRun } from '../../src/plan/planner.js';
 import { letheDb } from '../../src/store/lethe-tables.js';
 import { ensureLetheTables } from '../../src/store/lethe-schema.js';
-import { callsPolicy } from '../support/calls.js';
+import { callsPolicy, CLOCK_TYPE } from '../support/calls.js';
 import { testEngines } from '../support/engines.js';
 import { daysBefore, enforce, NOW, policyFromText, ts } from '../support/harness.js';
 import { vendorStore, type VendorStore } from '../support/vendor.js';
@@ -22,8 +22,6 @@ import { vendorStore, type VendorStore } from '../support/vendor.js';
 const engines = await testEngines();
 const TENANTS = ['acme', 'globex', 'initech', 'umbrella'] as const;
 const ROWS = 40_000;
-
-const CLOCK_TYPE = { sqlite: 'text', postgres: 'timestamptz', mysql: 'datetime(3)' } as const;
 
 const POLICY = callsPolicy({ batch_size: '500', throttle: 'off' }, { tenant_column: 'provider_id' });
 

@@ -11,7 +11,7 @@ import type { AuditHead } from '../../src/audit/chain.js';
 import { Lease, type BatchFence } from '../../src/lease.js';
 import { letheDb } from '../../src/store/lethe-tables.js';
 import { ensureLetheTables } from '../../src/store/lethe-schema.js';
-import { callsPolicy, fillCalls } from '../support/calls.js';
+import { callsPolicy, CLOCK_TYPE, fillCalls } from '../support/calls.js';
 import { testEngines } from '../support/engines.js';
 import { enforce } from '../support/harness.js';
 import { vendorStore, type VendorStore } from '../support/vendor.js';
@@ -41,7 +41,7 @@ afterEach(async () => {
 
 describe.each(engines)('the lease fence on %s', (engine) => {
   async function fencedRun(change: (tx: Kysely<any>) => Promise<unknown>) {
-    store = await vendorStore(engine, { ddl: ['create table calls (id integer primary key, started_at ' + (engine === 'postgres' ? 'timestamptz' : engine === 'mysql' ? 'datetime(3)' : 'text') + ')'], policy: callsPolicy({ batch_size: String(BATCH), throttle: 'off' }) });
+    store = await vendorStore(engine, { ddl: [`create table calls (id integer primary key, started_at ${CLOCK_TYPE[engine]})`], policy: callsPolicy({ batch_size: String(BATCH), throttle: 'off' }) });
     await fillCalls(store, DUE + 50, DUE);
     await ensureLetheTables(store.adapter);
     const lease = new Lease(store.adapter, 'test:1:fence', 60_000);

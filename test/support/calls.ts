@@ -3,6 +3,7 @@
  * tests of how a stage's batches walk, lock and delete it: the policy with the provider's
  * batch settings, and rows of which the first `due` are 400 days old and the rest 10 days.
  */
+import type { EngineName } from '../../src/store/types.js';
 import type { TempStore } from './harness.js';
 import { daysBefore, ts } from './harness.js';
 
@@ -27,6 +28,9 @@ ${lines.join('')}    guard: { max_fraction: 1 }
         action: delete
 `;
 }
+
+/** The clock column's type in a bare calls table, per engine. */
+export const CLOCK_TYPE: Record<EngineName, string> = { sqlite: 'text', postgres: 'timestamptz', mysql: 'datetime(3)' };
 
 /** Inserts calls 1..rows; calls 1..due are due. */
 export async function fillCalls(store: TempStore, rows: number, due: number): Promise<void> {

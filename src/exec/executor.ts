@@ -239,8 +239,8 @@ async function partitionDrops(ctx: ExecContext, task: StageTask, out: StageOutco
 
 /** What a stage reads of its due rows before its batches (dueExtent). */
 interface DueExtent {
-  /** The rows counted: the due rows, or (`exact` false) a cheaper superset of them. */
-  rows: number;
+  /** The rows counted: the due rows, or (`exact` false) a cheaper superset of them; null when not counted (`--force`: no guard). */
+  rows: number | null;
   exact: boolean;
   /** The key query's upper bound: the last key counted. */
   upTo: RawBuilder<unknown>;
@@ -264,12 +264,14 @@ async function dueExtent(ctx: ExecContext, task: StageTask, q: StageSql): Promis
   const rows = superset ?? q.selectDue;
   const c = q.key.composite ? null : q.key.columns[0]!;
   const withMax = c?.kind === 'integer';
+  // Counted for the guard, which --force skips; where max() comes with it, the count is free.
+  const counted = withMax || !ctx.force;
   return ctx.read(async (db) => {
     const last = withMax ? sql`, ${adapter.keyOut(sql`max(${col(T, c.name)})`, c)} as ${sql.id('__k0')}` : sql``;
-    const r = await sql<Record<string, unknown>>`select count(*) as n${last} from ${q.from} where ${rows}`.execute(db);
-    const n = Number(r.rows[0]?.n ?? 0);
-    let lastRow = withMax ? r.rows[0] : undefined;
-    if (c && !withMax && n > 0) {
+    const r = counted ? await sql<Record<string, unknown>>`select count(*) as n${last} from ${q.from} where ${rows}`.execute(db) : null;
+    const n = r ? Number(r.rows[0]?.n ?? 0) : null;
+    let lastRow = withMax ? r!.rows[0] : undefined;
+    if (c && !withMax && n !== 0) {
       // A subquery the planners keep, so that none of them answers it by walking the key's
       // index backwards through the rows that are not due.
       const o = await sql<Record<string, unknown>>`select ${adapter.keyOut(sql.ref('d.k'), c)} as ${sql.id('__k0')} from (select ${col(T, c.name)} as k from ${q.from} where ${rows} limit ${Number.MAX_SAFE_INTEGER}) as d order by ${sql.ref('d.k')} desc limit 1`.execute(db);
@@ -346,8 +348,9 @@ export class RowsMoved extends Error {
 async function checkGuard(ctx: ExecContext, task: StageTask, q: StageSql, extent: DueExtent): Promise<{ due: number; total: number; approvedBy: number | null } | null> {
   if (ctx.force) return null;
   const { maxFraction, minRows } = task.provider.guard;
+  const counted = extent.rows!;
   // Under min_rows, or a superset that is: the stage runs whatever the table holds.
-  if (extent.rows <= minRows) return null;
+  if (counted <= minRows) return null;
   // Counted outside any write transaction (a dry run's one connection is its transaction):
   // a count holds no write lock, so the application's writers never wait on it.
   return ctx.read(async (db) => {
@@ -356,8 +359,8 @@ async function checkGuard(ctx: ExecContext, task: StageTask, q: StageSql, extent
     // change the answer. The cost follows the due rows, not the table.
     const totalFor = (due: number) => count(db, sql`select count(*) as n from (select 1 as x from ${sql.table(task.table.name)} as ${sql.id(T)} where ${tenantScope(task.scope)} limit ${Math.floor(due / maxFraction) + 1}) as p`);
     // When even the superset is a small share, the exact count cannot stop the stage either.
-    if (!extent.exact && extent.rows <= maxFraction * (await totalFor(extent.rows))) return null;
-    const dueCount = extent.exact ? extent.rows : await count(db, sql`select count(*) as n from ${q.from} where ${q.selectDue}`);
+    if (!extent.exact && counted <= maxFraction * (await totalFor(counted))) return null;
+    const dueCount = extent.exact ? counted : await count(db, sql`select count(*) as n from ${q.from} where ${q.selectDue}`);
     if (dueCount <= minRows) return null;
     const total = await totalFor(dueCount);
     if (dueCount <= maxFraction * total) return null;

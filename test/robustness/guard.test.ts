@@ -8,6 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { daysBefore, enforce, tempStore, ts, type TempStore } from '../support/harness.js';
 import { testEngines } from '../support/engines.js';
+import { ensureLetheTables } from '../../src/store/lethe-schema.js';
+import { callsPolicy, CLOCK_TYPE } from '../support/calls.js';
+import { vendorStore, type VendorStore } from '../support/vendor.js';
 import { NOW_ISO, auditedKeys, cli, count, ids, logLines, rows, sorted } from './helpers.js';
 
 const engines = await testEngines();
@@ -259,5 +262,31 @@ describe('the guard on SQLite when text before the cutoff is not a clock', () =>
     await fillJunk(store, 15, 5);
     const r = await enforce(store);
     expect(r.stages[0]).toMatchObject({ rule: 'trials', status: 'done', due: 15, changed: 15, guard: null });
+  });
+});
+
+// --force skips the guard, and with it the count of the due rows; a key that is not an integer
+// then takes the stage's last due key by a read of its own, which must still bound the batches.
+describe.each(engines)('a forced stage with a text key on %s', (engine) => {
+  let vstore: VendorStore | undefined;
+  afterEach(async () => {
+    await vstore?.close();
+    vstore = undefined;
+  });
+
+  it('deletes exactly its due rows, in batches up to the last due key', async () => {
+    vstore = await vendorStore(engine, {
+      ddl: [`create table calls (k varchar(16) primary key, started_at ${CLOCK_TYPE[engine]})`],
+      policy: callsPolicy({ batch_size: '7', throttle: 'off' }),
+    });
+    await ensureLetheTables(vstore.adapter);
+    const key = (i: number) => `c${String(i).padStart(4, '0')}`;
+    // c0001-c0030 are due, c0031-c0040 are not: the last due key is c0030.
+    const all = Array.from({ length: 40 }, (_, i) => i + 1);
+    await vstore.adapter.db.insertInto('calls').values(all.map((i) => ({ k: key(i), started_at: ts(vstore!, daysBefore(i <= 30 ? 400 : 10)) }))).execute();
+    const r = await enforce(vstore, { force: true });
+    expect(r.stages[0]).toMatchObject({ status: 'done', due: 30, changed: 30, batches: 5 });
+    const left = (await vstore.adapter.db.selectFrom('calls').select('k').orderBy('k').execute()).map((row) => row.k);
+    expect(left).toEqual(all.filter((i) => i > 30).map(key));
   });
 });

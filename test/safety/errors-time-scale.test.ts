@@ -100,7 +100,9 @@ describe.each(engines)('errors, time travel, scale and kills, on %s', (engine) =
     expect(Number((await sql<{ n: unknown }>`select count(*) as n from trial_signups`.execute(store.db)).rows[0]!.n)).toBe(5);
   });
 
-  it('a run killed with SIGKILL is closed by the next run with the totals its audit entries show', async () => {
+  // 8-18 s in CI runs; once on MariaDB it passed the 60 s default (69.8 s), as if the next run waited
+  // out InnoDB's 50 s lock wait on the killed run's connection (see the notes of issue 9).
+  it('a run killed with SIGKILL is closed by the next run with the totals its audit entries show', { timeout: 120_000 }, async () => {
     store = await cliStore(engine, policy(100));
     await trials(store, 20_000, (id) => `t${id}@example.com`);
     const child = spawn(process.execPath, [BIN, 'run', '--now', NOW_ISO], { cwd: store.dir, env: { PATH: process.env.PATH ?? '', LETHE_HMAC_KEY: TEST_HMAC_KEY, ...store.env }, stdio: 'ignore' });

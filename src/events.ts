@@ -10,7 +10,8 @@ import type { RequestOutcome } from './exec/requests.js';
 
 export interface LetheEvents {
   'run:start': { runId: number; trigger: string; now: string; provider: string | null; dryRun: boolean };
-  batch: { runId: number; provider: string; rule: string; stage: number; table: string; action: string; selected: number; changed: number; held: number; blocked: number; ms: number };
+  /** A committed batch; `pauseMs` is the throttle's pause taken after it (0: the next follows at once). */
+  batch: { runId: number; provider: string; rule: string; stage: number; table: string; action: string; selected: number; changed: number; held: number; blocked: number; ms: number; pauseMs: number };
   purge: AuditEntry;
   'stage:end': StageOutcome & { runId: number };
   'stage:guarded': StageOutcome & { runId: number };

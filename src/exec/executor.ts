@@ -26,6 +26,7 @@ import { stageEntryFields, startOutcome, type StageOutcome } from './outcomes.js
 import { activeHolds, heldPredicate, type HeldKeys } from './holds.js';
 import { dropPartition, duePartitions, plannedDrops } from './partitions.js';
 import { KEY_CHUNK, RowKey, type KeyValue } from './row-key.js';
+import { Throttle } from './throttle.js';
 import { auditRefs, referencedRows } from './refs.js';
 import { bindable, childRowExists, col, duePredicate, fromWithClock, rowKey, scope, T, tenantScope } from './sql-fragments.js';
 
@@ -156,9 +157,7 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
     const upTo = extent.upTo;
     const seen: HoldsSeen = { current: null };
     let cursor: KeyValue | null = null;
-    const throttle = throttleOf(ctx, task);
-    // Throttled, the first batch is small: it measures what a row costs before one holds the lock long.
-    let size = Number.isFinite(throttle.maxHoldMs) ? Math.min(task.batchSize, FIRST_THROTTLED_BATCH) : task.batchSize;
+    const throttle = new Throttle(task.provider.throttle, ctx.adapter.defaultPauseMs, task.batchSize, ctx.dryRun);
     for (;;) {
       // better-sqlite3 is synchronous: without this, signals, HTTP probes, lease renewal and
       // cron ticks would wait for the whole run instead of the current batch.
@@ -168,11 +167,14 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
         break;
       }
       const started = performance.now();
-      const limit = size;
+      throttle.starting(started);
+      const limit = throttle.size;
       const batch = await withRetry(ctx, () => ctx.tx((tx) => runBatch(ctx, task, q, tx, { cursor, upTo, limit, seen }, detail)));
       // Only an empty selection ends a stage: under row locks a batch can come back short.
       if (!batch) break;
-      const ms = performance.now() - started;
+      const ended = performance.now();
+      const ms = ended - started;
+      const pauseMs = throttle.ended(ms, ended);
       out.batches++;
       out.longestBatchMs = Math.max(out.longestBatchMs, ms);
       out.due += batch.selected;
@@ -196,11 +198,14 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
         held: batch.held,
         blocked: batch.blocked,
         ms,
+        pauseMs,
       });
       if (batch.queuedFiles) await ctx.afterBatch();
-      size = nextBatchSize(size, ms, throttle.maxHoldMs, task.batchSize);
-      if (throttle.pauseMs > 0 && !ctx.shouldStop()) await sleep(throttle.pauseMs);
+      if (pauseMs > 0 && !ctx.shouldStop()) await sleep(pauseMs);
     }
+    // The writers its last batches kept waiting get in before the next stage's batches start.
+    const owed = throttle.closing();
+    if (owed > 0 && !ctx.shouldStop()) await sleep(owed);
   } catch (err) {
     out.status = 'failed';
     out.error = safeErrorMessage(ctx.adapter, err);
@@ -233,7 +238,7 @@ async function partitionDrops(ctx: ExecContext, task: StageTask, out: StageOutco
     out.due += rows;
     out.changed += rows;
     ctx.events.emit('purge', done.entry);
-    ctx.events.emit('batch', { runId: ctx.runId, provider: out.provider, rule: out.rule, stage: out.stage, table: out.table, action: out.action, selected: rows, changed: rows, held: 0, blocked: 0, ms });
+    ctx.events.emit('batch', { runId: ctx.runId, provider: out.provider, rule: out.rule, stage: out.stage, table: out.table, action: out.action, selected: rows, changed: rows, held: 0, blocked: 0, ms, pauseMs: 0 });
   }
 }
 
@@ -280,39 +285,6 @@ async function dueExtent(ctx: ExecContext, task: StageTask, q: StageSql): Promis
     const upTo = c === null ? sql`1 = 1` : !lastRow || lastRow.__k0 === null || lastRow.__k0 === undefined ? sql`1 = 0` : q.key.upTo(T, q.key.fromRow(lastRow));
     return { rows: n, exact: superset === null, upTo };
   });
-}
-
-/** The lock-hold budget when the policy names none. */
-export const DEFAULT_MAX_HOLD_MS = 50;
-
-/** The stage's throttle in force: `off` (and a dry run, one transaction anyway) runs full batches back to back. */
-function throttleOf(ctx: ExecContext, task: StageTask): { maxHoldMs: number; pauseMs: number } {
-  const t = task.provider.throttle;
-  if (t === 'off' || ctx.dryRun) return { maxHoldMs: Infinity, pauseMs: 0 };
-  return { maxHoldMs: t.maxHoldMs ?? DEFAULT_MAX_HOLD_MS, pauseMs: t.pauseMs ?? ctx.adapter.defaultPauseMs };
-}
-
-/** Rows in a throttled stage's first batch (or batch_size, if smaller). */
-export const FIRST_THROTTLED_BATCH = 100;
-
-/**
- * The share of max_hold a throttled batch aims at. A writer waiting on SQLite's lock retries
- * at growing intervals (up to 25 ms apart early on, then 50 and 100), so it can wait a hold
- * and an interval more. On the bench (batch_size 10,000, a writer every 10 ms), batches sized
- * to the whole budget and a first batch of batch_size made it wait 59 and 112 ms at worst in
- * two runs; a first batch of 100 rows and holds aimed at 0.7-0.9 of it, 54-82 ms in six.
- */
-const HOLD_AIM = 0.8;
-
-/**
- * The next batch's size: in proportion to the last one's rows per millisecond, so that it
- * holds its locks for HOLD_AIM of the budget; at most four times the last size, never above
- * batch_size, never below one row.
- */
-export function nextBatchSize(size: number, ms: number, maxHoldMs: number, batchSize: number): number {
-  if (!Number.isFinite(maxHoldMs)) return batchSize;
-  const aimed = ms > 0 ? Math.floor((size * maxHoldMs * HOLD_AIM) / ms) : Infinity;
-  return Math.max(1, Math.min(batchSize, size * 4, aimed));
 }
 
 /** Batches rolled back by a deadlock, a lock wait or rows changing underneath are retried. */

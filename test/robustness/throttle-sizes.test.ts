@@ -1,10 +1,12 @@
 /**
  * Throttled batches (DESIGN §3) start small and are sized from what the rows cost: the first
  * batch takes FIRST_THROTTLED_BATCH rows, later ones grow towards batch_size while they hold
- * the lock briefly, and with `throttle: off` every batch is batch_size from the first.
+ * the lock briefly, and with `throttle: off` every batch is batch_size from the first. The
+ * pause comes when the batches since the last one have spent max_hold, not after every batch.
  */
+import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FIRST_THROTTLED_BATCH } from '../../src/exec/executor.js';
+import { FIRST_THROTTLED_BATCH } from '../../src/exec/throttle.js';
 import { EventBus } from '../../src/events.js';
 import { ensureLetheTables } from '../../src/store/lethe-schema.js';
 import { callsPolicy, fillCalls } from '../support/calls.js';
@@ -13,18 +15,29 @@ import { vendorStore, type VendorStore } from '../support/vendor.js';
 
 const DUE = 3_000;
 
+interface Seen {
+  selected: number;
+  pauseMs: number;
+  /** performance.now() when the batch was announced. */
+  at: number;
+}
 
-async function sizes(throttle: string): Promise<number[]> {
+async function batches(throttle: string, due = DUE): Promise<Seen[]> {
   store = await vendorStore('sqlite', { ddl: ['create table calls (id integer primary key, started_at text)'], policy: callsPolicy({ batch_size: '1000', throttle }) });
-  await fillCalls(store, DUE, DUE);
+  await fillCalls(store, due, due);
   await ensureLetheTables(store.adapter);
   const events = new EventBus();
-  const seen: number[] = [];
-  events.on('batch', (b) => seen.push(b.selected));
+  const seen: Seen[] = [];
+  events.on('batch', (b) => seen.push({ selected: b.selected, pauseMs: b.pauseMs, at: performance.now() }));
   const r = await enforce(store, { events });
-  expect([r.status, r.changed], r.error ?? '').toEqual(['ok', DUE]);
+  expect([r.status, r.changed], r.error ?? '').toEqual(['ok', due]);
   return seen;
 }
+
+const sizes = async (throttle: string): Promise<number[]> => (await batches(throttle)).map((b) => b.selected);
+
+/** The time between one batch's announcement and the next's: the pause, if any, and the next batch. */
+const gaps = (seen: readonly Seen[]): number[] => seen.slice(1).map((b, i) => b.at - seen[i]!.at);
 
 let store: VendorStore | undefined;
 afterEach(async () => {
@@ -44,5 +57,27 @@ describe('throttled batch sizes on sqlite', () => {
 
   it('are batch_size from the first with throttle off', async () => {
     expect(await sizes('off')).toEqual([1000, 1000, 1000]);
+  });
+
+  it('follow one another without a pause while the batches since the last pause fit in max_hold', async () => {
+    // Batches of these rows take milliseconds: a 10 s budget holds all three, and the pause
+    // (1 s) comes only once the stage is done.
+    const seen = await batches('{ max_hold: 10 s, pause: 1 s }');
+    expect(seen.map((b) => [b.selected, b.pauseMs])).toEqual([
+      [FIRST_THROTTLED_BATCH, 0],
+      [FIRST_THROTTLED_BATCH * 4, 0],
+      [1000, 0],
+      [1000, 0],
+      [DUE - FIRST_THROTTLED_BATCH * 5 - 2000, 0],
+    ]);
+    for (const gap of gaps(seen)) expect(gap).toBeLessThan(1000);
+  });
+
+  it('pause after every batch when each spends max_hold', async () => {
+    // A budget of 1 ms: every batch spends it, so every batch is followed by the pause.
+    const seen = await batches('{ max_hold: 1 ms, pause: 100 ms }', 150);
+    expect(seen.length).toBeGreaterThan(1);
+    expect(seen.map((b) => b.pauseMs)).toEqual(seen.map(() => 100));
+    for (const gap of gaps(seen)) expect(gap).toBeGreaterThanOrEqual(100);
   });
 });

@@ -1,6 +1,6 @@
 /** The throttle (DESIGN §3): batches are sized to hold their locks for 0.8 of max_hold, never above batch_size. */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_HOLD_MS, FIRST_THROTTLED_BATCH, nextBatchSize } from '../../src/exec/executor.js';
+import { DEFAULT_MAX_HOLD_MS, FIRST_THROTTLED_BATCH, nextBatchSize } from '../../src/exec/throttle.js';
 import { policyFromText } from '../support/harness.js';
 
 describe('nextBatchSize', () => {

@@ -1,0 +1,89 @@
+/**
+ * The throttle (DESIGN §3): how many rows a stage's next batch takes, and when it pauses so
+ * that the application's waiting writers get in.
+ *
+ * A writer waiting on SQLite's one write lock sleeps in its busy handler (1, 2, 5 … 25 ms
+ * apart early on, then 50 and 100) and tries again; the few microseconds between lethe's
+ * commit and its next BEGIN IMMEDIATE are gaps it almost never hits. To that writer, batches
+ * run back to back hold the lock as one. So `max_hold` bounds the batches run since the last
+ * pause, not each batch alone: batches are sized to fit in it, follow one another while they
+ * fit, and `pause` comes when the next would not. At `batch_size` 1000, a pause after every
+ * batch made the bench's 300 batches sleep 7.5 s of a 10.5 s run, on a table whose raw DELETE
+ * takes 0.4 s, without keeping any writer waiting less.
+ */
+import type { Policy } from '../policy/model.js';
+
+/** The lock-hold budget when the policy names none. */
+export const DEFAULT_MAX_HOLD_MS = 50;
+
+/** Rows in a throttled stage's first batch (or batch_size, if smaller). */
+export const FIRST_THROTTLED_BATCH = 100;
+
+/**
+ * The share of max_hold a throttled batch aims at. A writer waiting on SQLite's lock retries
+ * at growing intervals (up to 25 ms apart early on, then 50 and 100), so it can wait a hold
+ * and an interval more. On the bench (batch_size 10,000, a writer every 10 ms), batches sized
+ * to the whole budget and a first batch of batch_size made it wait 59 and 112 ms at worst in
+ * two runs; a first batch of 100 rows and holds aimed at 0.7-0.9 of it, 54-82 ms in six.
+ */
+const HOLD_AIM = 0.8;
+
+/**
+ * The next batch's size: in proportion to the last one's rows per millisecond, so that it
+ * holds its locks for HOLD_AIM of the budget; at most four times the last size, never above
+ * batch_size, never below one row.
+ */
+export function nextBatchSize(size: number, ms: number, maxHoldMs: number, batchSize: number): number {
+  if (!Number.isFinite(maxHoldMs)) return batchSize;
+  const aimed = ms > 0 ? Math.floor((size * maxHoldMs * HOLD_AIM) / ms) : Infinity;
+  return Math.max(1, Math.min(batchSize, size * 4, aimed));
+}
+
+/** A stage's throttle in force, and where its batches stand against it. */
+export class Throttle {
+  readonly maxHoldMs: number;
+  readonly pauseMs: number;
+  #size: number;
+  /** When the first batch since the last pause started (performance.now()); null after a pause. */
+  #since: number | null = null;
+
+  /** `off` (and a dry run, one transaction anyway) runs full batches back to back. */
+  constructor(setting: Policy['providers'][number]['throttle'], defaultPauseMs: number, readonly batchSize: number, dryRun: boolean) {
+    const off = setting === 'off' || dryRun;
+    this.maxHoldMs = off ? Infinity : (setting.maxHoldMs ?? DEFAULT_MAX_HOLD_MS);
+    this.pauseMs = off ? 0 : (setting.pauseMs ?? defaultPauseMs);
+    // Throttled, the first batch is small: it measures what a row costs before one holds the lock long.
+    this.#size = off ? batchSize : Math.min(batchSize, FIRST_THROTTLED_BATCH);
+  }
+
+  /** Rows the next batch may select. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** A batch starts (`at`: performance.now()). */
+  starting(at: number): void {
+    this.#since ??= at;
+  }
+
+  /**
+   * The batch that started last took `ms` and ended at `at`: sizes the next one, and returns
+   * the pause to take before it, 0 while the next still fits in max_hold with those before it.
+   */
+  ended(ms: number, at: number): number {
+    const rows = this.#size;
+    this.#size = nextBatchSize(rows, ms, this.maxHoldMs, this.batchSize);
+    if (this.pauseMs <= 0 || this.#since === null) return 0;
+    const next = (ms * this.#size) / rows;
+    if (at - this.#since + next <= this.maxHoldMs * HOLD_AIM) return 0;
+    this.#since = null;
+    return this.pauseMs;
+  }
+
+  /** The stage is done: the pause still owed to writers kept waiting by its last batches (0: none). */
+  closing(): number {
+    if (this.pauseMs <= 0 || this.#since === null) return 0;
+    this.#since = null;
+    return this.pauseMs;
+  }
+}

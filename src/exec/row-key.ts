@@ -174,6 +174,7 @@ export class RowKey {
 /** One key column's value in canonical form: safe integers as numbers, everything else as text. */
 export function canonicalPart(v: unknown, c: Pick<ColumnInfo, 'kind'>): KeyPart {
   if (c.kind === 'integer') {
+    if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
     const text = typeof v === 'bigint' ? v.toString() : String(v);
     if (/^-?\d+$/.test(text)) {
       const n = Number(text);

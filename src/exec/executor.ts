@@ -140,10 +140,11 @@ export function keyQuery(adapter: Adapter, task: StageTask, q: StageSql, at: Pic
 /** Runs one stage to completion (or until stopped) and reports what it did. Never throws. */
 export async function executeStage(ctx: ExecContext, task: StageTask): Promise<StageOutcome> {
   const out = startOutcome(task);
-  const q = stageSql(ctx.adapter, task);
+  const q0 = stageSql(ctx.adapter, task);
   try {
-    const extent = await dueExtent(ctx, task, q);
-    const guard = await checkGuard(ctx, task, q, extent);
+    const extent = await dueExtent(ctx, task, q0);
+    const q = withKeyOrder(ctx.adapter, task, q0, extent);
+    const guard = await checkGuard(ctx, task, q0, extent);
     if (guard && guard.approvedBy === null) {
       out.status = 'guarded';
       out.guard = { due: guard.due, total: guard.total };
@@ -243,12 +244,33 @@ async function partitionDrops(ctx: ExecContext, task: StageTask, out: StageOutco
 }
 
 /** What a stage reads of its due rows before its batches (dueExtent). */
-interface DueExtent {
+export interface DueExtent {
   /** The rows counted: the due rows, or (`exact` false) a cheaper superset of them; null when not counted (`--force`: no guard). */
   rows: number | null;
   exact: boolean;
   /** The key query's upper bound: the last key counted. */
   upTo: RawBuilder<unknown>;
+  /** Ids from the first key counted to the last, where the key is one integer column (null otherwise). */
+  span: number | null;
+}
+
+/**
+ * Whether the stage's key query must read the table by its primary key from the cursor
+ * (primaryKeyOrder), rather than as the planner chooses. MariaDB, asked for the next 100 keys
+ * of 20,000 due rows at one instant (a backlog of one provider's sign-ups), looked the
+ * provider up in its index, or the rows up in the clock's, and so read and locked every due
+ * row after the cursor and sorted them, in every batch: a run took 8-18 s alone and over
+ * 90 s on a busy machine. The walk reads the ids from the first due key to the last once in
+ * all (span); reading all remaining due rows every batch costs about due² / (2 × batch_size).
+ * So the walk is forced where it costs at most twice that; where few rows are due across many
+ * ids (183 of 3M calls), the planner reads them by the clock's index.
+ */
+export function withKeyOrder(adapter: Adapter, task: StageTask, q: StageSql, extent: Pick<DueExtent, 'rows' | 'exact' | 'span'>): StageSql {
+  if (!adapter.primaryKeyOrder || extent.rows === null || extent.span === null || !extent.exact) return q;
+  const pk = task.table.primaryKey;
+  if (pk.length !== 1 || task.keyColumns.length !== 1 || task.keyColumns[0]!.name !== pk[0]) return q;
+  if (extent.span > (extent.rows * extent.rows) / task.batchSize) return q;
+  return { ...q, keysFrom: fromWithClock(task, adapter.primaryKeyOrder()).from };
 }
 
 /**
@@ -272,7 +294,7 @@ async function dueExtent(ctx: ExecContext, task: StageTask, q: StageSql): Promis
   // Counted for the guard, which --force skips; where max() comes with it, the count is free.
   const counted = withMax || !ctx.force;
   return ctx.read(async (db) => {
-    const last = withMax ? sql`, ${adapter.keyOut(sql`max(${col(T, c.name)})`, c)} as ${sql.id('__k0')}` : sql``;
+    const last = withMax ? sql`, ${adapter.keyOut(sql`max(${col(T, c.name)})`, c)} as ${sql.id('__k0')}, ${adapter.keyOut(sql`min(${col(T, c.name)})`, c)} as ${sql.id('__first')}` : sql``;
     const r = counted ? await sql<Record<string, unknown>>`select count(*) as n${last} from ${q.from} where ${rows}`.execute(db) : null;
     const n = r ? Number(r.rows[0]?.n ?? 0) : null;
     let lastRow = withMax ? r!.rows[0] : undefined;
@@ -283,7 +305,9 @@ async function dueExtent(ctx: ExecContext, task: StageTask, q: StageSql): Promis
       lastRow = o.rows[0];
     }
     const upTo = c === null ? sql`1 = 1` : !lastRow || lastRow.__k0 === null || lastRow.__k0 === undefined ? sql`1 = 0` : q.key.upTo(T, q.key.fromRow(lastRow));
-    return { rows: n, exact: superset === null, upTo };
+    const first = withMax && n ? Number(lastRow?.__first) : NaN;
+    const lastKey = withMax && n ? Number(lastRow?.__k0) : NaN;
+    return { rows: n, exact: superset === null, upTo, span: Number.isFinite(first) && Number.isFinite(lastKey) ? lastKey - first + 1 : null };
   });
 }
 

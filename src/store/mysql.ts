@@ -77,6 +77,10 @@ class MysqlAdapter extends ServerAdapter {
     return sql`ignore index for order by (${sql.join(indexes.map((i) => sql.id(i)))})`;
   }
 
+  primaryKeyOrder(): RawBuilder<unknown> {
+    return sql`force index (primary)`;
+  }
+
   async introspect(schemas: readonly string[] = []): Promise<SchemaInfo> {
     const db = this.db;
     try {

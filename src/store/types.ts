@@ -157,6 +157,11 @@ export interface Adapter {
    * planners need none.
    */
   notForOrder?(indexes: readonly string[]): RawBuilder<unknown>;
+  /**
+   * An index hint placed after a table's alias in FROM that makes the planner read the table
+   * by its primary key (MySQL's FORCE INDEX (PRIMARY)); absent where the planners need none.
+   */
+  primaryKeyOrder?(): RawBuilder<unknown>;
 
   /** The SQL type to declare a column of the given kind with. */
   sqlType(kind: SqlTypeKind): string;

@@ -456,8 +456,9 @@ async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kyse
       try {
         // The batch's key range: where the key query locked it (nothing selected may be held),
         // or where the delete returns its keys (held rows left out by the condition); never
-        // when blocked rows were probed for first, which only a key list leaves out.
-        const range = q.rangeDue && blocked === 0 && (adapter.writeReturnsKeys || todo.length === selected.length);
+        // when blocked rows were probed for first, which only a key list leaves out; on MySQL
+        // not where the range holds many more rows than the batch (denseRange).
+        const range = q.rangeDue && blocked === 0 && (adapter.writeReturnsKeys || (todo.length === selected.length && denseRange(cursor, selected)));
         w = range
           ? await deleteRange(adapter, task, q, tx, { cursor, last, todo, heldWhere })
           : await write(adapter, key, tx, todo, (chunk) => adapter.deleteWhere(task.table.name, T, sql`${key.in(T, chunk)} and ${q.writeDue} and ${unreferenced}`));
@@ -545,6 +546,25 @@ async function deleteRange(
   // Fewer is rows still referenced (deletedKeys reads back which); more is a row that was not selected.
   if (n > expected || (n < expected && !q.unreferenced)) throw new RowsMoved(task.table.name, expected, n);
   return { rowCount: n, keys: null };
+}
+
+/** How many ids a batch's key range may span, per row selected, for a delete by range. */
+const DENSE_SPAN = 2;
+
+/**
+ * Whether the batch's key range, after `cursor` up to its last selected key, holds few rows
+ * besides the selected ones, as far as integer keys tell (other keys: assumed so). A delete by
+ * range reads every row in it: on a table several providers share, a provider's thousand due
+ * calls span some 15,000 ids, and on MariaDB (3M calls, 5 providers) deleting them by range took
+ * 18 ms a batch where their key list took 10 (median of 12, each rolled back). PostgreSQL reads
+ * such a range faster than it looks up the list (3.5 ms against 5.9), so it keeps the range.
+ */
+function denseRange(cursor: KeyValue | null, selected: readonly KeyValue[]): boolean {
+  const first = selected[0];
+  const last = selected[selected.length - 1];
+  const from = cursor ?? (typeof first === 'number' ? first - 1 : null);
+  if (typeof from !== 'number' || typeof last !== 'number') return true;
+  return last - from <= DENSE_SPAN * selected.length;
 }
 
 /**

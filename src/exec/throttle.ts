@@ -46,6 +46,8 @@ export class Throttle {
   #size: number;
   /** When the first batch since the last pause started (performance.now()); null after a pause. */
   #since: number | null = null;
+  /** Whether a batch has ended since the last pause (an empty last selection is no batch). */
+  #held = false;
 
   /** `off` (and a dry run, one transaction anyway) runs full batches back to back. */
   constructor(setting: Policy['providers'][number]['throttle'], defaultPauseMs: number, readonly batchSize: number, dryRun: boolean) {
@@ -74,16 +76,19 @@ export class Throttle {
     const rows = this.#size;
     this.#size = nextBatchSize(rows, ms, this.maxHoldMs, this.batchSize);
     if (this.pauseMs <= 0 || this.#since === null) return 0;
+    this.#held = true;
     const next = (ms * this.#size) / rows;
-    if (at - this.#since + next <= this.maxHoldMs * HOLD_AIM) return 0;
-    this.#since = null;
-    return this.pauseMs;
+    return at - this.#since + next <= this.maxHoldMs * HOLD_AIM ? 0 : this.#pause();
   }
 
   /** The stage is done: the pause still owed to writers kept waiting by its last batches (0: none). */
   closing(): number {
-    if (this.pauseMs <= 0 || this.#since === null) return 0;
+    return this.pauseMs > 0 && this.#held ? this.#pause() : 0;
+  }
+
+  #pause(): number {
     this.#since = null;
+    this.#held = false;
     return this.pauseMs;
   }
 }

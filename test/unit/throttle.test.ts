@@ -1,6 +1,6 @@
 /** The throttle (DESIGN §3): batches are sized to hold their locks for 0.8 of max_hold, never above batch_size. */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_HOLD_MS, FIRST_THROTTLED_BATCH, nextBatchSize } from '../../src/exec/throttle.js';
+import { DEFAULT_MAX_HOLD_MS, FIRST_THROTTLED_BATCH, nextBatchSize, Throttle } from '../../src/exec/throttle.js';
 import { policyFromText } from '../support/harness.js';
 
 describe('nextBatchSize', () => {
@@ -19,6 +19,41 @@ describe('nextBatchSize', () => {
     expect(nextBatchSize(7, 1e9, Infinity, 1000)).toBe(1000);
     expect(DEFAULT_MAX_HOLD_MS).toBe(50);
     expect(FIRST_THROTTLED_BATCH).toBe(100);
+  });
+});
+
+describe('Throttle', () => {
+  const throttled = () => new Throttle({ maxHoldMs: 50, pauseMs: 25 }, 0, 1000, false);
+  it('lets batches follow one another while those since the last pause fit in 0.8 of max_hold, then pauses', () => {
+    const t = throttled();
+    t.starting(0);
+    // 100 rows in 5 ms: 400 next, predicted at 20 ms, 25 ms since the window opened.
+    expect(t.ended(5, 5)).toBe(0);
+    expect(t.size).toBe(400);
+    t.starting(5);
+    // 400 rows in 12 ms: 1,000 next, predicted at 30 ms; 17 + 30 ms would pass 40 ms.
+    expect(t.ended(12, 17)).toBe(25);
+    expect(t.size).toBe(1000);
+    // After the pause a new window opens: a batch of 30 ms is one on its own.
+    t.starting(42);
+    expect(t.ended(30, 72)).toBe(25);
+  });
+  it('owes a pause at the end of a stage only after batches that held the lock', () => {
+    const t = throttled();
+    // A stage with nothing due: its one key query selects nothing, and no batch ends.
+    t.starting(0);
+    expect(t.closing()).toBe(0);
+    t.starting(1);
+    t.ended(1, 2);
+    expect(t.closing()).toBe(25);
+    expect(t.closing()).toBe(0);
+  });
+  it('never pauses with throttle off, in a dry run, or with no pause', () => {
+    for (const t of [new Throttle('off', 25, 1000, false), new Throttle({ maxHoldMs: 1, pauseMs: 25 }, 25, 1000, true), new Throttle({ maxHoldMs: 1, pauseMs: 0 }, 25, 1000, false)]) {
+      t.starting(0);
+      expect(t.ended(100, 100)).toBe(0);
+      expect(t.closing()).toBe(0);
+    }
   });
 });
 

@@ -202,11 +202,11 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
         pauseMs,
       });
       if (batch.queuedFiles) await ctx.afterBatch();
-      if (pauseMs > 0 && !ctx.shouldStop()) await sleep(pauseMs);
+      if (pauseMs > 0 && !ctx.shouldStop()) await pause(ctx.adapter, pauseMs);
     }
     // The writers its last batches kept waiting get in before the next stage's batches start.
     const owed = throttle.closing();
-    if (owed > 0 && !ctx.shouldStop()) await sleep(owed);
+    if (owed > 0 && !ctx.shouldStop()) await pause(ctx.adapter, owed);
   } catch (err) {
     out.status = 'failed';
     out.error = safeErrorMessage(ctx.adapter, err);
@@ -309,6 +309,17 @@ async function dueExtent(ctx: ExecContext, task: StageTask, q: StageSql): Promis
     const lastKey = withMax && n ? Number(lastRow?.__k0) : NaN;
     return { rows: n, exact: superset === null, upTo, span: Number.isFinite(first) && Number.isFinite(lastKey) ? lastKey - first + 1 : null };
   });
+}
+
+/**
+ * The throttle's pause: the store's checkpoint first (Adapter.checkpoint), which holds no
+ * write lock, so its time counts towards the pause; then the rest of it.
+ */
+async function pause(adapter: Adapter, ms: number): Promise<void> {
+  const started = performance.now();
+  await adapter.checkpoint?.();
+  const left = ms - (performance.now() - started);
+  if (left > 0) await sleep(left);
 }
 
 /** Batches rolled back by a deadlock, a lock wait or rows changing underneath are retried. */

@@ -127,6 +127,12 @@ export interface Adapter {
    */
   readonly defaultPauseMs: number;
   /**
+   * Run at the start of a throttle's pause: copies the pages lethe's batches wrote from the
+   * write-ahead log into the database without waiting on or blocking any writer (SQLite's
+   * PASSIVE checkpoint). Absent where the server does this itself.
+   */
+  checkpoint?(): Promise<void>;
+  /**
    * Whether a delete batch deletes by key range (after the cursor, up to the batch's last key,
    * the due condition repeated) rather than by a list of keys: where the key query locked that
    * range (rowLockClause; MySQL, when nothing selected is held), or where the delete returns

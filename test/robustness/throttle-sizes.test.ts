@@ -4,7 +4,11 @@
  * the lock briefly, and with `throttle: off` every batch is batch_size from the first. The
  * pause comes when the batches since the last one have spent max_hold, not after every batch.
  */
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import Database from 'better-sqlite3';
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FIRST_THROTTLED_BATCH } from '../../src/exec/throttle.js';
 import { EventBus } from '../../src/events.js';
@@ -26,6 +30,8 @@ async function batches(throttle: string, due = DUE): Promise<Seen[]> {
   store = await vendorStore('sqlite', { ddl: ['create table calls (id integer primary key, started_at text)'], policy: callsPolicy({ batch_size: '1000', throttle }) });
   await fillCalls(store, due, due);
   await ensureLetheTables(store.adapter);
+  // The rows in the database file itself, not only in the WAL (see the checkpoint test).
+  await sql`pragma wal_checkpoint(truncate)`.execute(store.adapter.db);
   const events = new EventBus();
   const seen: Seen[] = [];
   events.on('batch', (b) => seen.push({ selected: b.selected, pauseMs: b.pauseMs, at: performance.now() }));
@@ -79,5 +85,20 @@ describe('throttled batch sizes on sqlite', () => {
     expect(seen.length).toBeGreaterThan(1);
     expect(seen.map((b) => b.pauseMs)).toEqual(seen.map(() => 100));
     for (const gap of gaps(seen)) expect(gap).toBeGreaterThanOrEqual(100);
+  });
+
+  it('checkpoint the WAL in their pauses, so that an application’s next commit finds nothing of theirs to copy', async () => {
+    // The 3,000 rows are in the database file. Deleting them writes a few dozen pages, far
+    // below lethe's own autocheckpoint (10,000): without the checkpoint in the pause the file
+    // alone would still hold them all.
+    await batches('{ max_hold: 10 s, pause: 1 ms }');
+    const copy = join(store!.dir, 'main-file-only.db');
+    copyFileSync(store!.dbFile, copy);
+    const db = new Database(copy, { readonly: true });
+    try {
+      expect(db.prepare('select count(*) as n from calls').get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
   });
 });

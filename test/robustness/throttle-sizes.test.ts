@@ -2,7 +2,8 @@
  * Throttled batches (DESIGN §3) start small and are sized from what the rows cost: the first
  * batch takes FIRST_THROTTLED_BATCH rows, later ones grow towards batch_size while they hold
  * the lock briefly, and with `throttle: off` every batch is batch_size from the first. The
- * pause comes when the batches since the last one have spent max_hold, not after every batch.
+ * pause comes when the batches since the last one have spent max_hold, not after every batch,
+ * and starts with a checkpoint of the WAL, taken only when lethe's connection is free.
  */
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -100,5 +101,23 @@ describe('throttled batch sizes on sqlite', () => {
     } finally {
       db.close();
     }
+  });
+
+  it('checkpoint only once no other transaction holds lethe’s connection, as the lease’s renewal can mid-run', async () => {
+    store = await vendorStore('sqlite', { ddl: ['create table calls (id integer primary key, started_at text)'], policy: callsPolicy({}) });
+    const adapter = store.adapter;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // A transaction open on the connection across an await, as the renewal's is.
+    const renewal = adapter.transaction(async (tx) => {
+      await sql`insert into calls (id, started_at) values (1, '2026-01-01T00:00:00.000Z')`.execute(tx);
+      await held;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    // Run on the raw handle at this point, SQLite refused it: "database table is locked".
+    const checkpoint = adapter.checkpoint!();
+    release();
+    await Promise.all([renewal, checkpoint]);
+    expect(Number((await sql<{ n: unknown }>`select count(*) as n from calls`.execute(adapter.db)).rows[0]!.n)).toBe(1);
   });
 });

@@ -250,7 +250,7 @@ export interface DueExtent {
   exact: boolean;
   /** The key query's upper bound: the last key counted. */
   upTo: RawBuilder<unknown>;
-  /** Ids from the first key counted to the last, where the key is one integer column (null otherwise). */
+  /** Ids from the first key counted to the last, where the key is one integer column and the adapter can choose the key order (null otherwise). */
   span: number | null;
 }
 
@@ -294,7 +294,10 @@ async function dueExtent(ctx: ExecContext, task: StageTask, q: StageSql): Promis
   // Counted for the guard, which --force skips; where max() comes with it, the count is free.
   const counted = withMax || !ctx.force;
   return ctx.read(async (db) => {
-    const last = withMax ? sql`, ${adapter.keyOut(sql`max(${col(T, c.name)})`, c)} as ${sql.id('__k0')}, ${adapter.keyOut(sql`min(${col(T, c.name)})`, c)} as ${sql.id('__first')}` : sql``;
+    // The first key only where it can choose the key order (withKeyOrder).
+    const withFirst = withMax && adapter.primaryKeyOrder !== undefined;
+    const first = withFirst ? sql`, ${adapter.keyOut(sql`min(${col(T, c.name)})`, c)} as ${sql.id('__first')}` : sql``;
+    const last = withMax ? sql`, ${adapter.keyOut(sql`max(${col(T, c.name)})`, c)} as ${sql.id('__k0')}${first}` : sql``;
     const r = counted ? await sql<Record<string, unknown>>`select count(*) as n${last} from ${q.from} where ${rows}`.execute(db) : null;
     const n = r ? Number(r.rows[0]?.n ?? 0) : null;
     let lastRow = withMax ? r!.rows[0] : undefined;
@@ -305,9 +308,9 @@ async function dueExtent(ctx: ExecContext, task: StageTask, q: StageSql): Promis
       lastRow = o.rows[0];
     }
     const upTo = c === null ? sql`1 = 1` : !lastRow || lastRow.__k0 === null || lastRow.__k0 === undefined ? sql`1 = 0` : q.key.upTo(T, q.key.fromRow(lastRow));
-    const first = withMax && n ? Number(lastRow?.__first) : NaN;
-    const lastKey = withMax && n ? Number(lastRow?.__k0) : NaN;
-    return { rows: n, exact: superset === null, upTo, span: Number.isFinite(first) && Number.isFinite(lastKey) ? lastKey - first + 1 : null };
+    const firstKey = withFirst && n ? Number(lastRow?.__first) : NaN;
+    const lastKey = withFirst && n ? Number(lastRow?.__k0) : NaN;
+    return { rows: n, exact: superset === null, upTo, span: Number.isFinite(firstKey) && Number.isFinite(lastKey) ? lastKey - firstKey + 1 : null };
   });
 }
 

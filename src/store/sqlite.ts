@@ -333,9 +333,15 @@ class SqliteAdapter implements Adapter {
     return sql`${expr} < ${isoUtc(new Date(cutoff.getTime() + 2 * 86_400_000)).slice(0, 10)}`;
   }
 
-  /** Canonical UTC text (24 characters, ending in Z) naming a real instant: text order is time order. */
+  /**
+   * Canonical UTC text (24 characters, ending in Z) naming a real instant: text order is time
+   * order. Every month has days 01 to 28, so date() checks only the other days: it is the
+   * costliest part of a check that runs on every due row (about 70 ms of 1M rows).
+   */
   #canonical(expr: RawBuilder<unknown>): RawBuilder<unknown> {
-    return sql`(${expr} glob ${CANONICAL_GLOB} and substr(${expr}, 1, 4) <> '0000' and substr(${expr}, 12, 2) < '24' and date(substr(${expr}, 1, 10)) = substr(${expr}, 1, 10))`;
+    const day = sql`substr(${expr}, 9, 2)`;
+    const validDate = sql`(${day} between '01' and '28' and substr(${expr}, 6, 2) between '01' and '12' or date(substr(${expr}, 1, 10)) = substr(${expr}, 1, 10))`;
+    return sql`(${expr} glob ${CANONICAL_GLOB} and substr(${expr}, 1, 4) <> '0000' and substr(${expr}, 12, 2) < '24' and ${validDate})`;
   }
 
   clockInvalid(expr: RawBuilder<unknown>, _column: ColumnInfo, spec: ClockSpec): RawBuilder<unknown> {
@@ -365,9 +371,11 @@ class SqliteAdapter implements Adapter {
   }
 
   keyInList(ref: RawBuilder<unknown>, values: readonly (string | number)[], column: ColumnInfo): RawBuilder<unknown> {
-    // Values bound as they are (what bindKey does for every kind but binary), without a
-    // fragment per value: building a thousand of them cost a twentieth of a run.
-    if (column.kind !== 'binary') return sql`${ref} in (${sql.join(values as (string | number)[])})`;
+    // One JSON array parameter, read back by json_each: its numbers come out integers and its
+    // strings text, as bindKey binds each kind but binary, and the column's affinity applies
+    // to them as to bound values. A thousand bound values cost more to bind and to compile:
+    // a hand-written loop on 3M calls took 2.9 s with them, 2.5 s with the array.
+    if (column.kind !== 'binary') return sql`${ref} in (select value from json_each(${JSON.stringify(values)}))`;
     return sql`${ref} in (${sql.join(values.map((v) => this.bindKey(v, column)))})`;
   }
 

@@ -101,6 +101,13 @@ const TEXT: [number, string, boolean][] = [
   [13, '2025-13-01', false],
   [14, '2025-05-01T24:00:00Z', false],
   [15, '12', false],
+  // In lethe's own form, which SQLite compares as text once it has checked the date is real.
+  [16, '2024-02-29T10:00:00.000Z', true], // a leap day
+  [17, '2025-02-29T10:00:00.000Z', false], // not a leap year
+  [18, '2025-04-31T10:00:00.000Z', false],
+  [19, '2025-13-05T10:00:00.000Z', false],
+  [20, '2025-00-05T10:00:00.000Z', false],
+  [21, '2025-06-00T10:00:00.000Z', false],
 ];
 
 describe.each(engines)('clock text every engine reads the same way, on %s', (engine) => {
@@ -116,11 +123,11 @@ describe.each(engines)('clock text every engine reads the same way, on %s', (eng
   it('check passes and names the rows whose clock is not a clock, without printing their values', () => {
     const chk = store.cli(['check', '--now', NOW_ISO]);
     expect(chk.code, chk.stderr).toBe(0);
-    expect(chk.stdout).toMatch(/warning: 9 value\(s\) of events\.at_text are not valid ISO-8601 clocks \(first: events row 7, a value shaped like "9999-99-99"\)/);
+    expect(chk.stdout).toMatch(/warning: 14 value\(s\) of events\.at_text are not valid ISO-8601 clocks \(first: events row 7, a value shaped like "9999-99-99"\)/);
     expect(chk.stdout + chk.stderr).not.toMatch(/yesterday/);
     const rep = store.cli(['report', '--json', '--now', NOW_ISO]);
     expect(rep.code, rep.stderr).toBe(0);
-    expect(JSON.parse(rep.stdout).rules[0]).toMatchObject({ bad_clocks: 9, first_bad_clock: { key: 7, shape: '"9999-99-99"' } });
+    expect(JSON.parse(rep.stdout).rules[0]).toMatchObject({ bad_clocks: 14, first_bad_clock: { key: 7, shape: '"9999-99-99"' } });
   });
 
   it('run deletes exactly the valid due values and keeps every value that is not a clock', async () => {

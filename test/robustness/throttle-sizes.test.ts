@@ -103,6 +103,27 @@ describe('throttled batch sizes on sqlite', () => {
     }
   });
 
+  it('checkpoint again what a writer commits while the copy runs, so that the writer’s next commit does not copy it itself', async () => {
+    store = await vendorStore('sqlite', { ddl: ['create table calls (id integer primary key, started_at text)'], policy: callsPolicy({}) });
+    const adapter = store.adapter;
+    await sql`pragma wal_checkpoint(truncate)`.execute(adapter.db);
+    await sql`insert into calls (id, started_at) values (1, '2026-01-01T00:00:00.000Z')`.execute(adapter.db);
+    // Queued behind the checkpoint's first round on the one connection, so it commits after
+    // that round took its view of the WAL, as a writer committing during the copy does.
+    const checkpoint = adapter.checkpoint!();
+    const write = sql`insert into calls (id, started_at) values (2, '2026-01-01T00:00:00.000Z')`.execute(adapter.db);
+    await Promise.all([checkpoint, write]);
+    const copy = join(store.dir, 'main-file-only.db');
+    copyFileSync(store.dbFile, copy);
+    const db = new Database(copy, { readonly: true });
+    try {
+      // One round copied row 1 only: row 2's pages stayed in the WAL for the writer's commit to copy.
+      expect(db.prepare('select id from calls order by id').all()).toEqual([{ id: 1 }, { id: 2 }]);
+    } finally {
+      db.close();
+    }
+  });
+
   it('checkpoint only once no other transaction holds lethe’s connection, as the lease’s renewal can mid-run', async () => {
     store = await vendorStore('sqlite', { ddl: ['create table calls (id integer primary key, started_at text)'], policy: callsPolicy({}) });
     const adapter = store.adapter;

@@ -67,7 +67,12 @@ export function buildProgram(): Command {
     .option('--port <port>', 'HTTP port for /healthz, /readyz, /metrics (env LETHE_HTTP_PORT, default 9464)')
     .option('--host <host>', 'HTTP listen address (env LETHE_HTTP_HOST, default 0.0.0.0)')
     .action(async (o: { runNow?: boolean; port?: string; host?: string }) => {
-      process.exitCode = await startCommand(program.opts<GlobalOptions>(), env, o);
+      const code = await startCommand(program.opts<GlobalOptions>(), env, o);
+      // Stopped: exit here, with the stop signals still handled. Left to end by itself, Node
+      // restores their default action while it tears down, and a copy arriving then (npm
+      // forwards its own Ctrl-C, late on a busy machine) killed the process (exit by SIGINT).
+      // The logs are written synchronously, so nothing is lost.
+      process.exit(code);
     });
 
   program

@@ -194,6 +194,46 @@ describe('a fixed edit back to the last good file', () => {
   });
 });
 
+describe('a stop signal that comes while lethe exits', () => {
+  // npm forwards its copy of a Ctrl-C; on a busy machine that copy can reach lethe after the
+  // graceful stop, as the process tears down. Left to end by itself, Node restores SIGINT's
+  // default action there, and the copy killed lethe (npm then exits by SIGINT, not 0).
+  it('does not kill it: the stop stays graceful and the exit code 0', async () => {
+    const store = await smallStore(smallPolicy({ schedule: '0 0 3 1 1 *' }));
+    dirs.push(store.dir);
+    const child = spawn(process.execPath, [BIN, 'start', '--run-now', '--port', '0', '--host', '127.0.0.1'], {
+      cwd: store.dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH ?? '', HOME: store.dir, LETHE_HMAC_KEY: TEST_HMAC_KEY, LETHE_NOW: NOW_ISO },
+    });
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (out += d));
+    let gone = false;
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => ((gone = true), resolve({ code, signal }))));
+    try {
+      await until(() => out.includes('"event":"run:end"'), 'the --run-now run to end', { timeoutMs: 20_000, abort: () => (child.exitCode !== null ? `lethe exited: ${out.slice(-2000)}` : null) });
+      // The first SIGINT stops it; copies follow every millisecond until it is gone, all
+      // within the second in which the same signal again is the same Ctrl-C.
+      const started = Date.now();
+      while (!gone && Date.now() - started < 800) {
+        try {
+          process.kill(child.pid!, 'SIGINT');
+        } catch {
+          break; // already gone
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      const exit = await Promise.race([exited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`lethe did not exit within 10 s\n${out.slice(-2000)}`)), 10_000))]);
+      expect(exit, out.slice(-2000)).toEqual({ code: 0, signal: null });
+      expect(out).toContain('"event":"stopped"');
+      expect(out).not.toContain('"event":"stop:forced"');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
+
 describe('Ctrl-C on `npm start`', () => {
   // A terminal's Ctrl-C sends SIGINT to the whole foreground process group: npm and lethe
   // both get it, and npm forwards its own to lethe, so lethe sees two SIGINTs a moment apart.

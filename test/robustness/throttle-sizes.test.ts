@@ -27,7 +27,7 @@ interface Seen {
   at: number;
 }
 
-async function batches(throttle: string, due = DUE): Promise<Seen[]> {
+async function batches(throttle: string, due = DUE, onBatch?: () => void): Promise<Seen[]> {
   store = await vendorStore('sqlite', { ddl: ['create table calls (id integer primary key, started_at text)'], policy: callsPolicy({ batch_size: '1000', throttle }) });
   await fillCalls(store, due, due);
   await ensureLetheTables(store.adapter);
@@ -35,7 +35,10 @@ async function batches(throttle: string, due = DUE): Promise<Seen[]> {
   await sql`pragma wal_checkpoint(truncate)`.execute(store.adapter.db);
   const events = new EventBus();
   const seen: Seen[] = [];
-  events.on('batch', (b) => seen.push({ selected: b.selected, pauseMs: b.pauseMs, at: performance.now() }));
+  events.on('batch', (b) => {
+    seen.push({ selected: b.selected, pauseMs: b.pauseMs, at: performance.now() });
+    onBatch?.();
+  });
   const r = await enforce(store, { events });
   expect([r.status, r.changed], r.error ?? '').toEqual(['ok', due]);
   return seen;
@@ -101,6 +104,28 @@ describe('throttled batch sizes on sqlite', () => {
     } finally {
       db.close();
     }
+  });
+
+  it('checkpoint as soon as the batch commits, before it is announced, so that a writer let in then finds nothing to copy', async () => {
+    // What the database file alone holds as each batch is announced (events are synchronous).
+    const inFile: number[] = [];
+    const left = () => {
+      const copy = join(store!.dir, 'main-file-only.db');
+      copyFileSync(store!.dbFile, copy);
+      const db = new Database(copy, { readonly: true });
+      try {
+        inFile.push((db.prepare('select count(*) as n from calls').get() as { n: number }).n);
+      } finally {
+        db.close();
+      }
+    };
+    // A pause after every batch.
+    const seen = await batches('{ max_hold: 1 ms, pause: 1 ms }', 300, left);
+    expect(seen.length).toBeGreaterThan(1);
+    let deleted = 0;
+    // Announced after the checkpoint, each batch's rows are already gone from the file; announced
+    // first, the file still held them all until the pause.
+    expect(inFile).toEqual(seen.map((b) => 300 - (deleted += b.selected)));
   });
 
   it('checkpoint again what a writer commits while the copy runs, so that the writer’s next commit does not copy it itself', async () => {

@@ -327,9 +327,16 @@ async function dueExtent(ctx: ExecContext, task: StageTask, q: StageSql): Promis
  */
 async function startPause(adapter: Adapter, ms: number): Promise<{ rest: () => Promise<void> }> {
   const started = performance.now();
-  await adapter.checkpoint?.();
+  // A failed checkpoint fails the stage from `rest`, once the committed batch is announced.
+  let failed: { err: unknown } | null = null;
+  try {
+    await adapter.checkpoint?.();
+  } catch (err) {
+    failed = { err };
+  }
   return {
     rest: async () => {
+      if (failed) throw failed.err;
       const left = ms - (performance.now() - started);
       if (left > 0) await sleep(left);
     },

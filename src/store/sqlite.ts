@@ -51,12 +51,11 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
-/** `2024-03-01T00:00:00.000Z`: the shape the SQL fast path reads (month, day and hour ranges are checked beside it). */
 /** Passive checkpoints a pause runs at most, each catching up with the writers' pages since the last. */
 const CHECKPOINT_ROUNDS = 8;
 
 /** What `pragma wal_checkpoint` returns: frames in the WAL as the round began, and those copied. */
-export interface CheckpointRound {
+interface CheckpointRound {
   busy: number;
   log: number;
   checkpointed: number;
@@ -67,10 +66,11 @@ export interface CheckpointRound {
  * them), or no frame came into the WAL since the previous round, which copied what it could
  * (all of it, or up to the snapshot a reader still holds).
  */
-export function checkpointSettled(previous: CheckpointRound | null, round: CheckpointRound): boolean {
+function checkpointSettled(previous: CheckpointRound | null, round: CheckpointRound): boolean {
   return round.busy !== 0 || (previous !== null && round.log === previous.log);
 }
 
+/** `2024-03-01T00:00:00.000Z`: the shape the SQL fast path reads (month, day and hour ranges are checked beside it). */
 const CANONICAL_GLOB = '[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9].[0-9][0-9][0-9]Z';
 
 const TYPES: Record<SqlTypeKind, string> = {

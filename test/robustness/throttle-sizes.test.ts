@@ -88,7 +88,10 @@ describe('throttled batch sizes on sqlite', () => {
     const seen = await batches('{ max_hold: 1 ms, pause: 100 ms }', 150);
     expect(seen.length).toBeGreaterThan(1);
     expect(seen.map((b) => b.pauseMs)).toEqual(seen.map(() => 100));
-    for (const gap of gaps(seen)) expect(gap).toBeGreaterThanOrEqual(100);
+    // The pause runs from the commit, and its checkpoint comes before the batch is announced:
+    // announcements are the pause apart less that checkpoint (a few pages here), never the
+    // few milliseconds of back-to-back batches.
+    for (const gap of gaps(seen)) expect(gap).toBeGreaterThanOrEqual(50);
   });
 
   it('checkpoint the WAL in their pauses, so that an application’s next commit finds nothing of theirs to copy', async () => {

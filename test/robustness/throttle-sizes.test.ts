@@ -49,6 +49,18 @@ const sizes = async (throttle: string): Promise<number[]> => (await batches(thro
 /** The time between one batch's announcement and the next's: the pause, if any, and the next batch. */
 const gaps = (seen: readonly Seen[]): number[] => seen.slice(1).map((b, i) => b.at - seen[i]!.at);
 
+/** What the store's database file alone answers to `query`: a copy of it without its WAL. */
+function inMainFile(query: string): unknown[] {
+  const copy = join(store!.dir, 'main-file-only.db');
+  copyFileSync(store!.dbFile, copy);
+  const db = new Database(copy, { readonly: true });
+  try {
+    return db.prepare(query).all();
+  } finally {
+    db.close();
+  }
+}
+
 let store: VendorStore | undefined;
 afterEach(async () => {
   await store?.close();
@@ -99,29 +111,13 @@ describe('throttled batch sizes on sqlite', () => {
     // below lethe's own autocheckpoint (10,000): without the checkpoint in the pause the file
     // alone would still hold them all.
     await batches('{ max_hold: 10 s, pause: 1 ms }');
-    const copy = join(store!.dir, 'main-file-only.db');
-    copyFileSync(store!.dbFile, copy);
-    const db = new Database(copy, { readonly: true });
-    try {
-      expect(db.prepare('select count(*) as n from calls').get()).toEqual({ n: 0 });
-    } finally {
-      db.close();
-    }
+    expect(inMainFile('select count(*) as n from calls')).toEqual([{ n: 0 }]);
   });
 
   it('checkpoint as soon as the batch commits, before it is announced, so that a writer let in then finds nothing to copy', async () => {
     // What the database file alone holds as each batch is announced (events are synchronous).
     const inFile: number[] = [];
-    const left = () => {
-      const copy = join(store!.dir, 'main-file-only.db');
-      copyFileSync(store!.dbFile, copy);
-      const db = new Database(copy, { readonly: true });
-      try {
-        inFile.push((db.prepare('select count(*) as n from calls').get() as { n: number }).n);
-      } finally {
-        db.close();
-      }
-    };
+    const left = () => inFile.push((inMainFile('select count(*) as n from calls')[0] as { n: number }).n);
     // A pause after every batch.
     const seen = await batches('{ max_hold: 1 ms, pause: 1 ms }', 300, left);
     expect(seen.length).toBeGreaterThan(1);
@@ -141,15 +137,8 @@ describe('throttled batch sizes on sqlite', () => {
     const checkpoint = adapter.checkpoint!();
     const write = sql`insert into calls (id, started_at) values (2, '2026-01-01T00:00:00.000Z')`.execute(adapter.db);
     await Promise.all([checkpoint, write]);
-    const copy = join(store.dir, 'main-file-only.db');
-    copyFileSync(store.dbFile, copy);
-    const db = new Database(copy, { readonly: true });
-    try {
-      // One round copied row 1 only: row 2's pages stayed in the WAL for the writer's commit to copy.
-      expect(db.prepare('select id from calls order by id').all()).toEqual([{ id: 1 }, { id: 2 }]);
-    } finally {
-      db.close();
-    }
+    // One round copied row 1 only: row 2's pages stayed in the WAL for the writer's commit to copy.
+    expect(inMainFile('select id from calls order by id')).toEqual([{ id: 1 }, { id: 2 }]);
   });
 
   it('checkpoint only once no other transaction holds lethe’s connection, as the lease’s renewal can mid-run', async () => {

@@ -323,7 +323,7 @@ async function dueExtent(ctx: ExecContext, task: StageTask, q: StageSql): Promis
  * writer waiting on SQLite's lock gets in at that commit, and if its own commit comes before
  * lethe's checkpoint, it copies lethe's batch from the WAL itself. A log line of a thousand
  * keys written to a pipe (the bench reads lethe's output through one) kept that gap open:
- * the bench's writer had a p99 of 52-54 ms, 36-38 ms since.
+ * the bench's writer had a p99 of 52-54 ms in 2 runs, 35-38 ms since in 5 of 6 (54 in one).
  */
 async function startPause(adapter: Adapter, ms: number): Promise<{ rest: () => Promise<void> }> {
   const started = performance.now();

@@ -54,8 +54,9 @@ export class RowKey {
 
   /** The canonical key of a result row selected with `select`. */
   fromRow(row: Record<string, unknown>, as = '__k'): KeyValue {
-    const parts = this.columns.map((c, i) => canonicalPart(row[`${as}${i}`], c));
-    return this.composite ? parts : parts[0]!;
+    // Called for every row of every batch: a one-column key builds no array and no name.
+    if (!this.composite) return canonicalPart(row[as === '__k' ? '__k0' : `${as}0`], this.columns[0]!);
+    return this.columns.map((c, i) => canonicalPart(row[`${as}${i}`], c));
   }
 
   orderBy(alias: string): RawBuilder<unknown> {

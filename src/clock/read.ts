@@ -32,6 +32,20 @@ export const ISO_ZONE_PATTERN = '(Z|[+-][0-9]{2}(:?[0-9]{2})?)$';
 const ISO = new RegExp(ISO_CLOCK_PATTERN);
 const ZONE = new RegExp(ISO_ZONE_PATTERN);
 
+/** lethe's own form of an instant, as isoUtc writes it: `2024-03-01T00:00:00.000Z`. */
+const CANONICAL_UTC = /^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{3}Z$/;
+
+/**
+ * Whether a clock value is text in lethe's own UTC form naming a real instant: such values
+ * sort as their instants do, so a store compares them as text (SQLite's clockBefore).
+ */
+export function isCanonicalUtc(raw: unknown): boolean {
+  if (typeof raw !== 'string' || raw.length !== 24 || !CANONICAL_UTC.test(raw) || raw.startsWith('0000')) return false;
+  // Every month has days 01 to 28.
+  const day = Number(raw.slice(8, 10));
+  return day <= 28 || day <= daysInMonth(Number(raw.slice(0, 4)), Number(raw.slice(5, 7)));
+}
+
 /** Epoch values outside 0001-01-01 … 9999-12-31 are not clocks. */
 export const EPOCH_SECONDS_RANGE = [-62_135_596_800, 253_402_300_799] as const;
 

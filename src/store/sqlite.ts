@@ -12,7 +12,7 @@ import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, sql, type DatabaseC
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { EPOCH_SECONDS_RANGE, cutoffOf, isBefore, readClock, type Cutoff } from '../clock/read.js';
+import { EPOCH_SECONDS_RANGE, cutoffOf, isBefore, isCanonicalUtc, readClock, type Cutoff } from '../clock/read.js';
 import { ConfigError, StoreError } from '../errors.js';
 import { CachedSqliteConnection } from './sqlite-statements.js';
 import type { Adapter, ClockSpec, ColumnInfo, ForeignKeyInfo, IndexInfo, SafeDbError, SchemaInfo, SqlTypeKind, TableInfo } from './types.js';
@@ -69,9 +69,6 @@ interface CheckpointRound {
 function checkpointSettled(previous: CheckpointRound | null, round: CheckpointRound): boolean {
   return round.busy !== 0 || (previous !== null && round.log === previous.log);
 }
-
-/** `2024-03-01T00:00:00.000Z`: the shape the SQL fast path reads (month, day and hour ranges are checked beside it). */
-const CANONICAL_GLOB = '[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9].[0-9][0-9][0-9]Z';
 
 const TYPES: Record<SqlTypeKind, string> = {
   id: 'integer',
@@ -214,6 +211,7 @@ function registerClockFunctions(raw: Database.Database): void {
   raw.function('lethe_clock_before', { deterministic: true }, (v: unknown, format: unknown, zone: unknown, ms: unknown) =>
     isBefore(readClock(v, spec(format, zone)), cutoff(Number(ms), String(zone))) ? 1 : 0,
   );
+  raw.function('lethe_canonical_utc', { deterministic: true }, (v: unknown) => (isCanonicalUtc(v) ? 1 : 0));
   raw.function('lethe_clock_invalid', { deterministic: true }, (v: unknown, format: unknown) => (readClock(v, spec(format, 'UTC')).kind === 'invalid' ? 1 : 0));
 }
 
@@ -369,13 +367,12 @@ class SqliteAdapter implements Adapter {
 
   /**
    * Canonical UTC text (24 characters, ending in Z) naming a real instant: text order is time
-   * order. Every month has days 01 to 28, so date() checks only the other days: it is the
-   * costliest part of a check that runs on every due row (about 70 ms of 1M rows).
+   * order. Checked in JS (isCanonicalUtc), on every due row: the same check in SQL (a glob,
+   * four substr() comparisons and date() for days past the 28th) cost 310 ms per 1M rows,
+   * the function 130 ms.
    */
   #canonical(expr: RawBuilder<unknown>): RawBuilder<unknown> {
-    const day = sql`substr(${expr}, 9, 2)`;
-    const validDate = sql`(${day} between '01' and '28' and substr(${expr}, 6, 2) between '01' and '12' or date(substr(${expr}, 1, 10)) = substr(${expr}, 1, 10))`;
-    return sql`(${expr} glob ${CANONICAL_GLOB} and substr(${expr}, 1, 4) <> '0000' and substr(${expr}, 12, 2) < '24' and ${validDate})`;
+    return sql`lethe_canonical_utc(${expr}) = 1`;
   }
 
   clockInvalid(expr: RawBuilder<unknown>, _column: ColumnInfo, spec: ClockSpec): RawBuilder<unknown> {

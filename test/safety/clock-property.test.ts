@@ -15,23 +15,13 @@ import { clockValue, T } from '../../src/exec/sql-fragments.js';
 import { planRun } from '../../src/plan/planner.js';
 import type { EnforceRule } from '../../src/policy/model.js';
 import { testEngines } from '../support/engines.js';
+import { rng } from '../support/rng.js';
 import { enforce, policyFromText } from '../support/harness.js';
 import { vendorStore, type VendorStore } from '../support/vendor.js';
 
 const engines = await testEngines();
 const PROVIDER_ZONE = 'America/New_York';
 const CLOCK_ZONE = 'Europe/London';
-
-/** A small deterministic PRNG (mulberry32), so a failure can be reproduced. */
-function rng(seed: number): () => number {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Instants the periods below make boundaries of: DST changes in both zones, month ends, leap days. */
 const PIVOTS = ['2024-02-29T12:00:00Z', '2025-01-31T23:30:00Z', '2025-03-09T07:00:00Z', '2025-03-30T01:00:00Z', '2025-10-26T01:00:00Z', '2025-11-02T06:00:00Z', '2025-12-31T23:59:59Z'].map((s) => Date.parse(s));

@@ -6,17 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isCanonicalUtc } from '../../src/clock/read.js';
-
-/** A small deterministic PRNG (mulberry32), so a failure can be reproduced. */
-function rng(seed: number): () => number {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../support/rng.js';
 
 function oracle(s: string): boolean {
   const ms = Date.parse(s);

@@ -108,8 +108,8 @@ describe('throttled batch sizes on sqlite', () => {
 
   it('checkpoint the WAL in their pauses, so that an application’s next commit finds nothing of theirs to copy', async () => {
     // The 3,000 rows are in the database file. Deleting them writes a few dozen pages, far
-    // below lethe's own autocheckpoint (10,000): without the checkpoint in the pause the file
-    // alone would still hold them all.
+    // below lethe's own autocheckpoint (WAL_CHECKPOINT_BYTES): without the checkpoint in the
+    // pause the file alone would still hold them all.
     await batches('{ max_hold: 10 s, pause: 1 ms }');
     expect(inMainFile('select count(*) as n from calls')).toEqual([{ n: 0 }]);
   });

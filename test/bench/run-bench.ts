@@ -38,6 +38,10 @@
  * and pt-archiver add `provider_id = 'bench'`; BENCH_DUE is then the share of all calls
  * that is due, and the bench provider's due rows are about a 1/n of them.
  *
+ * With BENCH_NUMBER_INDEXES=1 the caller and callee columns are indexed too, as a store that
+ * looks calls up by number has them: the numbers are not in id order, so every batch deletes
+ * entries all over those two indexes.
+ *
  * Environment (defaults in brackets; BENCH_QUICK=1 shrinks them):
  *   BENCH_ENGINES      sqlite,postgres,mysql
  *   BENCH_SECTIONS     pairs,throttled,rss,partitions
@@ -47,6 +51,7 @@
  *   BENCH_PAIRS        interleaved pairs per engine [3; quick 1]
  *   BENCH_BATCH        batch_size written in the policy [unset: lethe's default]
  *   BENCH_TENANTS      providers sharing the calls table [1: a single-tenant table]
+ *   BENCH_NUMBER_INDEXES  1: index caller and callee too [0]
  *   BENCH_WRITER_MS    the writer's interval [10]
  *   BENCH_RSS_ROWS     due rows for the RSS runs [1000000,5000000; quick 100000,500000]
  *   BENCH_RSS_ENGINE   engine for the RSS runs [sqlite]
@@ -97,6 +102,7 @@ if (!(DUE_SHARE > 0 && DUE_SHARE < 1)) throw new Error(`BENCH_DUE: "${process.en
 const PAIRS = intEnv('BENCH_PAIRS', QUICK ? 1 : 3);
 const BATCH = process.env.BENCH_BATCH ? intEnv('BENCH_BATCH', 1000) : null;
 const TENANTS = intEnv('BENCH_TENANTS', 1);
+const NUMBER_INDEXES = process.env.BENCH_NUMBER_INDEXES === '1';
 /** The provider lethe, the raw DELETE and pt-archiver purge when the table is shared. */
 const BENCH_TENANT = 'bench';
 const WRITER_MS = intEnv('BENCH_WRITER_MS', 10);
@@ -262,9 +268,10 @@ const CALLS_DDL: Record<EngineName, string[]> = {
   ],
 };
 
-/** CALLS_DDL, with the shared table's provider column and its index when BENCH_TENANTS > 1. */
+/** CALLS_DDL, with the number indexes (BENCH_NUMBER_INDEXES), and the shared table's provider column and its index when BENCH_TENANTS > 1. */
 function callsDdl(engine: EngineName): string[] {
   const ddl = [...CALLS_DDL[engine]];
+  if (NUMBER_INDEXES) ddl.push('create index calls_caller on calls (caller)', 'create index calls_callee on calls (callee)');
   if (TENANTS === 1) return ddl;
   // The writer of the throttled section inserts without a provider: its rows are another's.
   ddl.push(`alter table calls add column provider_id varchar(16) not null default 'p1'`, 'create index calls_provider on calls (provider_id)');
@@ -750,7 +757,7 @@ async function reachable(e: EngineName): Promise<string | null> {
 }
 
 async function main(): Promise<number> {
-  out(`lethe bench${QUICK ? ' (quick)' : ''}: ${n0(ROWS)} calls, ${(DUE_SHARE * 100).toFixed(1)}% due, ${PAIRS} pair(s) per engine, now ${NOW.toISOString()}, cutoff ${CUTOFF.toISOString()}`);
+  out(`lethe bench${QUICK ? ' (quick)' : ''}: ${n0(ROWS)} calls, ${(DUE_SHARE * 100).toFixed(1)}% due${NUMBER_INDEXES ? ', caller and callee indexed' : ''}, ${PAIRS} pair(s) per engine, now ${NOW.toISOString()}, cutoff ${CUTOFF.toISOString()}`);
   out(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${mb(os.totalmem())} MB RAM; node ${process.version}; start ${loadavg()}`);
   if (!existsSync(join(ROOT, 'dist', 'src', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
   const skipped: string[] = [];

@@ -40,6 +40,8 @@ export async function referencedRows(adapter: Adapter, task: Pick<StageTask, 'ta
 
 /** The refs of the rows actually changed, grouped by referenced row, in a canonical order. */
 export function auditRefs(changed: readonly KeyValue[], referenced: ReferencedRows): AuditRef[] {
+  // A table that references nothing: no key of the batch need be encoded to find that out.
+  if (referenced.size === 0) return [];
   const groups = new Map<string, AuditRef>();
   changed.forEach((k, index) => {
     for (const [table, ref] of referenced.get(RowKey.encode(k)) ?? []) {

@@ -22,7 +22,8 @@
  * lethe runs as a child, `node bin/lethe run --json`, as an operator would run it; its time
  * is the run's own `duration_ms` (the CLI's start-up and schema read are printed beside it).
  * The raw DELETE runs in this process on a connection with the adapter's settings and is
- * timed around the statement (it commits by itself).
+ * timed around the statement (it commits by itself) and, on SQLite, the checkpoint that
+ * copies its WAL into the database file: lethe's run copies its own before it ends.
  *
  * The table: `calls(id, started_at, caller, callee, duration_s)` with an index on the clock
  * and a child table `recordings(call_id → calls)` referencing only calls that are not due, so
@@ -463,14 +464,20 @@ async function runLethe(url: string, policy: string, extra: readonly string[] = 
   return { durationMs: result.duration_ms, wallMs: r.wallMs, cpuMs: usage.cpuMs, changed: result.changed, status: result.status, peakRss: usage.maxRss, logBytes: r.stderrBytes };
 }
 
-/** The control: one DELETE of every due call, on a connection with the adapter's settings. */
-async function runRaw(kit: EngineKit, url: string): Promise<{ ms: number; changed: number }> {
+/**
+ * The control: one DELETE of every due call, on a connection with the adapter's settings,
+ * and on SQLite the checkpoint that copies its WAL into the database file, as lethe's run
+ * copies its own before it ends (`statementMs` is the DELETE alone).
+ */
+async function runRaw(kit: EngineKit, url: string): Promise<{ ms: number; statementMs: number; changed: number }> {
   const ad = await openStore(url, WORK);
   try {
     await sql`select count(*) from calls where id < 0`.execute(ad.db); // connection warm, like lethe's
     const t = performance.now();
     const r = await sql`delete from calls where ${sql.raw(TENANT_WHERE)}started_at < ${kit.cutoffParam}`.execute(ad.db);
-    return { ms: performance.now() - t, changed: Number(r.numAffectedRows ?? 0n) };
+    const statementMs = performance.now() - t;
+    await ad.checkpoint?.();
+    return { ms: performance.now() - t, statementMs, changed: Number(r.numAffectedRows ?? 0n) };
   } finally {
     await ad.close();
   }
@@ -576,6 +583,7 @@ async function pairs(kit: EngineKit, tmpl: string, due: number, f: EngineFigures
           const r = await runRaw(kit, url);
           if (r.changed !== due) throw new Error(`the raw DELETE removed ${r.changed} rows, ${due} are due`);
           got.raw = r.ms;
+          got.rawStatement = r.statementMs;
           f.raw.push(r.ms);
         } else {
           const r = await runPtArchiver(url, batch);
@@ -589,7 +597,7 @@ async function pairs(kit: EngineKit, tmpl: string, due: number, f: EngineFigures
     }
     f.ratios.push(got.lethe! / got.raw!);
     if (got.pt !== undefined) f.ptRatios.push(got.lethe! / got.pt);
-    out(`  pair ${p + 1} (${order.join(' → ')}): lethe ${s2(got.lethe!)} s, raw ${s2(got.raw!)} s, ratio ${(got.lethe! / got.raw!).toFixed(2)}×${got.pt !== undefined ? `; pt-archiver ${s2(got.pt)} s (lethe takes ${(got.lethe! / got.pt).toFixed(2)}× its time)` : ''}`);
+    out(`  pair ${p + 1} (${order.join(' → ')}): lethe ${s2(got.lethe!)} s, raw ${s2(got.raw!)} s${got.rawStatement !== undefined && got.raw! - got.rawStatement >= 5 ? ` (the DELETE ${s2(got.rawStatement)} s, then its checkpoint)` : ''}, ratio ${(got.lethe! / got.raw!).toFixed(2)}×${got.pt !== undefined ? `; pt-archiver ${s2(got.pt)} s (lethe takes ${(got.lethe! / got.pt).toFixed(2)}× its time)` : ''}`);
   }
   out(`  lethe's CLI wall time (start-up, schema read, run): ${range(f.letheWall, s2)} s, CPU time ${range(f.letheCpu, s2)} s; log output ${n0(f.logBytes / 1024)} kB; ${loadavg()}`);
 }

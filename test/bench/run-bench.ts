@@ -833,7 +833,7 @@ async function main(): Promise<number> {
   }
 
   out('\n=== summary ===');
-  out(`${n0(ROWS)} calls, ${n0(due)} due; times are the run's own (lethe's durationMs; the raw statement; pt-archiver's whole command); median (min–max) over ${PAIRS} interleaved pair(s)`);
+  out(`${n0(ROWS)} calls, ${n0(due)} due; times are the run's own (lethe's durationMs; the raw statement, on SQLite with the checkpoint of its WAL; pt-archiver's whole command); median (min–max) over ${PAIRS} interleaved pair(s)`);
   out(
     table(
       ['engine', 'lethe off s', 'raw DELETE s', 'lethe ÷ raw', 'pt-archiver s', 'lethe ÷ pt-archiver', 'throttled s', 'throttled ÷ raw', 'writer worst ms', 'writer p99 ms', 'writer errors'],

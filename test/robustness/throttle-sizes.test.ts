@@ -97,13 +97,16 @@ describe('throttled batch sizes on sqlite', () => {
 
   it('pause after every batch when each spends max_hold', async () => {
     // A budget of 1 ms: every batch spends it, so every batch is followed by the pause.
-    const seen = await batches('{ max_hold: 1 ms, pause: 100 ms }', 150);
-    expect(seen.length).toBeGreaterThan(1);
+    const seen = await batches('{ max_hold: 1 ms, pause: 100 ms }', 300);
+    expect(seen.length).toBeGreaterThan(2);
     expect(seen.map((b) => b.pauseMs)).toEqual(seen.map(() => 100));
     // The pause runs from the commit, and its checkpoint comes before the batch is announced:
-    // announcements are the pause apart less that checkpoint (a few pages here), never the
-    // few milliseconds of back-to-back batches.
-    for (const gap of gaps(seen)) expect(gap).toBeGreaterThanOrEqual(50);
+    // one announcement follows the last by the pause, less that batch's checkpoint, plus the
+    // next batch and its checkpoint. A slow checkpoint (an fsync under load: 60 ms once in CI)
+    // shortens one gap and lengthens the one before, so over the stage the gaps add up to at
+    // least the pauses less the first checkpoint; batches back to back would be a few ms apart.
+    const g = gaps(seen);
+    expect(g.reduce((a, b) => a + b, 0) / g.length).toBeGreaterThanOrEqual(50);
   });
 
   it('checkpoint the WAL in their pauses, so that an application’s next commit finds nothing of theirs to copy', async () => {

@@ -124,13 +124,13 @@ export const WAL_CHECKPOINT_BYTES = 256 * 1024 * 1024;
  * wal_autocheckpoint in pages for WAL_CHECKPOINT_BYTES. A batch of deletes touches an index
  * page for every row in every index whose order is not the key's, and its commit writes each
  * of them to the WAL; a checkpoint then copies every page written since the last one. At the
- * default 1,000 pages the commits cost more than the statements. With caller and callee
- * indexed on 3M calls (1M due, 1,000 batches), the commits of a loop of lethe's statements
- * took 24.6 s at 10,000 pages (40 MB), 15.5 s at 40,000, 12.5 s at 100,000 and 11.9 s at
- * 200,000, against deletes of 10.7 s: batches rewrite the same index pages, and a checkpoint
- * copies each once however often it was written. A throttled stage checkpoints in its pauses
- * (Adapter.checkpoint), so the WAL stays far below this there; `throttle: off` is where it
- * grows to it.
+ * default 1,000 pages the commits cost more than the statements. With caller, callee and
+ * duration indexed on 3M calls (1M due, 1,000 batches), the commits of a loop of lethe's
+ * statements took 24.6 s at 10,000 pages (40 MB), 15.5 s at 40,000, 12.5 s at 100,000 and
+ * 11.9 s at 200,000, against deletes of 10.7 s: batches rewrite the same index pages, and a
+ * checkpoint copies each once however often it was written. A throttled stage checkpoints in
+ * its pauses (Adapter.checkpoint), so the WAL stays far below this there; an unthrottled one
+ * grows it to this, and checkpoints at its end.
  */
 function walCheckpointPages(raw: Database.Database): number {
   const pageSize = Number(raw.pragma('page_size', { simple: true }));

@@ -212,9 +212,10 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
     // The writers its last batches kept waiting get in before the next stage's batches start.
     const owed = throttle.closing();
     if (owed > 0 && !ctx.shouldStop()) await (await startPause(ctx.adapter, owed)).rest();
-    else if (out.batches > 0 && !ctx.dryRun && !ctx.shouldStop()) {
-      // Batches run back to back leave the WAL to grow (up to WAL_CHECKPOINT_BYTES on SQLite):
-      // lethe copies it now, or the application's next commit past its own autocheckpoint would.
+    else if (throttle.pauseMs === 0 && out.batches > 0 && !ctx.dryRun && !ctx.shouldStop()) {
+      // Batches run back to back, with no pause to checkpoint in, leave the WAL to grow (up to
+      // WAL_CHECKPOINT_BYTES on SQLite): lethe copies it now, or the application's next commit
+      // past its own autocheckpoint would.
       await ctx.adapter.checkpoint?.();
     }
   } catch (err) {

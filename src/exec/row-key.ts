@@ -34,8 +34,8 @@ export class RowKey {
 
   /**
    * Keys per statement: a whole batch for a one-column key (one IN list, or one array
-   * parameter on PostgreSQL, far below every parameter limit) and for a composite key the
-   * engine takes as one array per column (keyTupleInList); KEY_CHUNK for an OR of ANDs.
+   * parameter on PostgreSQL and SQLite, far below every parameter limit) and for a composite
+   * key the engine takes as a tuple list (keyTupleInList); KEY_CHUNK for an OR of ANDs.
    */
   get chunk(): number {
     const oneList = !this.composite || (this.adapter.keyTupleInList !== undefined && this.columns.every((c) => c.kind !== 'binary'));
@@ -106,7 +106,8 @@ export class RowKey {
     const parts = keys.map((k) => this.parts(k));
     const tuples = this.adapter.keyTupleInList?.(this.columns.map((c) => sql.ref(`${alias}.${c.name}`)), parts, this.columns);
     if (tuples) return tuples;
-    // (a = ? and b = ?) or …: every engine turns this into index lookups; row-value IN is not always.
+    // (a = ? and b = ?) or …, where the engine has no tuple list for these columns (binary
+    // ones): index lookups through an index, but every term tested on every row without one.
     const one = (k: KeyValue) => {
       const p = this.parts(k);
       return sql`(${sql.join(this.columns.map((c, i) => sql`${sql.ref(`${alias}.${c.name}`)} = ${this.adapter.bindKey(p[i]!, c)}`), sql` and `)})`;

@@ -202,6 +202,15 @@ class MysqlAdapter extends ServerAdapter {
     return sql`${value}`;
   }
 
+  keyTupleInList(refs: readonly RawBuilder<unknown>[], parts: readonly (readonly (string | number)[])[], columns: readonly ColumnInfo[]): RawBuilder<unknown> | null {
+    if (columns.some((c) => c.kind === 'binary')) return null;
+    // A row-value IN list: read by range on an index of the columns, and tested by binary
+    // search without one. On an Asterisk cdr of 300,000 rows, deleting 1,000 keys took 17 ms
+    // against 51 for an OR of ANDs with an index on (uniqueid, sequence), and 161 ms against
+    // 14 s without (MariaDB 10.11; the OR is tested term by term on every row).
+    return sql`(${sql.join(refs)}) in (${sql.join(parts.map((p) => sql`(${sql.join(p.map((v, i) => this.bindKey(v, columns[i]!)))})`))})`;
+  }
+
   deleteWhere(table: string, alias: string, where: RawBuilder<unknown>): RawBuilder<unknown> {
     // The multi-table form is the one that takes an alias on MariaDB and MySQL alike.
     return sql`delete ${sql.id(alias)} from ${sql.table(table)} as ${sql.id(alias)} where ${where}`;

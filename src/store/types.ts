@@ -223,8 +223,9 @@ export interface Adapter {
   /** `ref in (values…)` for one key column, in the engine's cheapest form (PostgreSQL: one array parameter). */
   keyInList(ref: RawBuilder<unknown>, values: readonly (string | number)[], column: ColumnInfo): RawBuilder<unknown>;
   /**
-   * `(ref1, ref2, …) in (keys…)` for a composite key in one parameter per column, where the
-   * engine can (PostgreSQL: unnest of one array per column); null to use an OR of ANDs.
+   * `(ref1, ref2, …) in (keys…)` for a composite key, in the engine's cheapest form
+   * (PostgreSQL: unnest of one array per column; SQLite: one JSON array; MySQL: a row-value
+   * list); null to use an OR of ANDs (binary columns).
    */
   keyTupleInList?(refs: readonly RawBuilder<unknown>[], parts: readonly (readonly (string | number)[])[], columns: readonly ColumnInfo[]): RawBuilder<unknown> | null;
   /** `delete from table as alias where …`, in the form the engine accepts. */

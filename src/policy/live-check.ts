@@ -99,6 +99,16 @@ function checkKey(rule: Rule, table: TableInfo, seen: Map<string, { rule: Rule; 
       'warning',
     );
   }
+  // Batches take the next keys after the last one's, in key order: only an index that starts
+  // with the key's columns finds them without reading the table.
+  if (!table.indexes.some((ix) => rule.key!.every((k, i) => ix.columns[i] === k))) {
+    report(
+      `${p}.key`,
+      `no index starts with (${rule.key.join(', ')}) on ${table.name}: every batch reads the whole table to find its next keys`,
+      `create index on ${table.name} (${rule.key.join(', ')})`,
+      'warning',
+    );
+  }
 }
 
 function uniqueHint(table: TableInfo): string {

@@ -135,10 +135,13 @@ export const REFERENCE_TABLES: readonly string[] = Object.freeze(TABLES.map((t) 
 /**
  * The plain single-column indexes a table gets: every foreign-key column (lethe asks "does a
  * child still reference this parent" before each delete, and an unindexed child scan per
- * parent would make that quadratic) and every timestamp column (any of them can be a clock).
+ * parent would make that quadratic), every timestamp column (any of them can be a clock) and
+ * every media_path (before it unlinks files, the drain asks whether a row that stays still
+ * names them: on 50,000 seeded accounts, reading the three media tables for that took 5.2 s
+ * of a 37 s run, and the run took 30 s with these indexes).
  */
 function indexedColumns(table: TableSpec): string[] {
-  return table.columns.filter((c) => c.references !== undefined || c.kind === 'timestamp').map((c) => c.name);
+  return table.columns.filter((c) => c.references !== undefined || c.kind === 'timestamp' || c.name === 'media_path').map((c) => c.name);
 }
 
 export interface ReferenceSchemaOptions {

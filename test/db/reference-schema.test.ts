@@ -124,7 +124,7 @@ describe('reference schema', () => {
     expect(seen).toBe([...EXPECTED.values()].reduce((n, t) => n + t.fks.length, 0));
   });
 
-  it('has a plain ix_<table>_<column> index on every foreign-key and timestamp column', () => {
+  it('has a plain ix_<table>_<column> index on every foreign-key, timestamp and media_path column', () => {
     for (const [name, expected] of EXPECTED) {
       const table = schema.tables.get(name)!;
       const wanted = new Set([...expected.fks.map((fk) => fk.column), ...expected.columns.filter(isTimestamp)]);
@@ -132,6 +132,10 @@ describe('reference schema', () => {
         const ix = table.indexes.find((i) => i.name === `ix_${name}_${column}`);
         expect(ix?.columns, `ix_${name}_${column}`).toEqual([column]);
       }
+    }
+    // The drain looks up the files of deleted rows by path in every table that names files.
+    for (const name of ['recordings', 'voicemails', 'voicemail_greetings']) {
+      expect(schema.tables.get(name)!.indexes.find((i) => i.name === `ix_${name}_media_path`)?.columns, `ix_${name}_media_path`).toEqual(['media_path']);
     }
     // The clocks DESIGN section 1 names, spelled out so a renamed column cannot slip through.
     for (const clock of [

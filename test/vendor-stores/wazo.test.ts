@@ -115,6 +115,7 @@ describe.each(engines)('Wazo call-logd 25.14 on %s', (engine) => {
     const r = cli(store, ['check', '--now', NOW_ISO]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/clock column date has no index/);
+    expect(r.stdout).toMatch(/files column call_logd_recording\.path has no index: before it unlinks files, every drain reads call_logd_recording[^\n]*\n\s+hint: create index on call_logd_recording\(path\)/);
   });
 
   it('a UUID that is not a tenant of the column type is refused by check', () => {

@@ -42,7 +42,7 @@ export function sharedFileCheck(adapter: Adapter, policy: Policy, schema: Schema
         }
       };
       if (!probe) {
-        // No column the path can be looked up by: read the table (check warns about this).
+        // No column the path can be looked up by (probedColumn): read the table.
         check((await sql<Record<string, unknown>>`select ${cols} from ${sql.table(table)} as ${sql.id(T)}`.execute(adapter.db)).rows);
         continue;
       }
@@ -61,17 +61,26 @@ export function sharedFileCheck(adapter: Adapter, policy: Policy, schema: Schema
  * literal for a template ending in a column (`{record_path}/{record_name}` → the file name).
  */
 function probeColumn(template: FilesTemplate, abs: readonly string[], mediaRoot: string): { column: string; values: string[] } | null {
+  const column = probedColumn(template);
+  if (column === null) return null;
   const parts = template.parts;
-  const last = parts[parts.length - 1]!;
-  if (!('column' in last)) return null;
   if (parts.length === 1) {
     const values = abs.flatMap((a) => {
       const c = confine(mediaRoot, a);
       return c.ok ? [c.rel, a] : [a];
     });
-    return { column: last.column, values: [...new Set(values)] };
+    return { column, values: [...new Set(values)] };
   }
+  const before = parts[parts.length - 2] as { literal: string };
+  return { column, values: [...new Set(abs.map((a) => a.slice(a.lastIndexOf(before.literal) + before.literal.length)))] };
+}
+
+/** The column the drain looks a path up by (see probeColumn); null where it reads the whole table. */
+export function probedColumn(template: FilesTemplate): string | null {
+  const parts = template.parts;
+  const last = parts[parts.length - 1]!;
+  if (!('column' in last)) return null;
+  if (parts.length === 1) return last.column;
   const before = parts[parts.length - 2]!;
-  if (!('literal' in before) || before.literal === '') return null;
-  return { column: last.column, values: [...new Set(abs.map((a) => a.slice(a.lastIndexOf(before.literal) + before.literal.length)))] };
+  return 'literal' in before && before.literal !== '' ? last.column : null;
 }

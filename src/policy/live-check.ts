@@ -13,6 +13,7 @@ import { positionOf, problem } from './positions.js';
 import { findPath, findTable, isUnique, referencingKeys } from '../plan/fk-graph.js';
 import { resolveScope } from '../plan/scope.js';
 import { MIN_PSEUDONYM_WIDTH } from '../exec/anonymise.js';
+import { probedColumn } from '../exec/shared-files.js';
 import { existsSync } from 'node:fs';
 
 type Report = (path: string, message: string, hint?: string, severity?: Problem['severity']) => void;
@@ -160,10 +161,10 @@ function checkEnforce(policy: Policy, rule: EnforceRule, table: TableInfo, repor
     for (const c of rule.files.columns) requireColumn(table, c, `${p}.files`, 'a files column', report);
     if (!policy.store.mediaRoot) report(`${p}.files`, 'the rule deletes files, but no media_root is configured: they would all be refused', 'set store.media_root, --media-root or LETHE_MEDIA_ROOT');
     else if (!existsSync(policy.store.mediaRoot)) report(`${p}.files`, `media_root ${policy.store.mediaRoot} does not exist: no file could be deleted`, 'check store.media_root, --media-root or LETHE_MEDIA_ROOT', 'warning');
-    // Before it unlinks a file, the drain looks its name up in this column (shared-files.ts).
-    const last = rule.files.parts[rule.files.parts.length - 1]!;
-    if (policy.store.mediaRoot && 'column' in last && table.columns.has(last.column) && !table.indexes.some((ix) => ix.columns[0] === last.column)) {
-      report(`${p}.files`, `files column ${table.name}.${last.column} has no index: before it unlinks files, every drain reads ${table.name} for rows that still name them`, `create index on ${table.name}(${last.column})`, 'warning');
+    // Before it unlinks a file, the drain looks its name up in one column of the template.
+    const probed = probedColumn(rule.files);
+    if (policy.store.mediaRoot && probed !== null && table.columns.has(probed) && !table.indexes.some((ix) => ix.columns[0] === probed)) {
+      report(`${p}.files`, `files column ${table.name}.${probed} has no index: before it unlinks files, every drain reads ${table.name} for rows that still name them`, `create index on ${table.name}(${probed})`, 'warning');
     }
   }
   const keyNames = table.primaryKey.length ? table.primaryKey : (rule.key ?? []);

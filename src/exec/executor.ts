@@ -789,7 +789,7 @@ async function anonymiseRows(ctx: ExecContext, task: StageTask, q: StageSql, tx:
       // A unique key names one row. Rows sharing a key that is not unique are told apart by the
       // old value (a text column: check allows nothing else), which the new one is a function of.
       const when = (p: (typeof chunk)[number]) =>
-        task.keyUnique || p.old[j] === null ? key.in(T, [p.key]) : sql`${key.in(T, [p.key])} and ${col(T, c.column)} = ${p.old[j]}`;
+        task.keyUnique || p.old[j] === null ? key.is(T, p.key) : sql`${key.is(T, p.key)} and ${col(T, c.column)} = ${p.old[j]}`;
       const cases = sql`case ${sql.join(chunk.map((p) => sql`when ${when(p)} then ${p.values[j]}`), sql` `)} else ${col(T, c.column)} end`;
       return sql`${sql.ref(c.column)} = ${adapter.castForColumn(cases, task.table.columns.get(c.column)!)}`;
     });

@@ -108,11 +108,18 @@ export class RowKey {
     if (tuples) return tuples;
     // (a = ? and b = ?) or …, where the engine has no tuple list for these columns (binary
     // ones): index lookups through an index, but every term tested on every row without one.
-    const one = (k: KeyValue) => {
-      const p = this.parts(k);
-      return sql`(${sql.join(this.columns.map((c, i) => sql`${sql.ref(`${alias}.${c.name}`)} = ${this.adapter.bindKey(p[i]!, c)}`), sql` and `)})`;
-    };
-    return sql`(${sql.join(keys.map(one), sql` or `)})`;
+    return sql`(${sql.join(keys.map((k) => this.is(alias, k)), sql` or `)})`;
+  }
+
+  /**
+   * `alias` is the row `k` names: an equality per key column. Where a statement tells many
+   * rows apart one by one (the CASE of an anonymising UPDATE), a one-key `in` list would be a
+   * subquery per row on SQLite, with its own temporary table, and an array cast per row on
+   * PostgreSQL.
+   */
+  is(alias: string, k: KeyValue): RawBuilder<unknown> {
+    const p = this.parts(k);
+    return sql`(${sql.join(this.columns.map((c, i) => sql`${sql.ref(`${alias}.${c.name}`)} = ${this.adapter.bindKey(p[i]!, c)}`), sql` and `)})`;
   }
 
   /** Text of a key for holds, the file queue and messages: its canonical JSON. */

@@ -13,7 +13,7 @@
  *      inserts one row every 10 ms (SQLite busy_timeout 5 s): the writer's worst stall and
  *      errors, and the run's time against the raw DELETE's.
  *   3. rss: peak RSS of the lethe process (the kernel's ru_maxrss, written at exit) at 1M and
- *      5M due rows, on BENCH_RSS_ENGINE.
+ *      5M due rows deleted, and at 1M anonymised, on BENCH_RSS_ENGINE.
  *   4. partitions (PostgreSQL): a call table partitioned by month on its clock, 24 months of
  *      calls of which the oldest 12 are due: lethe (which drops the wholly due partitions and
  *      deletes the due rows of the month the cutoff falls in) against the raw DELETE of the
@@ -407,7 +407,14 @@ const kitFor = (e: EngineName): EngineKit => (e === 'sqlite' ? sqliteKit() : ser
 // The contenders.
 // ---------------------------------------------------------------------------------------
 
-function policyFile(name: string, throttle: 'off' | 'default'): string {
+/** The bench rule's action: the delete every section times, or the anonymisation of the rss section. */
+const ACTIONS = {
+  delete: 'delete',
+  anonymise: '{ anonymise: { caller: hmac, callee: phone_prefix } }',
+} as const;
+type BenchAction = keyof typeof ACTIONS;
+
+function policyFile(name: string, throttle: 'off' | 'default', action: BenchAction = 'delete'): string {
   const file = join(WORK, `${name}.yaml`);
   writeFileSync(
     file,
@@ -423,7 +430,7 @@ ${throttle === 'off' ? '    throttle: off\n' : ''}    rules:
         table: calls
         clock: started_at
         after: 12 months
-        action: delete
+        action: ${ACTIONS[action]}
 `,
   );
   return file;
@@ -450,7 +457,9 @@ async function runLethe(url: string, policy: string, extra: readonly string[] = 
     profileDir ??= mkdtempSync(join(os.tmpdir(), 'lethe-bench-prof-'));
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${label}-${Date.now()}.cpuprofile`);
   }
-  const r = await run(process.execPath, [...nodeArgs, join(ROOT, 'bin', 'lethe'), 'run', '--json', '--config', policy, '--db', url, '--now', NOW.toISOString(), ...extra], { BENCH_MAXRSS_FILE: rssFile });
+  // The key of the rss section's hmac pseudonyms; a delete never reads it.
+  const env = { BENCH_MAXRSS_FILE: rssFile, LETHE_HMAC_KEY: process.env.LETHE_HMAC_KEY ?? 'lethe-bench-hmac-key-0123456789abcdef' };
+  const r = await run(process.execPath, [...nodeArgs, join(ROOT, 'bin', 'lethe'), 'run', '--json', '--config', policy, '--db', url, '--now', NOW.toISOString(), ...extra], env);
   // `run --json` prints snake_case fields, as every command's JSON.
   let result: { duration_ms: number; changed: number; status: string; error: string | null };
   try {
@@ -645,20 +654,32 @@ async function throttled(kit: EngineKit, tmpl: string, due: number, f: EngineFig
   }
 }
 
-async function rss(kit: EngineKit): Promise<{ due: number; ms: number; rss: number }[]> {
-  const policy = policyFile(`${kit.engine}-rss`, 'off');
-  const rows: { due: number; ms: number; rss: number }[] = [];
-  for (const due of RSS_ROWS) {
+interface RssRow {
+  action: BenchAction;
+  due: number;
+  ms: number;
+  rss: number;
+}
+
+/**
+ * Peak RSS at each of RSS_ROWS due rows, deleted; and at the first of them anonymised (an
+ * hmac and a prefix per row, each row's values written by a CASE over its key), whose
+ * statements and pseudonyms make far more garbage per row than a delete.
+ */
+async function rss(kit: EngineKit): Promise<RssRow[]> {
+  const runs: { action: BenchAction; due: number }[] = [...RSS_ROWS.map((due) => ({ action: 'delete' as const, due })), { action: 'anonymise', due: RSS_ROWS[0]! }];
+  const rows: RssRow[] = [];
+  for (const { action, due } of runs) {
     const name = `lethe_bench_rss`;
     progress(`  rss: seeding ${n0(due)} due rows on ${kit.engine}`);
     const total = due + Math.max(1000, Math.floor(due / 100));
     const url = await kit.seed(name, total, due);
     try {
-      progress(`  rss: lethe run over ${n0(due)} due rows`);
-      const r = await runLethe(url, policy, ['--force'], `${kit.engine}-rss-${due}`);
+      progress(`  rss: lethe ${action} over ${n0(due)} due rows`);
+      const r = await runLethe(url, policyFile(`${kit.engine}-rss-${action}`, 'off', action), ['--force'], `${kit.engine}-rss-${action}-${due}`);
       if (r.changed !== benchDue(total, due)) throw new Error(`lethe changed ${r.changed} rows, ${benchDue(total, due)} are due`);
-      rows.push({ due, ms: r.durationMs, rss: r.peakRss });
-      out(`  rss at ${n0(due)} due rows (${kit.engine}, throttle off, --force): peak RSS ${mb(r.peakRss)} MB, run ${s2(r.durationMs)} s (${n0(due / (r.durationMs / 1000))} rows/s), log output ${n0(r.logBytes / 1024)} kB; ${loadavg()}`);
+      rows.push({ action, due, ms: r.durationMs, rss: r.peakRss });
+      out(`  rss at ${n0(due)} due rows (${kit.engine}, ${action}, throttle off, --force): peak RSS ${mb(r.peakRss)} MB, run ${s2(r.durationMs)} s (${n0(due / (r.durationMs / 1000))} rows/s), log output ${n0(r.logBytes / 1024)} kB; ${loadavg()}`);
     } finally {
       await kit.drop(name);
     }
@@ -770,7 +791,7 @@ async function main(): Promise<number> {
   if (!existsSync(join(ROOT, 'dist', 'src', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
   const skipped: string[] = [];
   const figures: EngineFigures[] = [];
-  let rssRows: { due: number; ms: number; rss: number }[] = [];
+  let rssRows: RssRow[] = [];
   let partRow: Awaited<ReturnType<typeof partitions>> = null;
   const failures: string[] = [];
   const due = Math.round(ROWS * DUE_SHARE);
@@ -855,7 +876,7 @@ async function main(): Promise<number> {
   for (const f of figures) if (f.ptNote) out(`pt-archiver skipped on ${f.engine}: ${f.ptNote}`);
   if (rssRows.length) {
     out(`\npeak RSS of the lethe process (${RSS_ENGINE}, throttle off):`);
-    out(table(['due rows', 'peak RSS MB', 'run s', 'rows/s'], rssRows.map((r) => [n0(r.due), mb(r.rss), s2(r.ms), n0(r.due / (r.ms / 1000))])));
+    out(table(['action', 'due rows', 'peak RSS MB', 'run s', 'rows/s'], rssRows.map((r) => [r.action, n0(r.due), mb(r.rss), s2(r.ms), n0(r.due / (r.ms / 1000))])));
   }
   if (partRow) {
     out(`\npartition drop against row deletes (postgres, throttle off):`);

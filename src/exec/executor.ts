@@ -780,22 +780,39 @@ async function anonymiseRows(ctx: ExecContext, task: StageTask, q: StageSql, tx:
   }
   let rowCount = 0;
   const returned: KeyValue[] = [];
-  for (let i = 0; i < pending.length; i += ANONYMISE_CHUNK) {
-    const chunk = pending.slice(i, i + ANONYMISE_CHUNK);
-    const sets = columns.map((c, j) => {
+  // Where the engine joins rows of values by key (rowsByKey), a statement per key chunk;
+  // otherwise a CASE per column, ANONYMISE_CHUNK rows per statement.
+  const joined = adapter.rowsByKey !== undefined && task.keyUnique && pending.every((p) => p.values.every((v) => typeof v === 'string' || v === null));
+  for (let i = 0; i < pending.length; i += joined ? key.chunk : ANONYMISE_CHUNK) {
+    const chunk = pending.slice(i, i + (joined ? key.chunk : ANONYMISE_CHUNK));
+    const sets: RawBuilder<unknown>[] = [];
+    const varying: number[] = [];
+    columns.forEach((c, j) => {
       const first = chunk[0]!.values[j];
-      // null and redact give every row the same value: no CASE needed.
-      if (chunk.every((p) => sameValue(p.values[j], first))) return sql`${sql.ref(c.column)} = ${first}`;
-      // A unique key names one row. Rows sharing a key that is not unique are told apart by the
-      // old value (a text column: check allows nothing else), which the new one is a function of.
-      const when = (p: (typeof chunk)[number]) =>
-        task.keyUnique || p.old[j] === null ? key.is(T, p.key) : sql`${key.is(T, p.key)} and ${col(T, c.column)} = ${p.old[j]}`;
-      const cases = sql`case ${sql.join(chunk.map((p) => sql`when ${when(p)} then ${p.values[j]}`), sql` `)} else ${col(T, c.column)} end`;
-      return sql`${sql.ref(c.column)} = ${adapter.castForColumn(cases, task.table.columns.get(c.column)!)}`;
+      // null and redact give every row the same value: set once.
+      if (chunk.every((p) => sameValue(p.values[j], first))) sets.push(sql`${sql.ref(c.column)} = ${first}`);
+      else varying.push(j);
     });
     if (marker) sets.push(sql`${sql.ref(marker)} = ${adapter.encodeTimestamp(ctx.now)}`);
-    const keysOf = unique(chunk.map((p) => p.key));
-    const w = await write(adapter, key, tx, keysOf, (c) => sql`update ${sql.table(task.table.name)} as ${sql.id(T)} set ${sql.join(sets)} where ${key.in(T, c)} and ${q.writeDue}`);
+    const rows = joined && varying.length > 0 ? adapter.rowsByKey!(T, key.columns, chunk.map((p) => [...key.parts(p.key), ...varying.map((j) => p.values[j] as string | null)])) : null;
+    let update: (c: KeyValue[]) => RawBuilder<unknown>;
+    if (rows) {
+      varying.forEach((j, i) => sets.push(sql`${sql.ref(columns[j]!.column)} = ${adapter.castForColumn(rows.value(i), task.table.columns.get(columns[j]!.column)!)}`));
+      // The chunk is at most key.chunk keys, so write() makes it one statement.
+      update = () => sql`update ${sql.table(task.table.name)} as ${sql.id(T)} set ${sql.join(sets)} from ${rows.from} where ${rows.match} and ${q.writeDue}`;
+    } else {
+      for (const j of varying) {
+        const c = columns[j]!;
+        // A unique key names one row. Rows sharing a key that is not unique are told apart by the
+        // old value (a text column: check allows nothing else), which the new one is a function of.
+        const when = (p: (typeof chunk)[number]) =>
+          task.keyUnique || p.old[j] === null ? key.is(T, p.key) : sql`${key.is(T, p.key)} and ${col(T, c.column)} = ${p.old[j]}`;
+        const cases = sql`case ${sql.join(chunk.map((p) => sql`when ${when(p)} then ${p.values[j]}`), sql` `)} else ${col(T, c.column)} end`;
+        sets.push(sql`${sql.ref(c.column)} = ${adapter.castForColumn(cases, task.table.columns.get(c.column)!)}`);
+      }
+      update = (c) => sql`update ${sql.table(task.table.name)} as ${sql.id(T)} set ${sql.join(sets)} where ${key.in(T, c)} and ${q.writeDue}`;
+    }
+    const w = await write(adapter, key, tx, unique(chunk.map((p) => p.key)), update);
     rowCount += w.rowCount;
     if (w.keys) returned.push(...w.keys);
   }

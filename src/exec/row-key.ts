@@ -175,7 +175,8 @@ export class RowKey {
     return Array.isArray(k) ? JSON.stringify(k) : String(k);
   }
 
-  private parts(k: KeyValue): KeyPart[] {
+  /** The parts of `k`, one per key column. */
+  parts(k: KeyValue): KeyPart[] {
     const parts = Array.isArray(k) ? k : [k];
     if (parts.length !== this.columns.length) throw new Error(`a key of ${parts.length} part(s) for ${this.table}, keyed by ${this.names}`);
     return parts;

@@ -10,7 +10,7 @@ import pg from 'pg';
 import { CompiledQuery, Kysely, PostgresDialect, sql, type RawBuilder } from 'kysely';
 import { EPOCH_SECONDS_RANGE, ISO_CLOCK_PATTERN, ISO_ZONE_PATTERN, epochBound, wallOf } from '../clock/read.js';
 import { StoreError } from '../errors.js';
-import type { Adapter, ClockSpec, ColumnInfo, ColumnKind, RangePartition, SafeDbError, SchemaInfo, SqlTypeKind } from './types.js';
+import type { Adapter, ClockSpec, ColumnInfo, ColumnKind, RangePartition, RowsByKey, SafeDbError, SchemaInfo, SqlTypeKind } from './types.js';
 import { redact } from './redact.js';
 import { ServerAdapter, assemble } from './server-adapter.js';
 import { isoUtc } from './timestamps.js';
@@ -204,6 +204,28 @@ class PostgresAdapter extends ServerAdapter {
     // fraction of the time. The array's type is the column's own (from the catalogue).
     if (column.kind === 'binary') return sql`${ref} in (${sql.join(values.map((v) => this.bindKey(v, column)))})`;
     return sql`${ref} = any(cast(${values.map(String)} as ${sql.raw(column.dataType)}[]))`;
+  }
+
+  rowsByKey(alias: string, keyColumns: readonly ColumnInfo[], rows: readonly (readonly (string | number | null)[])[]): RowsByKey | null {
+    if (keyColumns.some((c) => c.kind === 'binary') || rows.length === 0) return null;
+    // One array per column, zipped back into rows by unnest, as keyTupleInList: the key arrays
+    // typed as the key columns, the values as text (castForColumn types them for their column).
+    const width = rows[0]!.length;
+    const names = Array.from({ length: width }, (_v, i) => `__v${i}`);
+    const arrays = names.map((_n, i) => {
+      const values = rows.map((r) => (r[i] === null || r[i] === undefined ? null : String(r[i])));
+      return sql`cast(${values} as ${sql.raw(i < keyColumns.length ? keyColumns[i]!.dataType : 'text')}[])`;
+    });
+    // The key list as well: joined to the rows alone, the planner hashed them against a scan
+    // of the whole table (28 ms a batch of 1,000 on 100,000 rows; 6 ms through the key).
+    const refs = keyColumns.map((c) => sql.ref(`${alias}.${c.name}`));
+    const keys = rows.map((r) => r.slice(0, keyColumns.length) as (string | number)[]);
+    const listed = keyColumns.length === 1 ? this.keyInList(refs[0]!, keys.map((k) => k[0]!), keyColumns[0]!) : this.keyTupleInList(refs, keys, keyColumns)!;
+    return {
+      from: sql`unnest(${sql.join(arrays)}) as ${sql.id('__rows')}(${sql.join(names.map((n) => sql.id(n)))})`,
+      match: sql`${sql.join(refs.map((r, i) => sql`${r} = ${sql.ref(`__rows.${names[i]}`)}`), sql` and `)} and ${listed}`,
+      value: (i) => sql.ref(`__rows.${names[keyColumns.length + i]}`),
+    };
   }
 
   keyTupleInList(refs: readonly RawBuilder<unknown>[], parts: readonly (readonly (string | number)[])[], columns: readonly ColumnInfo[]): RawBuilder<unknown> | null {

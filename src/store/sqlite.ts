@@ -15,7 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { EPOCH_SECONDS_RANGE, cutoffOf, isBefore, isCanonicalUtc, readClock, type Cutoff } from '../clock/read.js';
 import { ConfigError, StoreError } from '../errors.js';
 import { CachedSqliteConnection } from './sqlite-statements.js';
-import type { Adapter, ClockSpec, ColumnInfo, ForeignKeyInfo, IndexInfo, SafeDbError, SchemaInfo, SqlTypeKind, TableInfo } from './types.js';
+import type { Adapter, ClockSpec, ColumnInfo, ForeignKeyInfo, IndexInfo, RowsByKey, SafeDbError, SchemaInfo, SqlTypeKind, TableInfo } from './types.js';
 import { isoUtc } from './timestamps.js';
 
 // better-sqlite3 reads this when its addon loads, at the first open: URIs let a read-only
@@ -438,6 +438,20 @@ class SqliteAdapter implements Adapter {
     // ANDs, which SQLite also caps at 500 terms); without one, one scan that looks each row
     // up in the list (26 ms against 2.2 s for 500 keys).
     return sql`(${sql.join(refs)}) in (select ${sql.join(columns.map((_c, i) => sql`value ->> ${sql.raw(String(i))}`))} from json_each(${JSON.stringify(parts)}))`;
+  }
+
+  rowsByKey(alias: string, keyColumns: readonly ColumnInfo[], rows: readonly (readonly (string | number | null)[])[]): RowsByKey | null {
+    if (keyColumns.some((c) => c.kind === 'binary')) return null;
+    // One JSON array of rows, read back by json_each as keyTupleInList reads keys: each row is
+    // found through the key, where a CASE tests every branch on every row. 200,000 rows of
+    // three columns took 240 ms this way against 880 ms as CASEs of 200 rows.
+    const j = sql.id('__rows');
+    const at = (i: number) => sql`${j}.value ->> ${sql.raw(String(i))}`;
+    return {
+      from: sql`json_each(${JSON.stringify(rows)}) as ${j}`,
+      match: sql.join(keyColumns.map((c, i) => sql`${sql.ref(`${alias}.${c.name}`)} = ${at(i)}`), sql` and `),
+      value: (i) => at(keyColumns.length + i),
+    };
   }
 
   deleteWhere(table: string, alias: string, where: RawBuilder<unknown>): RawBuilder<unknown> {

@@ -228,6 +228,14 @@ export interface Adapter {
    * list); null to use an OR of ANDs (binary columns).
    */
   keyTupleInList?(refs: readonly RawBuilder<unknown>[], parts: readonly (readonly (string | number)[])[], columns: readonly ColumnInfo[]): RawBuilder<unknown> | null;
+  /**
+   * Rows of new text values joined to the table by key, for an UPDATE that sets each row's own
+   * values (`update … from`): `rows` are the key's parts then one value per column, text or
+   * null. `from` is the source, `match` joins it to `alias`, `value(i)` is the i-th value of
+   * the matching row. Optional, and null for keys it cannot carry (binary): the caller then
+   * sets the values with a CASE per column.
+   */
+  rowsByKey?(alias: string, keyColumns: readonly ColumnInfo[], rows: readonly (readonly (string | number | null)[])[]): RowsByKey | null;
   /** `delete from table as alias where …`, in the form the engine accepts. */
   deleteWhere(table: string, alias: string, where: RawBuilder<unknown>): RawBuilder<unknown>;
   /**
@@ -260,4 +268,11 @@ export interface Adapter {
   /** The error code, constraint and table of a driver error; never its message. */
   safeError(err: unknown): SafeDbError | null;
   close(): Promise<void>;
+}
+
+/** What Adapter.rowsByKey gives: a source of per-row values, and how to read them. */
+export interface RowsByKey {
+  readonly from: RawBuilder<unknown>;
+  readonly match: RawBuilder<unknown>;
+  value(i: number): RawBuilder<unknown>;
 }

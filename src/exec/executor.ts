@@ -780,9 +780,13 @@ async function anonymiseRows(ctx: ExecContext, task: StageTask, q: StageSql, tx:
   }
   let rowCount = 0;
   const returned: KeyValue[] = [];
-  // Where the engine joins rows of values by key (rowsByKey), a statement per key chunk;
-  // otherwise a CASE per column, ANONYMISE_CHUNK rows per statement.
-  const joined = adapter.rowsByKey !== undefined && task.keyUnique && pending.every((p) => p.values.every((v) => typeof v === 'string' || v === null));
+  // Where the engine joins rows of text values by key (rowsByKey, which carries no binary
+  // key), a statement per key chunk; otherwise a CASE per column, ANONYMISE_CHUNK rows a statement.
+  const joined =
+    adapter.rowsByKey !== undefined &&
+    task.keyUnique &&
+    key.columns.every((c) => c.kind !== 'binary') &&
+    pending.every((p) => p.values.every((v) => typeof v === 'string' || v === null));
   for (let i = 0; i < pending.length; i += joined ? key.chunk : ANONYMISE_CHUNK) {
     const chunk = pending.slice(i, i + (joined ? key.chunk : ANONYMISE_CHUNK));
     const sets: RawBuilder<unknown>[] = [];

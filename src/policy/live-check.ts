@@ -102,7 +102,7 @@ function checkKey(rule: Rule, table: TableInfo, seen: Map<string, { rule: Rule; 
   }
   // Batches take the next keys after the last one's, in key order: only an index that starts
   // with the key's columns finds them without reading the table.
-  if (!table.indexes.some((ix) => rule.key!.every((k, i) => ix.columns[i] === k))) {
+  if (!indexStartsWith(table, rule.key)) {
     report(
       `${p}.key`,
       `no index starts with (${rule.key.join(', ')}) on ${table.name}: every batch reads the whole table to find its next keys`,
@@ -150,9 +150,14 @@ function checkClock(rule: Rule, schema: SchemaInfo, report: Report): void {
   } else if (clock.format !== 'iso' && !numeric) {
     report(`${p}.clock`, `clock ${clock.text} is ${column.dataType}, but clock_format ${clock.format} needs a numeric column`, readable ? 'remove clock_format (ISO-8601 and native timestamps are the default)' : undefined);
   }
-  if (!clockTable.indexes.some((ix) => ix.columns[0] === clock.column)) {
+  if (!indexStartsWith(clockTable, [clock.column])) {
     report(`${p}.clock`, `clock column ${clock.text} has no index; each run will scan ${clockTable.name}`, `create index on ${clockTable.name}(${clock.column})`, 'warning');
   }
+}
+
+/** Whether an index of `table` starts with `columns`, in order: the one a seek on them can use. */
+function indexStartsWith(table: TableInfo, columns: readonly string[]): boolean {
+  return table.indexes.some((ix) => columns.every((c, i) => ix.columns[i] === c));
 }
 
 function checkEnforce(policy: Policy, rule: EnforceRule, table: TableInfo, report: Report): void {
@@ -163,7 +168,7 @@ function checkEnforce(policy: Policy, rule: EnforceRule, table: TableInfo, repor
     else if (!existsSync(policy.store.mediaRoot)) report(`${p}.files`, `media_root ${policy.store.mediaRoot} does not exist: no file could be deleted`, 'check store.media_root, --media-root or LETHE_MEDIA_ROOT', 'warning');
     // Before it unlinks a file, the drain looks its name up in one column of the template.
     const probed = probedColumn(rule.files);
-    if (policy.store.mediaRoot && probed !== null && table.columns.has(probed) && !table.indexes.some((ix) => ix.columns[0] === probed)) {
+    if (policy.store.mediaRoot && probed !== null && table.columns.has(probed) && !indexStartsWith(table, [probed])) {
       report(`${p}.files`, `files column ${table.name}.${probed} has no index: before it unlinks files, every drain reads ${table.name} for rows that still name them`, `create index on ${table.name}(${probed})`, 'warning');
     }
   }

@@ -240,7 +240,7 @@ async function partitionDrops(ctx: ExecContext, task: StageTask, out: StageOutco
   for (const p of await ctx.read((db) => duePartitions(adapter, task, db))) {
     if (ctx.shouldStop()) return;
     const started = performance.now();
-    const done = await dropPartition({ adapter, runId: ctx.runId, now: ctx.now, policySha256: ctx.policy.sha256, detail, tx: ctx.tx, ...(ctx.fence ? { fence: ctx.fence } : {}) }, task, p);
+    const done = await dropPartition({ adapter, runId: ctx.runId, now: ctx.now, policySha256: ctx.policy.sha256, detail, ...(ctx.fence ? { fence: ctx.fence } : {}) }, task, p);
     if (!done) continue;
     const ms = performance.now() - started;
     const rows = done.drop.rows;

@@ -7,8 +7,9 @@
  *   the cutoff (the partition's constraint then makes every clock in it due);
  * - the stage's due condition is the clock alone: no tenant scope, `where`, marker, later
  *   stage, retain or stronger rule could leave one of its rows out;
- * - no active hold covers a row of it, and no child row references one (checked in the
- *   dropping transaction, after the chain's head is locked, which `hold add` takes too).
+ * - no active hold covers a row of it, and no child row references one (checked on the
+ *   dropping connection, after the chain's head is locked, which `hold add` takes too, and
+ *   with the partition locked against writes: Adapter.dropPartition).
  *
  * Anything else falls through to the stage's batches, which handle it row by row. The drop
  * is one audit entry: action `delete`, no keys, the partition's row count, and its key and
@@ -37,7 +38,7 @@ export interface PartitionDrop {
 
 /** The partitions of the stage's table whose whole range is due (none when the stage cannot drop partitions). */
 export async function duePartitions(adapter: Adapter, task: StageTask, db: Kysely<any>): Promise<RangePartition[]> {
-  if (!adapter.rangePartitions || !adapter.dropPartition || task.stage.action.kind !== 'delete') return [];
+  if (!adapter.rangePartitions || !adapter.partitionRows || !adapter.dropPartition || task.stage.action.kind !== 'delete') return [];
   const clockOnly =
     task.clock.path.length === 0 && task.scope === null && task.rule.where.length === 0 && !task.stage.marker && task.supersededBy.length === 0 && task.retainedBy.length === 0 && task.yieldsTo.length === 0;
   if (!clockOnly || task.clock.spec.format !== 'iso') return [];
@@ -51,7 +52,7 @@ export async function duePartitions(adapter: Adapter, task: StageTask, db: Kysel
 /** Rows, key range, and whether a hold or a child row keeps the partition from being dropped whole. */
 export async function inspectPartition(adapter: Adapter, task: StageTask, db: Kysely<any>, p: RangePartition, holds: HeldKeys): Promise<{ drop: PartitionDrop; kept: boolean }> {
   const key = rowKey(adapter, task);
-  const from = sql`${sql.table(p.name)} as ${sql.id(T)}`;
+  const from = sql`${adapter.partitionRows!(task.table.name, p.name)} as ${sql.id(T)}`;
   const held = heldPredicate(adapter, task, holds);
   let kept = held ? (await sql`select 1 as x from ${from} where ${held} limit 1`.execute(db)).rows.length > 0 : false;
   for (const fk of task.children) {
@@ -85,26 +86,23 @@ export interface DropContext {
   now: Date;
   policySha256: string;
   detail: Record<string, unknown> | null;
-  /** One write transaction. */
-  tx: <R>(fn: (tx: Kysely<any>) => Promise<R>) => Promise<R>;
   fence?: BatchFence;
 }
 
 /**
- * Drops one wholly due partition in its own transaction: fence, chain head, partition lock,
- * holds and children re-checked, detach and drop, audit entry. Returns null, having changed
+ * Drops one wholly due partition (Adapter.dropPartition): fence, chain head, partition lock,
+ * holds and children re-checked, audit entry, detach and drop. Returns null, having changed
  * nothing, when something in it is protected or its lock cannot be had; its rows are then
  * left to the stage's batches.
  */
 export async function dropPartition(ctx: DropContext, task: StageTask, p: RangePartition): Promise<{ drop: PartitionDrop; entry: AuditEntry } | null> {
   const { adapter } = ctx;
   try {
-    return await ctx.tx(async (tx) => {
+    return await adapter.dropPartition!(task.table.name, p.name, async (tx) => {
       const head = await fenceAndLockHead(adapter, tx, ctx.fence);
-      await adapter.lockPartition!(tx, p.name);
+      await adapter.lockPartition?.(tx, p.name);
       const { drop, kept } = await inspectPartition(adapter, task, tx, p, await activeHolds(adapter, tx, ctx.now));
       if (kept) return null;
-      await adapter.dropPartition!(tx, task.table.name, p.name);
       const entry = await appendAudit(
         adapter,
         tx,

@@ -6,6 +6,7 @@
  * selected before they are changed, and inserted ids come from the driver. Sessions use
  * READ COMMITTED, and batches lock the audit head row first (see the PostgreSQL adapter).
  */
+import { DateTime } from 'luxon';
 import { createPool } from 'mysql2';
 import { CompiledQuery, Kysely, MysqlDialect, sql, type RawBuilder } from 'kysely';
 import { EPOCH_SECONDS_RANGE, ISO_CLOCK_PATTERN, ISO_ZONE_PATTERN, epochBound, wallOf } from '../clock/read.js';
@@ -13,7 +14,8 @@ import { StoreError } from '../errors.js';
 import { redact } from './redact.js';
 import { ServerAdapter, assemble } from './server-adapter.js';
 import { isoUtc } from './timestamps.js';
-import type { Adapter, ClockSpec, ColumnInfo, ColumnKind, SafeDbError, SchemaInfo, SqlTypeKind } from './types.js';
+import { letheTable } from './lethe-tables.js';
+import type { Adapter, ClockSpec, ColumnInfo, ColumnKind, RangePartition, SafeDbError, SchemaInfo, SqlTypeKind } from './types.js';
 
 /** Case-sensitive in both MariaDB's PCRE and MySQL's ICU, whatever the column's collation. */
 const ISO_RE = `(?-i)${ISO_CLOCK_PATTERN}`;
@@ -224,6 +226,107 @@ class MysqlAdapter extends ServerAdapter {
 
   async ensureSchema(name: string): Promise<void> {
     await sql`create database if not exists ${sql.id(name)}`.execute(this.db);
+  }
+
+  /**
+   * The partitions of a table partitioned by RANGE COLUMNS on the clock (DATETIME or DATE),
+   * by RANGE on TO_DAYS of it, or by RANGE on UNIX_TIMESTAMP of a TIMESTAMP clock; each
+   * partition's range starts at the bound before it. The first is unbounded below: it holds
+   * NULL and zero dates, which are never due, and is never dropped whole.
+   */
+  async rangePartitions(db: Kysely<any>, table: string, column: ColumnInfo, zone: string): Promise<RangePartition[] | null> {
+    if (column.kind !== 'timestamp' && column.kind !== 'date') return null;
+    const dot = table.indexOf('.');
+    const schema = dot < 0 ? sql`database()` : sql`${table.slice(0, dot)}`;
+    const rows = (
+      await sql<{ name: string; method: string | null; sub: string | null; expr: string | null; bound: string | null }>`
+        select partition_name as name, partition_method as method, subpartition_method as sub, partition_expression as expr, partition_description as bound
+        from information_schema.partitions
+        where table_schema = ${schema} and table_name = ${table.slice(dot + 1)} and partition_name is not null
+        order by partition_ordinal_position`.execute(db)
+    ).rows;
+    const first = rows[0];
+    if (!first || rows.some((r) => r.method !== first.method || r.sub !== null || r.expr !== first.expr)) return null;
+    const quoted = '`' + column.name.replace(/`/g, '``') + '`';
+    const expr = (first.expr ?? '').trim().toLowerCase();
+    // A bound as an instant: a DATETIME or DATE is a wall time in the clock's zone, a TIMESTAMP's epoch an instant.
+    const wall = (text: string) => {
+      const t = DateTime.fromSQL(text, { zone });
+      return t.isValid ? t.toJSDate() : null;
+    };
+    let instant: (bound: string) => Date | null;
+    if (first.method === 'RANGE COLUMNS' && expr === quoted.toLowerCase() && !column.zoned) {
+      instant = (b) => {
+        const text = /^'((?:[^']|'')*)'$/.exec(b)?.[1];
+        return text === undefined ? null : wall(text.replace(/''/g, "'"));
+      };
+    } else if (first.method === 'RANGE' && expr === `to_days(${quoted.toLowerCase()})` && !column.zoned) {
+      // TO_DAYS('1970-01-01') is 719528.
+      instant = (b) => (/^\d+$/.test(b) ? wall(new Date((Number(b) - 719_528) * 86_400_000).toISOString().slice(0, 10)) : null);
+    } else if (first.method === 'RANGE' && expr === `unix_timestamp(${quoted.toLowerCase()})` && column.zoned) {
+      instant = (b) => (/^\d+$/.test(b) ? new Date(Number(b) * 1000) : null);
+    } else return null;
+    const out: RangePartition[] = [];
+    let from: Date | null = null;
+    for (const r of rows) {
+      const to = r.bound === null || r.bound === 'MAXVALUE' ? null : instant(r.bound);
+      out.push({ name: r.name, from, to });
+      from = to;
+    }
+    return out;
+  }
+
+  partitionRows(table: string, partition: string): RawBuilder<unknown> {
+    return sql`${sql.table(table)} partition (${sql.id(partition)})`;
+  }
+
+  /**
+   * MySQL's DDL commits by itself, so the partition cannot go in the entry's transaction. On
+   * one connection, under LOCK TABLES (the table, and lethe's tables as `inspect` names them:
+   * the lease and head as the fence reads them, the holds, the audit), which keeps writers and
+   * `hold add` out throughout: `inspect` in a transaction that commits the entry, then
+   * ALTER TABLE … DROP PARTITION, then UNLOCK TABLES. A lock not had in 5 s fails retryable,
+   * and the stage deletes the rows instead.
+   */
+  async dropPartition<R>(table: string, partition: string, inspect: (tx: Kysely<any>) => Promise<R | null>): Promise<R | null> {
+    const lethe = (name: string, alias?: string) => (alias ? sql`${letheTable(this, name)} as ${sql.id(alias)}` : letheTable(this, name));
+    const locks = [
+      sql`${sql.table(table)} write`,
+      sql`${sql.table(table)} as ${sql.id('t')} read`,
+      sql`${lethe('lethe_lease', 'l')} write`,
+      sql`${lethe('lethe_audit_head', 'h')} write`,
+      sql`${lethe('lethe_audit_head')} write`,
+      sql`${lethe('lethe_audit')} write`,
+      sql`${lethe('lethe_holds')} read`,
+    ];
+    return this.db.connection().execute(async (conn) => {
+      await sql`set session lock_wait_timeout = 5, session innodb_lock_wait_timeout = 5, session autocommit = 0`.execute(conn);
+      try {
+        await sql`lock tables ${sql.join(locks)}`.execute(conn);
+        let done: R | null;
+        try {
+          done = await inspect(conn);
+          await sql.raw(done === null ? 'rollback' : 'commit').execute(conn);
+        } catch (err) {
+          await sql`rollback`.execute(conn);
+          throw err;
+        }
+        if (done === null) return null;
+        try {
+          await sql`alter table ${sql.table(table)} drop partition ${sql.id(partition)}`.execute(conn);
+        } catch (err) {
+          const code = this.safeError(err)?.code ?? 'unknown';
+          throw new StoreError(
+            `${table}: partition ${partition} is audited as dropped, but ALTER TABLE … DROP PARTITION failed (${code}); its rows are still there, and the next run drops or deletes them and audits them again`,
+            { cause: err },
+          );
+        }
+        return done;
+      } finally {
+        await sql`unlock tables`.execute(conn);
+        await sql`set session lock_wait_timeout = default, session innodb_lock_wait_timeout = default, session autocommit = 1`.execute(conn);
+      }
+    });
   }
 
   async syncSerial(): Promise<void> {

@@ -290,9 +290,19 @@ class PostgresAdapter extends ServerAdapter {
     await sql`lock table ${sql.table(partition)} in exclusive mode`.execute(tx);
   }
 
-  async dropPartition(tx: Kysely<any>, table: string, partition: string): Promise<void> {
-    await sql`alter table ${sql.table(table)} detach partition ${sql.table(partition)}`.execute(tx);
-    await sql`drop table ${sql.table(partition)}`.execute(tx);
+  partitionRows(_table: string, partition: string): RawBuilder<unknown> {
+    return sql.table(partition);
+  }
+
+  /** One transaction: `inspect` (which locks the partition), then detach and drop; the DDL commits or rolls back with the entry. */
+  dropPartition<R>(table: string, partition: string, inspect: (tx: Kysely<any>) => Promise<R | null>): Promise<R | null> {
+    return this.transaction(async (tx) => {
+      const done = await inspect(tx);
+      if (done === null) return null;
+      await sql`alter table ${sql.table(table)} detach partition ${sql.table(partition)}`.execute(tx);
+      await sql`drop table ${sql.table(partition)}`.execute(tx);
+      return done;
+    });
   }
 
   isRetryable(err: unknown): boolean {

@@ -252,13 +252,23 @@ export interface Adapter {
    * The default partition is never listed. Optional: engines without it never drop partitions.
    */
   rangePartitions?(db: Kysely<any>, table: string, column: ColumnInfo, zone: string): Promise<RangePartition[] | null>;
+  /** The FROM item for one partition's rows alone: PostgreSQL's partition is a table of its own; MySQL's is named on its table. */
+  partitionRows?(table: string, partition: string): RawBuilder<unknown>;
   /**
-   * Inside `tx`: locks `partition` against writes (a lock that waits too long fails, so the
-   * caller can fall back to row deletes), for counting and checking before dropPartition.
+   * Inside dropPartition's `inspect`, once the chain's head is locked: locks `partition`
+   * against writes (a lock that waits too long fails, so the caller can fall back to row
+   * deletes). Absent where dropPartition has locked it already.
    */
   lockPartition?(tx: Kysely<any>, partition: string): Promise<void>;
-  /** Inside `tx`: detaches `partition` from `table` and drops it, in one step. */
-  dropPartition?(tx: Kysely<any>, table: string, partition: string): Promise<void>;
+  /**
+   * Drops `partition` of `table` whole around `inspect`, which runs on the dropping connection
+   * while nothing else can write to the partition or append to the audit chain: it checks the
+   * partition, writes the drop's audit entry and returns it, or returns null to leave the
+   * partition as it is. PostgreSQL: one transaction, DDL included. MySQL, whose DDL commits
+   * by itself: under LOCK TABLES, the entry committed first and the partition dropped after,
+   * so a crash between them leaves an entry for rows still there, never rows gone unaudited.
+   */
+  dropPartition?<R>(table: string, partition: string, inspect: (tx: Kysely<any>) => Promise<R | null>): Promise<R | null>;
   /** Creates a schema (PostgreSQL) or database (MySQL) for lethe's tables if it does not exist. */
   ensureSchema(name: string): Promise<void>;
   /** Moves a serial column's counter past the ids copied into `table` (PostgreSQL sequences do not follow explicit ids). */

@@ -1,18 +1,25 @@
 /**
- * DESIGN §9, partition drop: on PostgreSQL, a RANGE partition of the rule's table on its clock
- * column whose whole range lies before the cutoff, with no held row and no referencing row in
- * it, is detached and dropped in one step, audited once with its row count and key range,
- * instead of deleted row by row. Partitions that are only partly due, hold a held row, or are
- * referenced keep their partition and lose their due rows one batch at a time. Dry runs and
- * plan show the drop without doing it.
+ * DESIGN §9, partition drop: a RANGE partition of the rule's table on its clock column whose
+ * whole range lies before the cutoff, with no held row and no referencing row in it, is
+ * dropped in one step, audited once with its row count and key range, instead of deleted row
+ * by row. Partitions that are only partly due, hold a held row, or are referenced keep their
+ * partition and lose their due rows one batch at a time. Dry runs and plan show the drop
+ * without doing it.
+ *
+ * PostgreSQL: declarative partitions, detached and dropped in the entry's transaction.
+ * MySQL/MariaDB: RANGE COLUMNS partitions (and RANGE on TO_DAYS or UNIX_TIMESTAMP), dropped
+ * under LOCK TABLES after the entry commits. A partitioned InnoDB table can neither reference
+ * nor be referenced, so there the referenced partition is PostgreSQL's alone.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
+import type { EngineName } from '../../src/store/types.js';
 import { testEngines } from '../support/engines.js';
 import { cliStore, type CliStore } from '../support/safety.js';
 
-const engines = (await testEngines()).filter((e) => e === 'postgres');
+const engines = (await testEngines()).filter((e) => e === 'postgres' || e === 'mysql');
 const NOW = '2026-11-23T03:15:00.000Z'; // cutoff 12 months before: 2025-11-23T03:15Z
+const CUTOFF = new Date('2025-11-23T03:15:00Z');
 
 const POLICY = `version: 1
 defaults:
@@ -29,31 +36,63 @@ providers:
         action: delete
 `;
 
-/** Monthly partitions of 2025, Jan … Dec, plus a default one; ids ascend with the clock. */
-function ddl(): string[] {
+const month = (m: number) => `2025-${String(m).padStart(2, '0')}`;
+const next = (m: number) => (m === 12 ? '2026-01' : month(m + 1));
+
+/**
+ * Monthly partitions of 2025, Jan … Dec, plus one for everything else (PostgreSQL's default;
+ * on MySQL one below 2025, unbounded, and one above); ids ascend with the clock.
+ */
+function ddl(engine: EngineName): string[] {
+  if (engine === 'mysql') {
+    const parts = ["partition cdr_old values less than ('2025-01-01')"];
+    for (let m = 1; m <= 12; m++) parts.push(`partition cdr_${month(m).replace('-', '_')} values less than ('${next(m)}-01')`);
+    parts.push('partition cdr_future values less than (maxvalue)');
+    return [`create table cdr (id bigint not null, started_at datetime(3) not null, caller varchar(32), primary key (id, started_at)) partition by range columns (started_at) (${parts.join(', ')})`];
+  }
   const out = [
     'create table cdr (id bigint not null, started_at timestamptz, caller text, primary key (id, started_at)) partition by range (started_at)',
     'create table cdr_notes (id bigint primary key, cdr_id bigint not null, cdr_started_at timestamptz not null, note text, foreign key (cdr_id, cdr_started_at) references cdr (id, started_at))',
     'create table cdr_default partition of cdr default',
   ];
-  for (let m = 1; m <= 12; m++) {
-    const from = `2025-${String(m).padStart(2, '0')}-01`;
-    const to = m === 12 ? '2026-01-01' : `2025-${String(m + 1).padStart(2, '0')}-01`;
-    out.push(`create table cdr_2025_${String(m).padStart(2, '0')} partition of cdr for values from ('${from} 00:00:00+00') to ('${to} 00:00:00+00')`);
-  }
+  for (let m = 1; m <= 12; m++) out.push(`create table cdr_${month(m).replace('-', '_')} partition of cdr for values from ('${month(m)}-01 00:00:00+00') to ('${next(m)}-01 00:00:00+00')`);
   return out;
 }
 
 /** 10 calls a day of 2025, one every 2.4 hours; ids 1… in clock order. */
 async function seed(store: CliStore): Promise<void> {
+  if (store.engine === 'mysql') {
+    await sql`insert into cdr (id, started_at, caller) select seq, timestamp '2025-01-01 00:00:00' + interval ((seq - 1) * 144) minute, concat('+4420', seq) from seq_1_to_3650`.execute(store.db);
+    return;
+  }
   await sql`insert into cdr (id, started_at, caller)
     select i, timestamptz '2025-01-01 00:00:00+00' + (i - 1) * interval '144 minutes', '+4420' || i
     from generate_series(1, 3650) as i`.execute(store.db);
 }
 
-const partitions = async (store: CliStore) =>
-  (await sql<{ name: string }>`select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'cdr'::regclass order by 1`.execute(store.db)).rows.map((r) => r.name);
-const count = async (store: CliStore, where = sql`true`) => Number((await sql<{ n: string }>`select count(*) as n from cdr where ${where}`.execute(store.db)).rows[0]!.n);
+async function partitions(store: CliStore): Promise<string[]> {
+  const q =
+    store.engine === 'mysql'
+      ? sql<{ name: string }>`select partition_name as name from information_schema.partitions where table_schema = database() and table_name = 'cdr' order by 1`
+      : sql<{ name: string }>`select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'cdr'::regclass order by 1`;
+  return (await q.execute(store.db)).rows.map((r) => r.name);
+}
+const count = async (store: CliStore, where: RawBuilder<unknown> = sql`1 = 1`) => Number((await sql<{ n: string }>`select count(*) as n from cdr where ${where}`.execute(store.db)).rows[0]!.n);
+/** The first call at or after `at`: its key as `hold add` takes it. */
+async function keyAt(store: CliStore, at: string): Promise<string> {
+  const r =
+    store.engine === 'mysql'
+      ? await sql<{ id: number; t: string }>`select id, date_format(started_at, '%Y-%m-%d %H:%i:%s.%f') as t from cdr where started_at >= ${at} order by id limit 1`.execute(store.db)
+      : await sql<{ id: string; t: string }>`select id, to_char(started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as t from cdr where started_at >= ${at} order by id limit 1`.execute(store.db);
+  return JSON.stringify([Number(r.rows[0]!.id), r.rows[0]!.t]);
+}
+
+/** The partitions a run drops whole: every month wholly due, but March (a held row) and on PostgreSQL June (a referenced row). */
+const dropped = (engine: EngineName) => [1, 2, 4, 5, 6, 7, 8, 9, 10].filter((m) => engine === 'mysql' || m !== 6).map((m) => `cdr_${month(m).replace('-', '_')}`);
+/** Due rows a run leaves: the held one, and on PostgreSQL the referenced one. */
+const kept = (engine: EngineName) => (engine === 'mysql' ? 1 : 2);
+/** The cutoff as the clock column compares: MySQL's DATETIME holds UTC wall time as text binds it. */
+const cutoffParam = (engine: EngineName) => (engine === 'mysql' ? '2025-11-23 03:15:00' : CUTOFF);
 
 describe.each(engines)('partition drop on %s', (engine) => {
   let store: CliStore;
@@ -64,17 +103,18 @@ describe.each(engines)('partition drop on %s', (engine) => {
   afterAll(async () => store?.close());
 
   it('plan and dry run name the partitions a run would drop, and change nothing', async () => {
-    const held = Number((await sql<{ id: string }>`select id from cdr where started_at >= '2025-03-10' order by id limit 1`.execute(store.db)).rows[0]!.id);
-    const h = store.cli(['hold', 'add', 'cdr', JSON.stringify([held, (await sql<{ t: string }>`select to_char(started_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as t from cdr where id = ${held}`.execute(store.db)).rows[0]!.t]), '--reason', 'litigation']);
+    const h = store.cli(['hold', 'add', 'cdr', await keyAt(store, '2025-03-10'), '--reason', 'litigation']);
     expect(h.code, h.stderr).toBe(0);
-    const note = Number((await sql<{ id: string }>`select id from cdr where started_at >= '2025-06-10' order by id limit 1`.execute(store.db)).rows[0]!.id);
-    await sql`insert into cdr_notes select 1, id, started_at, 'disputed' from cdr where id = ${note}`.execute(store.db);
+    if (engine === 'postgres') {
+      const note = Number((await sql<{ id: string }>`select id from cdr where started_at >= '2025-06-10' order by id limit 1`.execute(store.db)).rows[0]!.id);
+      await sql`insert into cdr_notes select 1, id, started_at, 'disputed' from cdr where id = ${note}`.execute(store.db);
+    }
 
     const plan = store.cli(['plan', '--json', '--now', NOW]);
     expect(plan.code, plan.stderr).toBe(0);
     const stage = (JSON.parse(plan.stdout) as { stages: { rule: string; partitions?: { name: string; rows: number }[] }[] }).stages.find((s) => s.rule === 'cdr')!;
-    // Jan, Feb, Apr, May, Jul … Oct: wholly before the cutoff; March holds a held row, June a referenced one.
-    expect(stage.partitions?.map((p) => p.name)).toEqual(['cdr_2025_01', 'cdr_2025_02', 'cdr_2025_04', 'cdr_2025_05', 'cdr_2025_07', 'cdr_2025_08', 'cdr_2025_09', 'cdr_2025_10']);
+    // Jan, Feb, Apr, May, Jul … Oct: wholly before the cutoff; March holds a held row, June (PostgreSQL) a referenced one.
+    expect(stage.partitions?.map((p) => p.name)).toEqual(dropped(engine));
     expect(stage.partitions?.find((p) => p.name === 'cdr_2025_02')?.rows).toBe(280);
 
     const before = await count(store);
@@ -82,31 +122,31 @@ describe.each(engines)('partition drop on %s', (engine) => {
     expect(dry.code, dry.stderr).toBe(0);
     const d = JSON.parse(dry.stdout) as { changed: number; stages: { rule: string; partitions?: { name: string }[] }[] };
     expect(d.stages.find((s) => s.rule === 'cdr')!.partitions?.map((p) => p.name)).toEqual(stage.partitions!.map((p) => p.name));
-    expect(await partitions(store)).toHaveLength(13);
+    expect(await partitions(store)).toHaveLength(engine === 'mysql' ? 14 : 13);
     expect(await count(store)).toBe(before);
     // Every due row but the held and the referenced one: the dry run's figure is the real run's.
-    expect(d.changed).toBe((await count(store, sql`started_at < ${new Date('2025-11-23T03:15:00Z')}`)) - 2);
+    expect(d.changed).toBe((await count(store, sql`started_at < ${cutoffParam(engine)}`)) - kept(engine));
   });
 
   it('drops wholly due partitions in one step each, audited with row count and key range; the rest go row by row', async () => {
-    const due = await count(store, sql`started_at < ${new Date('2025-11-23T03:15:00Z')}`);
+    const due = await count(store, sql`started_at < ${cutoffParam(engine)}`);
     const run = store.cli(['run', '--json', '--now', NOW]);
     expect(run.code, run.stderr).toBe(0);
     const r = JSON.parse(run.stdout) as { changed: number; blocked: number; held: number; stages: { rule: string; partitions?: { name: string; rows: number }[] }[] };
-    expect(r.changed).toBe(due - 2);
+    expect(r.changed).toBe(due - kept(engine));
 
     const left = await partitions(store);
-    expect(left).toEqual(['cdr_2025_03', 'cdr_2025_06', 'cdr_2025_11', 'cdr_2025_12', 'cdr_default']);
+    expect(left).toEqual(engine === 'mysql' ? ['cdr_2025_03', 'cdr_2025_11', 'cdr_2025_12', 'cdr_future', 'cdr_old'] : ['cdr_2025_03', 'cdr_2025_06', 'cdr_2025_11', 'cdr_2025_12', 'cdr_default']);
     // March and June keep only their held and referenced rows; November only what is not due.
-    expect(await count(store, sql`started_at < '2025-11-01'`)).toBe(2);
-    expect(await count(store, sql`started_at >= '2025-11-01' and started_at < ${new Date('2025-11-23T03:15:00Z')}`)).toBe(0);
-    expect(await count(store, sql`started_at >= ${new Date('2025-11-23T03:15:00Z')}`)).toBeGreaterThan(0);
+    expect(await count(store, sql`started_at < '2025-11-01'`)).toBe(kept(engine));
+    expect(await count(store, sql`started_at >= '2025-11-01' and started_at < ${cutoffParam(engine)}`)).toBe(0);
+    expect(await count(store, sql`started_at >= ${cutoffParam(engine)}`)).toBeGreaterThan(0);
 
     const entries = (
-      await sql<{ row_count: number; keys: string; detail: string | null; action: string }>`select row_count, keys, detail, action from lethe_audit where table_name = 'cdr' order by seq`.execute(store.db)
+      await sql<{ row_count: number; keys: string; detail: string | null; action: string }>`select row_count, ${sql.ref('keys')}, detail, action from lethe_audit where table_name = 'cdr' order by seq`.execute(store.db)
     ).rows;
     const drops = entries.filter((e) => e.detail && (JSON.parse(e.detail) as { partition?: string }).partition);
-    expect(drops).toHaveLength(8);
+    expect(drops).toHaveLength(dropped(engine).length);
     const feb = drops.map((e) => ({ ...e, d: JSON.parse(e.detail!) as { partition: string; key_range: unknown[]; clock_range: string[] } })).find((e) => e.d.partition === 'cdr_2025_02')!;
     expect(Number(feb.row_count)).toBe(280);
     expect(feb.action).toBe('delete');
@@ -115,8 +155,69 @@ describe.each(engines)('partition drop on %s', (engine) => {
     expect(feb.d.key_range.map((k) => (k as unknown[])[0])).toEqual([311, 590]);
     expect(feb.d.clock_range).toEqual(['2025-02-01T00:00:00.000Z', '2025-03-01T00:00:00.000Z']);
     // Every row is accounted for: dropped partitions plus row-by-row entries.
-    expect(entries.reduce((n, e) => n + Number(e.row_count), 0)).toBe(due - 2);
+    expect(entries.reduce((n, e) => n + Number(e.row_count), 0)).toBe(due - kept(engine));
 
+    const v = store.cli(['audit', 'verify']);
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+  });
+});
+
+/** MySQL partitions on a function of the clock: TO_DAYS of a DATETIME, UNIX_TIMESTAMP of a TIMESTAMP. */
+describe.each(engines.filter((e) => e === 'mysql'))('partition drop on %s, partitioned by a function of the clock', (engine) => {
+  const policy = `version: 1
+defaults:
+  guard: { max_fraction: 1, min_rows: 0 }
+providers:
+  acme:
+    name: Acme
+    rules:
+      by-days:
+        quote: "Call detail records are deleted 12 months after the call."
+        table: cdr_days
+        clock: started_at
+        after: 12 months
+        action: delete
+      by-epoch:
+        quote: "Call detail records are deleted 12 months after the call."
+        table: cdr_epoch
+        clock: started_at
+        after: 12 months
+        action: delete
+`;
+  const parts = (fn: (bound: string) => string) =>
+    [`partition p_old values less than (${fn('2025-01-01')})`, ...[1, 2, 3].map((m) => `partition p_${month(m).replace('-', '_')} values less than (${fn(`${next(m)}-01`)})`), `partition p_late values less than (${fn('2026-12-01')})`].join(', ');
+  let store: CliStore;
+  beforeAll(async () => {
+    store = await cliStore(engine, policy, () => [
+      `create table cdr_days (id bigint not null, started_at datetime not null, primary key (id, started_at)) partition by range (to_days(started_at)) (${parts((d) => `to_days('${d}')`)})`,
+      `create table cdr_epoch (id bigint not null, started_at timestamp not null default current_timestamp, primary key (id, started_at)) partition by range (unix_timestamp(started_at)) (${parts((d) => `unix_timestamp('${d} 00:00:00')`)})`,
+    ]);
+    // Calls from mid-December 2024 to mid-April 2025, one every 6 hours.
+    for (const t of ['cdr_days', 'cdr_epoch'])
+      await sql`insert into ${sql.table(t)} (id, started_at) select seq, timestamp '2024-12-15 00:00:00' + interval ((seq - 1) * 6) hour from seq_1_to_480`.execute(store.db);
+  });
+  afterAll(async () => store?.close());
+
+  it('drops the months wholly due, and leaves the first partition, unbounded below, to the batches', async () => {
+    const run = store.cli(['run', '--json', '--now', NOW]);
+    expect(run.code, run.stderr).toBe(0);
+    const r = JSON.parse(run.stdout) as { changed: number; stages: { rule: string; partitions?: { name: string; rows: number; clock_range: string[] }[] }[] };
+    for (const rule of ['by-days', 'by-epoch']) {
+      const stage = r.stages.find((s) => s.rule === rule)!;
+      // Jan … Mar 2025: 4 calls a day; April, cut by the end of the data, is due too but its range is not.
+      expect(stage.partitions?.map((p) => [p.name, p.rows])).toEqual([
+        ['p_2025_01', 124],
+        ['p_2025_02', 112],
+        ['p_2025_03', 124],
+      ]);
+      expect(stage.partitions?.[1]?.clock_range).toEqual(['2025-02-01T00:00:00.000Z', '2025-03-01T00:00:00.000Z']);
+    }
+    expect(r.changed).toBe(2 * 480);
+    for (const t of ['cdr_days', 'cdr_epoch']) {
+      const left = await sql<{ name: string }>`select partition_name as name from information_schema.partitions where table_schema = database() and table_name = ${t} order by 1`.execute(store.db);
+      expect(left.rows.map((x) => x.name)).toEqual(['p_late', 'p_old']);
+      expect(Number((await sql<{ n: number }>`select count(*) as n from ${sql.table(t)}`.execute(store.db)).rows[0]!.n)).toBe(0);
+    }
     const v = store.cli(['audit', 'verify']);
     expect(v.code, v.stdout + v.stderr).toBe(0);
   });

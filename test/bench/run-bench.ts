@@ -14,10 +14,10 @@
  *      errors, and the run's time against the raw DELETE's.
  *   3. rss: peak RSS of the lethe process (the kernel's ru_maxrss, written at exit) at 1M and
  *      5M due rows deleted, and at 1M anonymised, on BENCH_RSS_ENGINE.
- *   4. partitions (PostgreSQL): a call table partitioned by month on its clock, 24 months of
- *      calls of which the oldest 12 are due: lethe (which drops the wholly due partitions and
- *      deletes the due rows of the month the cutoff falls in) against the raw DELETE of the
- *      same rows, each on its own copy.
+ *   4. partitions (PostgreSQL and MariaDB): a call table partitioned by month on its clock, 24
+ *      months of calls of which the oldest 12 are due: lethe (which drops the wholly due
+ *      partitions and deletes the due rows of the month the cutoff falls in) against the raw
+ *      DELETE of the same rows, each on its own copy.
  *
  * lethe runs as a child, `node bin/lethe run --json`, as an operator would run it; its time
  * is the run's own `duration_ms` (the CLI's start-up and schema read are printed beside it).
@@ -688,14 +688,26 @@ async function rss(kit: EngineKit): Promise<RssRow[]> {
 }
 
 /**
- * Partition drop against row deletes (PostgreSQL): `calls` partitioned by month on
- * started_at, PART_ROWS calls spread evenly over the 24 months before NOW, so about half of
- * them are due. lethe drops the partitions lying wholly before the cutoff and deletes the due
- * rows of the month the cutoff falls in batch by batch; the raw DELETE removes the same rows
- * one by one on an identical copy.
+ * Partition drop against row deletes: `calls` partitioned by month on started_at (PostgreSQL:
+ * declarative partitions; MySQL: RANGE COLUMNS, with a first partition below the 24 months,
+ * which is unbounded below and so never dropped whole), PART_ROWS calls spread evenly over
+ * the 24 months before NOW, so about half of them are due. lethe drops the partitions lying
+ * wholly before the cutoff and deletes the due rows of the month the cutoff falls in batch by
+ * batch; the raw DELETE removes the same rows one by one on an identical copy.
  */
-async function partitions(): Promise<{ rows: number; due: number; whole: number; lethe: LetheRun; dropped: number; rawMs: number } | null> {
-  const admin = SERVER.postgres;
+interface PartitionFigures {
+  engine: 'postgres' | 'mysql';
+  rows: number;
+  due: number;
+  whole: number;
+  lethe: LetheRun;
+  dropped: number;
+  rawMs: number;
+}
+
+async function partitions(engine: 'postgres' | 'mysql'): Promise<PartitionFigures> {
+  const admin = SERVER[engine];
+  const pg = engine === 'postgres';
   const urlOf = (name: string) => {
     const u = new URL(admin);
     u.pathname = `/${name}`;
@@ -709,6 +721,7 @@ async function partitions(): Promise<{ rows: number; due: number; whole: number;
       await ad.close();
     }
   };
+  const dropDb = (name: string) => onAdmin(pg ? sql`drop database if exists ${sql.id(name)} with (force)` : sql`drop database if exists ${sql.id(name)}`);
   const names = ['lethe_bench_part_lethe', 'lethe_bench_part_raw'];
   const first = new Date(Date.UTC(NOW.getUTCFullYear() - 2, NOW.getUTCMonth(), 1));
   const months: [string, string][] = [];
@@ -722,40 +735,58 @@ async function partitions(): Promise<{ rows: number; due: number; whole: number;
   const step = span / (PART_ROWS + 1);
   // The rows of the partitions that end at or before the cutoff: dropped whole.
   const cutoffMonth = new Date(Date.UTC(CUTOFF.getUTCFullYear(), CUTOFF.getUTCMonth(), 1));
+  const wall = (iso: string) => iso.slice(0, 19).replace('T', ' ');
+  const partitionCount = async (db: Adapter['db']) =>
+    Number(
+      (
+        await (pg
+          ? sql<{ n: string }>`select count(*) as n from pg_inherits where inhparent = 'calls'::regclass`
+          : sql<{ n: string }>`select count(*) as n from information_schema.partitions where table_schema = database() and table_name = 'calls'`
+        ).execute(db)
+      ).rows[0]!.n,
+    );
   let due = 0;
   let whole = 0;
+  let before = 0;
   try {
     for (const name of names) {
-      progress(`  partitions: seeding ${n0(PART_ROWS)} calls into ${name}`);
-      await onAdmin(sql`drop database if exists ${sql.id(name)} with (force)`);
+      progress(`  partitions (${engine}): seeding ${n0(PART_ROWS)} calls into ${name}`);
+      await dropDb(name);
       await onAdmin(sql`create database ${sql.id(name)}`);
       const ad = await openStore(urlOf(name), process.cwd());
       try {
-        await sql`create table calls (id bigint not null, started_at timestamptz not null, caller varchar(32), callee varchar(32), duration_s integer, primary key (id, started_at)) partition by range (started_at)`.execute(ad.db);
-        for (const [i, [from, to]] of months.entries()) {
-          await sql`create table ${sql.id(`calls_m${String(i).padStart(2, '0')}`)} partition of calls for values from (${sql.lit(from)}) to (${sql.lit(to)})`.execute(ad.db);
+        if (pg) {
+          await sql`create table calls (id bigint not null, started_at timestamptz not null, caller varchar(32), callee varchar(32), duration_s integer, primary key (id, started_at)) partition by range (started_at)`.execute(ad.db);
+          for (const [i, [from, to]] of months.entries()) {
+            await sql`create table ${sql.id(`calls_m${String(i).padStart(2, '0')}`)} partition of calls for values from (${sql.lit(from)}) to (${sql.lit(to)})`.execute(ad.db);
+          }
+          await sql`create index calls_started_at on calls (started_at)`.execute(ad.db);
+          await sql`insert into calls select i, to_timestamp(${start}::double precision + i * ${step}::double precision), '+4412' || (i % 100000000), '+4420' || ((i * 7919) % 100000000), i % 3600 from generate_series(1, ${PART_ROWS}::bigint) as i`.execute(ad.db);
+          await sql`vacuum analyze`.execute(ad.db);
+        } else {
+          const parts = [sql`partition calls_old values less than (${sql.lit(wall(months[0]![0]))})`, ...months.map(([, to], i) => sql`partition ${sql.id(`calls_m${String(i).padStart(2, '0')}`)} values less than (${sql.lit(wall(to))})`)];
+          await sql`create table calls (id bigint not null, started_at datetime(3) not null, caller varchar(32), callee varchar(32), duration_s int, primary key (id, started_at), key calls_started_at (started_at)) partition by range columns (started_at) (${sql.join(parts)})`.execute(ad.db);
+          await sql`insert into calls select seq, from_unixtime(${start} + seq * ${step}), concat('+4412', seq % 100000000), concat('+4420', (seq * 7919) % 100000000), seq % 3600 from ${sql.table(`seq_1_to_${PART_ROWS}`)}`.execute(ad.db);
+          await sql`analyze table calls`.execute(ad.db);
         }
-        await sql`create index calls_started_at on calls (started_at)`.execute(ad.db);
-        await sql`insert into calls select i, to_timestamp(${start}::double precision + i * ${step}::double precision), '+4412' || (i % 100000000), '+4420' || ((i * 7919) % 100000000), i % 3600 from generate_series(1, ${PART_ROWS}::bigint) as i`.execute(ad.db);
-        await sql`vacuum analyze`.execute(ad.db);
         due = Number((await sql<{ n: string }>`select count(*) as n from calls where started_at < ${CUTOFF}`.execute(ad.db)).rows[0]!.n);
         whole = Number((await sql<{ n: string }>`select count(*) as n from calls where started_at < ${cutoffMonth}`.execute(ad.db)).rows[0]!.n);
+        before = await partitionCount(ad.db);
       } finally {
         await ad.close();
       }
     }
-    progress(`  partitions: lethe run`);
-    const lethe = await runLethe(urlOf(names[0]!), policyFile('postgres-partitions', 'off'), ['--force'], 'postgres-partitions');
+    progress(`  partitions (${engine}): lethe run`);
+    const lethe = await runLethe(urlOf(names[0]!), policyFile(`${engine}-partitions`, 'off'), ['--force'], `${engine}-partitions`);
     if (lethe.changed !== due) throw new Error(`lethe changed ${lethe.changed} rows, ${due} are due`);
     const ad = await openStore(urlOf(names[0]!), process.cwd());
     let dropped = 0;
     try {
-      const left = await sql<{ n: string }>`select count(*) as n from pg_inherits where inhparent = 'calls'::regclass`.execute(ad.db);
-      dropped = months.length - Number(left.rows[0]!.n);
+      dropped = before - (await partitionCount(ad.db));
     } finally {
       await ad.close();
     }
-    progress(`  partitions: raw DELETE`);
+    progress(`  partitions (${engine}): raw DELETE`);
     const raw = await openStore(urlOf(names[1]!), process.cwd());
     let rawMs: number;
     try {
@@ -765,10 +796,10 @@ async function partitions(): Promise<{ rows: number; due: number; whole: number;
     } finally {
       await raw.close();
     }
-    out(`  partitions (postgres, ${n0(PART_ROWS)} calls by month, ${n0(due)} due, ${n0(whole)} in wholly due partitions): lethe ${s2(lethe.durationMs)} s (${dropped} partitions dropped, ${n0(due - whole)} rows in batches), raw DELETE ${s2(rawMs)} s, lethe takes ${(lethe.durationMs / rawMs).toFixed(3)}× the raw DELETE's time; ${loadavg()}`);
-    return { rows: PART_ROWS, due, whole, lethe, dropped, rawMs };
+    out(`  partitions (${engine}, ${n0(PART_ROWS)} calls by month, ${n0(due)} due, ${n0(whole)} in wholly due partitions): lethe ${s2(lethe.durationMs)} s (${dropped} partitions dropped, ${n0(due - whole)} rows in batches), raw DELETE ${s2(rawMs)} s, lethe takes ${(lethe.durationMs / rawMs).toFixed(3)}× the raw DELETE's time; ${loadavg()}`);
+    return { engine, rows: PART_ROWS, due, whole, lethe, dropped, rawMs };
   } finally {
-    for (const name of names) await onAdmin(sql`drop database if exists ${sql.id(name)} with (force)`).catch(() => undefined);
+    for (const name of names) await dropDb(name).catch(() => undefined);
   }
 }
 
@@ -792,7 +823,7 @@ async function main(): Promise<number> {
   const skipped: string[] = [];
   const figures: EngineFigures[] = [];
   let rssRows: RssRow[] = [];
-  let partRow: Awaited<ReturnType<typeof partitions>> = null;
+  const partRows: PartitionFigures[] = [];
   const failures: string[] = [];
   const due = Math.round(ROWS * DUE_SHARE);
   mkdirSync(WORK, { recursive: true });
@@ -839,14 +870,15 @@ async function main(): Promise<number> {
         out(`rss: FAILED: ${(err as Error).message.split('\n')[0]}`);
       }
     }
-    if (SECTIONS.has('partitions') && ENGINES.includes('postgres')) {
-      out(`\n=== partition drop (postgres) ===`);
+    for (const e of ENGINES) {
+      if (!SECTIONS.has('partitions') || (e !== 'postgres' && e !== 'mysql')) continue;
+      out(`\n=== partition drop (${e}) ===`);
       try {
-        if (await reachable('postgres')) throw new Error('postgres is unreachable');
-        partRow = await partitions();
+        if (await reachable(e)) throw new Error(`${e} is unreachable`);
+        partRows.push(await partitions(e));
       } catch (err) {
-        failures.push(`partitions: ${(err as Error).stack ?? err}`);
-        out(`partitions: FAILED: ${(err as Error).message.split('\n')[0]}`);
+        failures.push(`partitions (${e}): ${(err as Error).stack ?? err}`);
+        out(`partitions (${e}): FAILED: ${(err as Error).message.split('\n')[0]}`);
       }
     }
   } finally {
@@ -878,9 +910,14 @@ async function main(): Promise<number> {
     out(`\npeak RSS of the lethe process (${RSS_ENGINE}, throttle off):`);
     out(table(['action', 'due rows', 'peak RSS MB', 'run s', 'rows/s'], rssRows.map((r) => [r.action, n0(r.due), mb(r.rss), s2(r.ms), n0(r.due / (r.ms / 1000))])));
   }
-  if (partRow) {
-    out(`\npartition drop against row deletes (postgres, throttle off):`);
-    out(table(['rows', 'due', 'in wholly due partitions', 'partitions dropped', 'rows in batches', 'lethe s', 'raw DELETE s', 'lethe ÷ raw'], [[n0(partRow.rows), n0(partRow.due), n0(partRow.whole), String(partRow.dropped), n0(partRow.due - partRow.whole), s2(partRow.lethe.durationMs), s2(partRow.rawMs), `${(partRow.lethe.durationMs / partRow.rawMs).toFixed(3)}×`]]));
+  if (partRows.length) {
+    out(`\npartition drop against row deletes (throttle off):`);
+    out(
+      table(
+        ['engine', 'rows', 'due', 'in wholly due partitions', 'partitions dropped', 'rows in batches', 'lethe s', 'raw DELETE s', 'lethe ÷ raw'],
+        partRows.map((p) => [p.engine, n0(p.rows), n0(p.due), n0(p.whole), String(p.dropped), n0(p.due - p.whole), s2(p.lethe.durationMs), s2(p.rawMs), `${(p.lethe.durationMs / p.rawMs).toFixed(3)}×`]),
+      ),
+    );
   }
   if (skipped.length) out(`skipped: ${skipped.join('; ')}`);
   if (profileDir) out(`CPU profiles (BENCH_PROFILE): ${profileDir}`);

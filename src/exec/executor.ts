@@ -85,6 +85,16 @@ export interface StageSql {
    * itself; a stage that exports its rows before deleting them).
    */
   unreferenced: RawBuilder<unknown> | null;
+  /**
+   * A query for a child row referencing a key after `cursor` up to `last`, per foreign key,
+   * where one finds every child row of a batch: the key and the referencing columns are one
+   * integer each (StageTask.childrenByKey), and the batch's rows are locked against new child
+   * rows (an engine's foreign-key check on insert waits for them; SQLite's one write lock),
+   * so what the probe finds stays true until the delete. A batch whose range has none
+   * deletes without `unreferenced`, which tests each row: on MariaDB that test was a fifth of
+   * the delete's time. Null elsewhere (PostgreSQL reads its rows unlocked).
+   */
+  childProbes: ((cursor: KeyValue | null, last: KeyValue) => RawBuilder<unknown>[]) | null;
   /** Whether a delete batch whose keys fill their key range deletes by that range (RowKey.filledRange). */
   filledRanges: boolean;
 }
@@ -97,6 +107,7 @@ export function stageSql(adapter: Adapter, task: StageTask): StageSql {
   // The selected rows (and their clock's parent rows) are locked until the batch commits, so
   // they cannot move out of due before the write; where writes return their keys, they
   // re-check the due condition instead and the audit names what they returned.
+  const refs = unreferenced(task);
   const clause = adapter.writeReturnsKeys ? '' : adapter.rowLockClause(task.stage.action.kind === 'delete' ? 'delete' : 'update', T, task.clock.path.map((_h, i) => `j${i + 1}`));
   return {
     key: rowKey(adapter, task),
@@ -107,7 +118,8 @@ export function stageSql(adapter: Adapter, task: StageTask): StageSql {
     writeDue: recheck ? duePredicate(adapter, task) : sql`1 = 1`,
     lock: clause ? sql` ${sql.raw(clause)}` : sql``,
     rangeDue: adapter.rangeDeletes && (clause || adapter.writeReturnsKeys) && task.keyUnique && task.stage.action.kind === 'delete' ? duePredicate(adapter, task) : null,
-    unreferenced: unreferenced(task),
+    unreferenced: refs,
+    childProbes: refs && task.childrenByKey && !adapter.writeReturnsKeys ? childProbes(adapter, task) : null,
     filledRanges: adapter.lockedKeyRange !== undefined && task.keyUnique && task.stage.action.kind === 'delete',
   };
 }
@@ -492,7 +504,9 @@ async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kyse
       // archive first; a failed export throws, so nothing is deleted without it. A dry run writes none.
       const archive = task.stage.exportBefore && !ctx.dryRun ? await exportBatch(ctx, task, tx, todo) : null;
       if (archive) entryDetail = { ...(detail ?? {}), export: { path: archive.path, sha256: archive.sha256 } };
-      const unreferenced = q.unreferenced ?? sql`1 = 1`;
+      // Tested row by row only where a child row may reference one of the batch's keys.
+      const d = q.childProbes && (await noChildren(tx, q.childProbes(cursor, last))) ? { ...q, unreferenced: null } : q;
+      const unreferenced = d.unreferenced ?? sql`1 = 1`;
       let w: Awaited<ReturnType<typeof write>>;
       try {
         // The range the keys fill, where the store's write lock keeps it as selected (SQLite).
@@ -504,9 +518,9 @@ async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kyse
         const filled = q.filledRanges ? key.filledRange(T, todo) : null;
         const range = !filled && q.rangeDue && blocked === 0 && (adapter.writeReturnsKeys || (todo.length === selected.length && denseRange(cursor, selected)));
         w = filled
-          ? await deleteCounted(adapter, task, q, tx, sql`${filled} and ${unreferenced}`, todo.length)
+          ? await deleteCounted(adapter, task, d, tx, sql`${filled} and ${unreferenced}`, todo.length)
           : range
-          ? await deleteRange(adapter, task, q, tx, { cursor, last, todo, heldWhere })
+          ? await deleteRange(adapter, task, d, tx, { cursor, last, todo, heldWhere })
           : await write(adapter, key, tx, todo, (chunk) => adapter.deleteWhere(task.table.name, T, sql`${key.in(T, chunk)} and ${q.writeDue} and ${unreferenced}`));
       } catch (err) {
         // The batch rolls back: its rows stay, so their archive is not left behind.
@@ -520,7 +534,7 @@ async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kyse
       const gone = short || files.length ? new Set(changed.map((k) => RowKey.encode(k))) : null;
       // A short delete left rows behind: those still referenced are blocked (the others
       // moved out of due underneath, where the rows are not locked).
-      if (q.unreferenced && short) blocked = (await blockedKeys(adapter, task, tx, key, todo.filter((k) => !gone!.has(RowKey.encode(k))))).size;
+      if (d.unreferenced && short) blocked = (await blockedKeys(adapter, task, tx, key, todo.filter((k) => !gone!.has(RowKey.encode(k))))).size;
       const queued = gone ? files.filter((f) => gone.has(f.row_key)) : [];
       if (queued.length) {
         await queueFiles(adapter, tx, queued, isoUtc(ctx.now));
@@ -631,6 +645,21 @@ function unreferenced(task: StageTask): RawBuilder<unknown> | null {
     task.children.map((fk) => sql`not ${childRowExists(fk)}`),
     sql` and `,
   );
+}
+
+/** StageSql.childProbes: `select 1 … limit 1` on each child table, by its referencing column's index. */
+function childProbes(adapter: Adapter, task: StageTask): (cursor: KeyValue | null, last: KeyValue) => RawBuilder<unknown>[] {
+  const keys = task.children.map((fk) => new RowKey(fk.table, [{ ...task.keyColumns[0]!, name: fk.columns[0]! }], adapter));
+  return (cursor, last) =>
+    task.children.map((fk, i) => {
+      const after = cursor === null ? sql`1 = 1` : keys[i]!.after('c', cursor);
+      return sql`select 1 as x from ${sql.table(fk.table)} as ${sql.id('c')} where ${after} and ${keys[i]!.upTo('c', last)} limit 1`;
+    });
+}
+
+async function noChildren(tx: Kysely<any>, probes: readonly RawBuilder<unknown>[]): Promise<boolean> {
+  for (const p of probes) if ((await p.execute(tx)).rows.length > 0) return false;
+  return true;
 }
 
 function unique(keys: readonly KeyValue[]): KeyValue[] {

@@ -58,6 +58,11 @@ export interface StageTask {
   readonly yieldsTo: readonly DueCondition[];
   /** Foreign keys whose rows block a delete of this table's rows. */
   readonly children: readonly ForeignKeyInfo[];
+  /**
+   * Whether every one of `children` references the one integer key column from an integer
+   * column: a batch's child rows then lie in its key range, however an engine compares.
+   */
+  readonly childrenByKey: boolean;
   /** Upward FK chains: a hold on any row at their end protects this row. */
   readonly holdPaths: readonly HoldPath[];
   readonly files: FilesTemplate | null;
@@ -232,6 +237,7 @@ function buildTask(policy: Policy, provider: ProviderPolicy, rule: EnforceRule, 
   const clock = facts.clock(rule)!;
   const later = rule.stages.filter((s) => s.index > stage.index && s.action.kind !== 'delete');
   const supersededBy = mergeConditions(later.map((s) => ({ rule, scope, clock, cutoff: stageCutoff(provider, s, now, clock.spec.zone) })));
+  const children = stage.action.kind === 'delete' ? referencingKeys(schema, table.name) : [];
   return {
     provider,
     rule,
@@ -245,11 +251,19 @@ function buildTask(policy: Policy, provider: ProviderPolicy, rule: EnforceRule, 
     supersededBy,
     retainedBy: facts.retains(table.name),
     yieldsTo: stage.action.kind === 'set' ? facts.anonymisesBesides(table.name, rule) : [],
-    children: stage.action.kind === 'delete' ? referencingKeys(schema, table.name) : [],
+    children,
+    childrenByKey: children.length > 0 && integerChildren(schema, keyColumns, children),
     holdPaths: holdPathsOf(policy, schema, table.name),
     files: rule.files,
     batchSize: rule.batchSize,
   };
+}
+
+/** See StageTask.childrenByKey. Text keys are left out: a child column may compare text by another collation than the key's. */
+function integerChildren(schema: SchemaInfo, keyColumns: readonly ColumnInfo[], children: readonly ForeignKeyInfo[]): boolean {
+  const key = keyColumns.length === 1 ? keyColumns[0]! : null;
+  if (!key || key.kind !== 'integer') return false;
+  return children.every((fk) => fk.columns.length === 1 && fk.refColumns[0] === key.name && schema.tables.get(fk.table)?.columns.get(fk.columns[0]!)?.kind === 'integer');
 }
 
 function requireTable(schema: SchemaInfo, name: string): TableInfo {

@@ -5,11 +5,13 @@
  * them first did. Run on every engine, through each engine's delete (the key list, MariaDB's
  * key range), with a hold in the same batches.
  */
-import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql, type CompiledQuery } from 'kysely';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ensureLetheTables } from '../../src/store/lethe-schema.js';
+import { CachedSqliteConnection } from '../../src/store/sqlite-statements.js';
 import { testEngines } from '../support/engines.js';
 import { callsPolicy, fillCalls } from '../support/calls.js';
-import { cli } from '../support/harness.js';
+import { cli, enforce } from '../support/harness.js';
 import { vendorStore, type VendorStore } from '../support/vendor.js';
 
 const engines = await testEngines();
@@ -88,5 +90,45 @@ describe.each(engines)('blocked rows of a self-referencing table on %s', (engine
     expect(JSON.parse(r.stdout)).toMatchObject({ status: 'ok', due: DUE, changed: DUE - 3, blocked: 3 });
     const left = (await sql<{ id: unknown }>`select id from calls where id <= ${DUE} order by id`.execute(store.adapter.db)).rows.map((x) => Number(x.id));
     expect(left).toEqual([10, 1499, 1999]);
+  });
+});
+
+/**
+ * Where the key and the referencing column are integers and the batch's rows are locked (here
+ * SQLite's write lock), one probe per batch tells whether a child row references any key in
+ * its range; only then does the delete test each row with `not exists`. On MariaDB (900,000
+ * calls, 300 batches) that test was 380 ms of the deletes' 1,764.
+ */
+describe('the delete of a batch with child tables on sqlite', () => {
+  let store: VendorStore | undefined;
+  afterEach(async () => {
+    vi.restoreAllMocks();
+    await store?.close();
+  });
+
+  it('tests its rows for child rows only where the batch\'s key range holds one', async () => {
+    store = await vendorStore('sqlite', {
+      ddl: ['create table calls (id integer primary key, started_at text)', 'create table notes (id integer primary key, call_id integer not null references calls (id))', 'create index notes_call_id on notes (call_id)'],
+      policy: callsPolicy({ batch_size: '250', throttle: 'off' }),
+    });
+    await ensureLetheTables(store.adapter);
+    await fillCalls(store, 1_200, 1_000);
+    // One due call referenced, in the third batch (501..750), and one call that is not due.
+    await store.adapter.db.insertInto('notes').values([{ id: 1, call_id: 600 }, { id: 2, call_id: 1_100 }]).execute();
+    const statements: CompiledQuery[] = [];
+    const execute = CachedSqliteConnection.prototype.executeQuery;
+    vi.spyOn(CachedSqliteConnection.prototype, 'executeQuery').mockImplementation(function (this: CachedSqliteConnection, q) {
+      statements.push(q);
+      return execute.call(this, q);
+    });
+    const r = await enforce(store);
+    expect(r.stages[0]).toMatchObject({ status: 'done', changed: 999, blocked: 1, batches: 4 });
+    vi.restoreAllMocks();
+
+    const deletes = statements.filter((q) => /^delete from "calls"/.test(q.sql));
+    expect(deletes).toHaveLength(4);
+    expect(deletes.map((q) => /not exists/.test(q.sql))).toEqual([false, false, true, false]);
+    const left = (await sql<{ id: number }>`select id from calls where id <= 1000`.execute(store.adapter.db)).rows.map((x) => Number(x.id));
+    expect(left).toEqual([600]);
   });
 });

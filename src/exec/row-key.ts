@@ -65,22 +65,31 @@ export class RowKey {
 
   /** Rows strictly after `cursor` in key order: index-driven on every engine. */
   after(alias: string, cursor: KeyValue): RawBuilder<unknown> {
-    const parts = this.parts(cursor);
-    const refs = this.columns.map((c) => sql.ref(`${alias}.${c.name}`));
-    const vals = this.columns.map((c, i) => this.adapter.bindKey(parts[i]!, c));
-    if (!this.composite) return sql`${refs[0]} > ${vals[0]}`;
-    if (this.adapter.rowValueKeyset) return sql`(${sql.join(refs)}) > (${sql.join(vals)})`;
-    // a >= ? and (a > ? or (b >= ? and (b > ? or c > ?))): the leading a >= ? gives a range scan.
-    const nest = (i: number): RawBuilder<unknown> =>
-      i === refs.length - 1 ? sql`${refs[i]} > ${vals[i]}` : sql`${refs[i]} >= ${vals[i]} and (${refs[i]} > ${vals[i]} or ${nest(i + 1)})`;
-    return sql`(${nest(0)})`;
+    return this.#bound(alias, cursor, '>');
   }
 
-  /** Rows up to and including `last` in key order (`<=` where the key is one column, which SQLite can seek on and `not >` it cannot). */
+  /**
+   * Rows up to and including `last` in key order, as an index bound on every engine. A
+   * composite key's `not (after last)` was none: on PostgreSQL each batch of a partition's
+   * due rows read its primary key from the cursor to the partition's end (14.8 ms a delete
+   * at 400,000 rows a partition, against 6.4 at 120,000).
+   */
   upTo(alias: string, last: KeyValue): RawBuilder<unknown> {
-    if (this.composite) return sql`not ${this.after(alias, last)}`;
-    const c = this.columns[0]!;
-    return sql`${sql.ref(`${alias}.${c.name}`)} <= ${this.adapter.bindKey(this.parts(last)[0]!, c)}`;
+    return this.#bound(alias, last, '<=');
+  }
+
+  #bound(alias: string, k: KeyValue, op: '>' | '<='): RawBuilder<unknown> {
+    const parts = this.parts(k);
+    const refs = this.columns.map((c) => sql.ref(`${alias}.${c.name}`));
+    const vals = this.columns.map((c, i) => this.adapter.bindKey(parts[i]!, c));
+    if (!this.composite) return sql`${refs[0]} ${sql.raw(op)} ${vals[0]}`;
+    if (this.adapter.rowValueKeyset) return sql`(${sql.join(refs)}) ${sql.raw(op)} (${sql.join(vals)})`;
+    // a >= ? and (a > ? or (b >= ? and (b > ? or c > ?))), and for `<=` the mirror: the
+    // leading comparison on the first column gives a range scan.
+    const [weak, strict] = op === '>' ? ['>=', '>'] : ['<=', '<'];
+    const nest = (i: number): RawBuilder<unknown> =>
+      i === refs.length - 1 ? sql`${refs[i]} ${sql.raw(op)} ${vals[i]}` : sql`${refs[i]} ${sql.raw(weak)} ${vals[i]} and (${refs[i]} ${sql.raw(strict)} ${vals[i]} or ${nest(i + 1)})`;
+    return sql`(${nest(0)})`;
   }
 
   /**

@@ -5,10 +5,10 @@
  * SQLite, PostgreSQL and MariaDB.
  */
 import { CompiledQuery } from 'kysely';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CachedSqliteConnection } from '../../src/store/sqlite-statements.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import { enforce, NOW, policyFromText, tempStore, ts, type TempStore } from '../support/harness.js';
 import { testEngines } from '../support/engines.js';
+import { sqliteStatements } from '../support/sqlite-statements.js';
 import { parseClockValue } from '../../src/store/timestamps.js';
 
 const engines = await testEngines();
@@ -123,10 +123,7 @@ describe.each(engines)('anonymise with text values on %s', (engine) => {
 
 describe('the anonymising UPDATE on sqlite', () => {
   let store: TempStore | undefined;
-  afterEach(async () => {
-    vi.restoreAllMocks();
-    await store?.close();
-  });
+  afterEach(async () => store?.close());
 
   it('is one statement per batch that finds each row through its key', async () => {
     // It was a CASE per column of 200 rows, each branch naming its row with a one-key list:
@@ -135,15 +132,8 @@ describe('the anonymising UPDATE on sqlite', () => {
     // 1.24 s and peaked at 187 MB.
     store = await tempStore(POLICY, 'sqlite');
     await seedVisits(store);
-    const statements: CompiledQuery[] = [];
-    const execute = CachedSqliteConnection.prototype.executeQuery;
-    vi.spyOn(CachedSqliteConnection.prototype, 'executeQuery').mockImplementation(function (this: CachedSqliteConnection, q) {
-      statements.push(q);
-      return execute.call(this, q);
-    });
-    const r = await enforce(store, { policy: policyFromText(POLICY, store.policyFile) });
+    const { result: r, statements } = await sqliteStatements(() => enforce(store!, { policy: policyFromText(POLICY, store!.policyFile) }));
     expect(r.stages[0]).toMatchObject({ status: 'done', changed: 900, batches: 2 });
-    vi.restoreAllMocks();
 
     const updates = statements.filter((q) => /^update "web_visits"/.test(q.sql));
     expect(updates).toHaveLength(2);

@@ -5,10 +5,10 @@
  * them first did. Run on every engine, through each engine's delete (the key list, MariaDB's
  * key range), with a hold in the same batches.
  */
-import { sql, type CompiledQuery } from 'kysely';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { sql } from 'kysely';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureLetheTables } from '../../src/store/lethe-schema.js';
-import { CachedSqliteConnection } from '../../src/store/sqlite-statements.js';
+import { sqliteStatements } from '../support/sqlite-statements.js';
 import { testEngines } from '../support/engines.js';
 import { callsPolicy, fillCalls } from '../support/calls.js';
 import { cli, enforce } from '../support/harness.js';
@@ -101,10 +101,7 @@ describe.each(engines)('blocked rows of a self-referencing table on %s', (engine
  */
 describe('the delete of a batch with child tables on sqlite', () => {
   let store: VendorStore | undefined;
-  afterEach(async () => {
-    vi.restoreAllMocks();
-    await store?.close();
-  });
+  afterEach(async () => store?.close());
 
   it('tests its rows for child rows only where the batch\'s key range holds one', async () => {
     store = await vendorStore('sqlite', {
@@ -115,15 +112,8 @@ describe('the delete of a batch with child tables on sqlite', () => {
     await fillCalls(store, 1_200, 1_000);
     // One due call referenced, in the third batch (501..750), and one call that is not due.
     await store.adapter.db.insertInto('notes').values([{ id: 1, call_id: 600 }, { id: 2, call_id: 1_100 }]).execute();
-    const statements: CompiledQuery[] = [];
-    const execute = CachedSqliteConnection.prototype.executeQuery;
-    vi.spyOn(CachedSqliteConnection.prototype, 'executeQuery').mockImplementation(function (this: CachedSqliteConnection, q) {
-      statements.push(q);
-      return execute.call(this, q);
-    });
-    const r = await enforce(store);
+    const { result: r, statements } = await sqliteStatements(() => enforce(store!));
     expect(r.stages[0]).toMatchObject({ status: 'done', changed: 999, blocked: 1, batches: 4 });
-    vi.restoreAllMocks();
 
     const deletes = statements.filter((q) => /^delete from "calls"/.test(q.sql));
     expect(deletes).toHaveLength(4);

@@ -21,20 +21,18 @@ const engines = (await testEngines()).filter((e) => e === 'postgres' || e === 'm
 const NOW = '2026-11-23T03:15:00.000Z'; // cutoff 12 months before: 2025-11-23T03:15Z
 const CUTOFF = new Date('2025-11-23T03:15:00Z');
 
-const POLICY = `version: 1
+/** A policy deleting each `rule: table`'s calls 12 months after the call, unguarded. */
+const policyFor = (rules: Record<string, string>) => `version: 1
 defaults:
   guard: { max_fraction: 1, min_rows: 0 }
 providers:
   acme:
     name: Acme
     rules:
-      cdr:
-        quote: "Call detail records are deleted 12 months after the call."
-        table: cdr
-        clock: started_at
-        after: 12 months
-        action: delete
-`;
+${Object.entries(rules)
+  .map(([rule, table]) => `      ${rule}:\n        quote: "Call detail records are deleted 12 months after the call."\n        table: ${table}\n        clock: started_at\n        after: 12 months\n        action: delete\n`)
+  .join('')}`;
+const POLICY = policyFor({ cdr: 'cdr' });
 
 const month = (m: number) => `2025-${String(m).padStart(2, '0')}`;
 const next = (m: number) => (m === 12 ? '2026-01' : month(m + 1));
@@ -164,26 +162,7 @@ describe.each(engines)('partition drop on %s', (engine) => {
 
 /** MySQL partitions on a function of the clock: TO_DAYS of a DATETIME, UNIX_TIMESTAMP of a TIMESTAMP. */
 describe.each(engines.filter((e) => e === 'mysql'))('partition drop on %s, partitioned by a function of the clock', (engine) => {
-  const policy = `version: 1
-defaults:
-  guard: { max_fraction: 1, min_rows: 0 }
-providers:
-  acme:
-    name: Acme
-    rules:
-      by-days:
-        quote: "Call detail records are deleted 12 months after the call."
-        table: cdr_days
-        clock: started_at
-        after: 12 months
-        action: delete
-      by-epoch:
-        quote: "Call detail records are deleted 12 months after the call."
-        table: cdr_epoch
-        clock: started_at
-        after: 12 months
-        action: delete
-`;
+  const policy = policyFor({ 'by-days': 'cdr_days', 'by-epoch': 'cdr_epoch' });
   const parts = (fn: (bound: string) => string) =>
     [`partition p_old values less than (${fn('2025-01-01')})`, ...[1, 2, 3].map((m) => `partition p_${month(m).replace('-', '_')} values less than (${fn(`${next(m)}-01`)})`), `partition p_late values less than (${fn('2026-12-01')})`].join(', ');
   let store: CliStore;

@@ -247,6 +247,7 @@ class MysqlAdapter extends ServerAdapter {
     ).rows;
     const first = rows[0];
     if (!first || rows.some((r) => r.method !== first.method || r.sub !== null || r.expr !== first.expr)) return null;
+    if (!(await this.#mayDropPartitions(db, schema, table.slice(dot + 1)))) return null;
     const quoted = '`' + column.name.replace(/`/g, '``') + '`';
     const expr = (first.expr ?? '').trim().toLowerCase();
     // A bound as an instant: a DATETIME or DATE is a wall time in the clock's zone, a TIMESTAMP's epoch an instant.
@@ -274,6 +275,22 @@ class MysqlAdapter extends ServerAdapter {
       from = to;
     }
     return out;
+  }
+
+  /**
+   * Whether information_schema shows this user the privileges a drop needs on the table:
+   * ALTER and DROP, and LOCK TABLES on its database. Without them the entry, committed before
+   * the DDL, would name rows the DDL then refused to drop; so the partitions are not listed,
+   * and their rows go in batches. Privileges held only through a role are not seen here.
+   */
+  async #mayDropPartitions(db: Kysely<any>, schema: RawBuilder<unknown>, table: string): Promise<boolean> {
+    const grantee = sql`(select concat('''', substring_index(current_user(), '@', 1), '''@''', substring_index(current_user(), '@', -1), ''''))`;
+    const r = await sql<{ p: string }>`
+      select privilege_type as p from information_schema.user_privileges where grantee = ${grantee}
+      union select privilege_type from information_schema.schema_privileges where grantee = ${grantee} and table_schema = ${schema}
+      union select privilege_type from information_schema.table_privileges where grantee = ${grantee} and table_schema = ${schema} and table_name = ${table}`.execute(db);
+    const held = new Set(r.rows.map((x) => x.p.toUpperCase()));
+    return ['ALTER', 'DROP', 'LOCK TABLES'].every((p) => held.has(p));
   }
 
   partitionRows(table: string, partition: string): RawBuilder<unknown> {

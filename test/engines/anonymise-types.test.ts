@@ -8,7 +8,7 @@ import { CompiledQuery } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { enforce, NOW, policyFromText, tempStore, ts, type TempStore } from '../support/harness.js';
 import { testEngines } from '../support/engines.js';
-import { sqliteStatements } from '../support/sqlite-statements.js';
+import { statementsOf } from '../support/statements.js';
 import { parseClockValue } from '../../src/store/timestamps.js';
 
 const engines = await testEngines();
@@ -132,7 +132,7 @@ describe('the anonymising UPDATE on sqlite', () => {
     // 1.24 s and peaked at 187 MB.
     store = await tempStore(POLICY, 'sqlite');
     await seedVisits(store);
-    const { result: r, statements } = await sqliteStatements(() => enforce(store!, { policy: policyFromText(POLICY, store!.policyFile) }));
+    const { result: r, statements } = await statementsOf(() => enforce(store!, { policy: policyFromText(POLICY, store!.policyFile) }));
     expect(r.stages[0]).toMatchObject({ status: 'done', changed: 900, batches: 2 });
 
     const updates = statements.filter((q) => /^update "web_visits"/.test(q.sql));

@@ -8,7 +8,7 @@
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureLetheTables } from '../../src/store/lethe-schema.js';
-import { sqliteStatements } from '../support/sqlite-statements.js';
+import { statementsOf } from '../support/statements.js';
 import { testEngines } from '../support/engines.js';
 import { callsPolicy, fillCalls } from '../support/calls.js';
 import { cli, enforce } from '../support/harness.js';
@@ -112,7 +112,7 @@ describe('the delete of a batch with child tables on sqlite', () => {
     await fillCalls(store, 1_200, 1_000);
     // One due call referenced, in the third batch (501..750), and one call that is not due.
     await store.adapter.db.insertInto('notes').values([{ id: 1, call_id: 600 }, { id: 2, call_id: 1_100 }]).execute();
-    const { result: r, statements } = await sqliteStatements(() => enforce(store!));
+    const { result: r, statements } = await statementsOf(() => enforce(store!));
     expect(r.stages[0]).toMatchObject({ status: 'done', changed: 999, blocked: 1, batches: 4 });
 
     const deletes = statements.filter((q) => /^delete from "calls"/.test(q.sql));

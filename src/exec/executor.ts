@@ -405,8 +405,16 @@ async function checkGuard(ctx: ExecContext, task: StageTask, q: StageSql, extent
   return ctx.read(async (db) => {
     // The provider's rows only as far as they could still make `due` a small share: guarded
     // exactly when due > max_fraction × total, so counting past due / max_fraction cannot
-    // change the answer. The cost follows the due rows, not the table.
-    const totalFor = (due: number) => count(db, sql`select count(*) as n from (select 1 as x from ${sql.table(task.table.name)} as ${sql.id(T)} where ${tenantScope(task.scope)} limit ${Math.floor(due / maxFraction) + 1}) as p`);
+    // change the answer. The cost follows the due rows, not the table. Asked as one row at
+    // that offset, and counted only when there is none (then there are fewer): MariaDB
+    // copied a count over `limit` into a temporary table first, 36.7 s for 10M rows where
+    // reading them to the offset takes 1.7 s.
+    const totalFor = async (due: number) => {
+      const cap = Math.floor(due / maxFraction) + 1;
+      const from = sql`from ${sql.table(task.table.name)} as ${sql.id(T)} where ${tenantScope(task.scope)}`;
+      const past = await sql`select 1 as x ${from} limit 1 offset ${cap - 1}`.execute(db);
+      return past.rows.length > 0 ? cap : count(db, sql`select count(*) as n ${from}`);
+    };
     // When even the superset is a small share, the exact count cannot stop the stage either.
     if (!extent.exact && counted <= maxFraction * (await totalFor(counted))) return null;
     const dueCount = extent.exact ? counted : await count(db, sql`select count(*) as n from ${q.from} where ${q.selectDue}`);

@@ -302,9 +302,10 @@ export function withKeyOrder(adapter: Adapter, task: StageTask, q: StageSql, ext
  * batch (and on a table whose due rows are few, every batch) read every later row in search
  * of one more due row, under the batch's locks. Rows that become due with a later key while
  * the stage runs are the next run's. Both come from one pass over the due rows where the key
- * is one integer column (count and max() together); other keys take their last by ordering
- * (PostgreSQL has no max() for uuid, and text need not sort as max() compares it), and a
- * composite key keeps the open-ended query.
+ * is one integer column, or one whose max() the engine compares as it orders the key
+ * (Adapter.maxInKeyOrder); other keys take their last by ordering (PostgreSQL has no max()
+ * for uuid, and text need not sort as max() compares it), and a composite key keeps the
+ * open-ended query.
  */
 async function dueExtent(ctx: ExecContext, task: StageTask, q: StageSql): Promise<DueExtent> {
   const { adapter } = ctx;
@@ -313,12 +314,12 @@ async function dueExtent(ctx: ExecContext, task: StageTask, q: StageSql): Promis
   const superset = dueSuperset(adapter, task, q);
   const rows = superset ?? q.selectDue;
   const c = q.key.composite ? null : q.key.columns[0]!;
-  const withMax = c?.kind === 'integer';
+  const withMax = c !== null && (c.kind === 'integer' || adapter.maxInKeyOrder?.(c) === true);
   // Counted for the guard, which --force skips; where max() comes with it, the count is free.
   const counted = withMax || !ctx.force;
   return ctx.read(async (db) => {
     // The first key only where it can choose the key order (withKeyOrder).
-    const withFirst = withMax && adapter.primaryKeyOrder !== undefined;
+    const withFirst = withMax && c.kind === 'integer' && adapter.primaryKeyOrder !== undefined;
     const first = withFirst ? sql`, ${adapter.keyOut(sql`min(${col(T, c.name)})`, c)} as ${sql.id('__first')}` : sql``;
     const last = withMax ? sql`, ${adapter.keyOut(sql`max(${col(T, c.name)})`, c)} as ${sql.id('__k0')}${first}` : sql``;
     const r = counted ? await sql<Record<string, unknown>>`select count(*) as n${last} from ${q.from} where ${rows}`.execute(db) : null;

@@ -83,6 +83,16 @@ class MysqlAdapter extends ServerAdapter {
     return sql`force index (primary)`;
   }
 
+  /**
+   * Text and binary keys: max() compares by the column's collation, as ORDER BY does. The
+   * ordered read instead is a derived table, which MariaDB copies whole into a temporary
+   * table: 6.7-8.3 s for the last of 10M due text keys, where max() takes 2.9. (ENUM is not
+   * among them: max() compares its text, ORDER BY its position.)
+   */
+  maxInKeyOrder(column: ColumnInfo): boolean {
+    return column.kind === 'text' || column.kind === 'binary' || column.kind === 'uuid';
+  }
+
   async introspect(schemas: readonly string[] = []): Promise<SchemaInfo> {
     const db = this.db;
     try {

@@ -178,6 +178,12 @@ export interface Adapter {
    * by its primary key (MySQL's FORCE INDEX (PRIMARY)); absent where the planners need none.
    */
   primaryKeyOrder?(): RawBuilder<unknown>;
+  /**
+   * Whether max() of this one-column key compares its values as the key order sorts them, so
+   * a stage's last due key is read in the same pass as its count. Integer keys always are.
+   * Absent: the last key is read by ordering the due keys.
+   */
+  maxInKeyOrder?(column: ColumnInfo): boolean;
 
   /** The SQL type to declare a column of the given kind with. */
   sqlType(kind: SqlTypeKind): string;

@@ -307,20 +307,7 @@ describe.each(engines.filter((e) => e === 'mysql').flatMap((e) => ['integer', 'v
   it('reads the table in place, through no temporary table', async () => {
     store = await vendorStore(engine, {
       ddl: [`create table calls (id ${keyType} primary key, started_at ${CLOCK_TYPE[engine]})`],
-      policy: `version: 1
-defaults:
-  guard: { max_fraction: 0.25, min_rows: 10 }
-providers:
-  acme:
-    name: Acme Telecom
-    rules:
-      calls:
-        quote: "Call records are deleted after 12 months."
-        table: calls
-        clock: started_at
-        after: 12 months
-        action: delete
-`,
+      policy: callsPolicy({ guard: '{ max_fraction: 0.25, min_rows: 10 }' }),
     });
     await ensureLetheTables(store.adapter);
     await fillCalls(store, 1_000, 200);

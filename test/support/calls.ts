@@ -8,8 +8,9 @@ import type { TempStore } from './harness.js';
 import { daysBefore, ts } from './harness.js';
 
 /**
- * The policy: `settings` are provider-level lines (batch_size, throttle, …), one `key: value`
- * each; `store` lines go under `store:` (tenant_column, …).
+ * The policy: `settings` are provider-level lines (batch_size, throttle, guard, …), one
+ * `key: value` each, the guard off (max_fraction 1) unless one is given; `store` lines go
+ * under `store:` (tenant_column, …).
  */
 export function callsPolicy(settings: Record<string, string>, store: Record<string, string> = {}): string {
   const lines = Object.entries(settings).map(([k, v]) => `    ${k}: ${v}\n`);
@@ -18,8 +19,7 @@ export function callsPolicy(settings: Record<string, string>, store: Record<stri
 ${storeLines.length ? `store:\n${storeLines.join('')}` : ''}providers:
   acme:
     name: Acme Telecom
-${lines.join('')}    guard: { max_fraction: 1 }
-    rules:
+${lines.join('')}${settings.guard ? '' : '    guard: { max_fraction: 1 }\n'}    rules:
       calls:
         quote: "Call records are deleted after 12 months."
         table: calls

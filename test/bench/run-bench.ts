@@ -7,8 +7,11 @@
  *
  *   1. pairs: lethe with `throttle: off` against the raw `DELETE FROM calls WHERE started_at
  *      < cutoff`, each on its own identical copy of one seeded table, in interleaved pairs
- *      (the order alternates), with the ratio per pair and its range. On MariaDB pt-archiver
- *      `--purge --bulk-delete` at lethe's batch size joins each pair when it is installed.
+ *      (the order rotates), with the ratio per pair and its range. A hand-written keyset loop
+ *      at lethe's batch size with a hash-chained audit row per batch (runLoop) joins each
+ *      pair: the floor for batches of that size, which lethe's fence, holds, child probes and
+ *      log lines add to. On MariaDB pt-archiver `--purge --bulk-delete` at lethe's batch size
+ *      joins each pair when it is installed.
  *   2. throttled: lethe with the default throttle while a writer on another connection
  *      inserts one row every 10 ms (SQLite busy_timeout 5 s): the writer's worst stall and
  *      errors, and the run's time against the raw DELETE's.
@@ -65,6 +68,7 @@
  * printed at the start and the end of every section.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
@@ -492,6 +496,51 @@ async function runRaw(kit: EngineKit, url: string): Promise<{ ms: number; statem
   }
 }
 
+/**
+ * The floor for batches: a hand-written keyset loop at lethe's batch size, as the issue's
+ * reference has it. Each batch is one transaction (BEGIN IMMEDIATE on SQLite) that selects
+ * the next due keys after the cursor in key order, deletes the key range they span, and
+ * appends sha256(previous hash + the keys' JSON) to a scratch table. It has none of lethe's
+ * fence, audit head, holds, child probes, file queue or log lines, and no row locks. On
+ * SQLite its WAL is checkpointed at the end, as the raw DELETE's is.
+ */
+async function runLoop(kit: EngineKit, url: string, batch: number): Promise<{ ms: number; changed: number }> {
+  const ad = await openStore(url, WORK);
+  try {
+    const keysType = sql.raw(kit.engine === 'mysql' ? 'mediumtext' : 'text');
+    await sql`create table bench_loop_audit (seq integer primary key, row_keys ${keysType} not null, prev_hash char(64) not null, hash char(64) not null)`.execute(ad.db);
+    await sql`select count(*) from calls where id < 0`.execute(ad.db); // connection warm, like lethe's
+    const due = sql`${sql.raw(TENANT_WHERE)}started_at < ${kit.cutoffParam}`;
+    let cursor: unknown = null;
+    let prev = '0'.repeat(64);
+    let seq = 0;
+    let changed = 0;
+    const t = performance.now();
+    for (;;) {
+      const n = await ad.transaction(async (tx) => {
+        const after = cursor === null ? sql`` : sql` and id > ${cursor}`;
+        const keys = (await sql<{ id: unknown }>`select id from calls where ${due}${after} order by id limit ${batch}`.execute(tx)).rows.map((r) => r.id);
+        if (keys.length === 0) return 0;
+        const last = keys[keys.length - 1];
+        const d = await sql`delete from calls where ${due}${after} and id <= ${last}`.execute(tx);
+        const json = JSON.stringify(keys);
+        const hash = createHash('sha256').update(prev + json).digest('hex');
+        await sql`insert into bench_loop_audit (seq, row_keys, prev_hash, hash) values (${seq + 1}, ${json}, ${prev}, ${hash})`.execute(tx);
+        seq++;
+        prev = hash;
+        cursor = last;
+        return Number(d.numAffectedRows ?? 0n);
+      });
+      if (n === 0) break;
+      changed += n;
+    }
+    await ad.checkpoint?.();
+    return { ms: performance.now() - t, changed };
+  } finally {
+    await ad.close();
+  }
+}
+
 let ptArchiver: string | null | undefined;
 
 /** pt-archiver's path; installed from Debian's packages when missing (never in CI, never with BENCH_INSTALL=0). */
@@ -539,6 +588,9 @@ interface EngineFigures {
   letheCpu: number[];
   raw: number[];
   ratios: number[];
+  loop: number[];
+  /** lethe ÷ the hand-written loop, per pair. */
+  loopRatios: number[];
   pt: number[];
   ptRatios: number[];
   ptNote: string;
@@ -560,7 +612,7 @@ interface WriterSummary {
 async function pairs(kit: EngineKit, tmpl: string, due: number, f: EngineFigures): Promise<void> {
   const offPolicy = policyFile(`${kit.engine}-off`, 'off');
   const batch = BATCH ?? LETHE_DEFAULT_BATCH;
-  const contenders: ('lethe' | 'raw' | 'pt')[] = ['lethe', 'raw'];
+  const contenders: ('lethe' | 'raw' | 'loop' | 'pt')[] = ['lethe', 'raw', 'loop'];
   if (kit.engine === 'mysql') {
     if (ptArchiver === undefined) {
       const found = findPtArchiver();
@@ -594,6 +646,11 @@ async function pairs(kit: EngineKit, tmpl: string, due: number, f: EngineFigures
           got.raw = r.ms;
           got.rawStatement = r.statementMs;
           f.raw.push(r.ms);
+        } else if (c === 'loop') {
+          const r = await runLoop(kit, url, batch);
+          if (r.changed !== due) throw new Error(`the hand-written loop removed ${r.changed} rows, ${due} are due`);
+          got.loop = r.ms;
+          f.loop.push(r.ms);
         } else {
           const r = await runPtArchiver(url, batch);
           if (r.changed !== due) throw new Error(`pt-archiver removed ${r.changed} rows, ${due} are due`);
@@ -605,8 +662,9 @@ async function pairs(kit: EngineKit, tmpl: string, due: number, f: EngineFigures
       }
     }
     f.ratios.push(got.lethe! / got.raw!);
+    f.loopRatios.push(got.lethe! / got.loop!);
     if (got.pt !== undefined) f.ptRatios.push(got.lethe! / got.pt);
-    out(`  pair ${p + 1} (${order.join(' → ')}): lethe ${s2(got.lethe!)} s, raw ${s2(got.raw!)} s${got.rawStatement !== undefined && got.raw! - got.rawStatement >= 5 ? ` (the DELETE ${s2(got.rawStatement)} s, then its checkpoint)` : ''}, ratio ${(got.lethe! / got.raw!).toFixed(2)}×${got.pt !== undefined ? `; pt-archiver ${s2(got.pt)} s (lethe takes ${(got.lethe! / got.pt).toFixed(2)}× its time)` : ''}`);
+    out(`  pair ${p + 1} (${order.join(' → ')}): lethe ${s2(got.lethe!)} s, raw ${s2(got.raw!)} s${got.rawStatement !== undefined && got.raw! - got.rawStatement >= 5 ? ` (the DELETE ${s2(got.rawStatement)} s, then its checkpoint)` : ''}, ratio ${(got.lethe! / got.raw!).toFixed(2)}×; hand loop ${s2(got.loop!)} s (${(got.loop! / got.raw!).toFixed(2)}× raw; lethe ${(got.lethe! / got.loop!).toFixed(2)}× the loop)${got.pt !== undefined ? `; pt-archiver ${s2(got.pt)} s (lethe takes ${(got.lethe! / got.pt).toFixed(2)}× its time)` : ''}`);
   }
   out(`  lethe's CLI wall time (start-up, schema read, run): ${range(f.letheWall, s2)} s, CPU time ${range(f.letheCpu, s2)} s; log output ${n0(f.logBytes / 1024)} kB; ${loadavg()}`);
 }
@@ -839,7 +897,7 @@ async function main(): Promise<number> {
         continue;
       }
       const kit = kitFor(e);
-      const f: EngineFigures = { engine: e, lethe: [], letheWall: [], letheCpu: [], raw: [], ratios: [], pt: [], ptRatios: [], ptNote: '', logBytes: 0, throttled: null, note: '' };
+      const f: EngineFigures = { engine: e, lethe: [], letheWall: [], letheCpu: [], raw: [], ratios: [], loop: [], loopRatios: [], pt: [], ptRatios: [], ptNote: '', logBytes: 0, throttled: null, note: '' };
       figures.push(f);
       out(`\n=== ${e} ===`);
       const tmpl = 'lethe_bench_tmpl';
@@ -886,15 +944,17 @@ async function main(): Promise<number> {
   }
 
   out('\n=== summary ===');
-  out(`${n0(ROWS)} calls, ${n0(due)} due; times are the run's own (lethe's durationMs; the raw statement, on SQLite with the checkpoint of its WAL; pt-archiver's whole command); median (min–max) over ${PAIRS} interleaved pair(s)`);
+  out(`${n0(ROWS)} calls, ${n0(due)} due; times are the run's own (lethe's durationMs; the raw statement and the hand-written loop, on SQLite with the checkpoint of its WAL; pt-archiver's whole command); median (min–max) over ${PAIRS} interleaved pair(s)`);
   out(
     table(
-      ['engine', 'lethe off s', 'raw DELETE s', 'lethe ÷ raw', 'pt-archiver s', 'lethe ÷ pt-archiver', 'throttled s', 'throttled ÷ raw', 'writer worst ms', 'writer p99 ms', 'writer errors'],
+      ['engine', 'lethe off s', 'raw DELETE s', 'lethe ÷ raw', 'hand loop s', 'lethe ÷ loop', 'pt-archiver s', 'lethe ÷ pt-archiver', 'throttled s', 'throttled ÷ raw', 'writer worst ms', 'writer p99 ms', 'writer errors'],
       figures.map((f) => [
         f.note ? `${f.engine} (${f.note})` : f.engine,
         f.lethe.length ? `${s2(median(f.lethe))} (${range(f.lethe, s2)})` : '-',
         f.raw.length ? `${s2(median(f.raw))} (${range(f.raw, s2)})` : '-',
         ratioText(f.ratios),
+        f.loop.length ? `${s2(median(f.loop))} (${range(f.loop, s2)})` : '-',
+        f.loopRatios.length ? ratioText(f.loopRatios) : '-',
         f.pt.length ? `${s2(median(f.pt))} (${range(f.pt, s2)})` : f.engine === 'mysql' ? 'skipped' : 'n/a',
         f.ptRatios.length ? ratioText(f.ptRatios) : '-',
         f.throttled ? s2(f.throttled.ms) : '-',

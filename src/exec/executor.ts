@@ -16,7 +16,7 @@ import { safeErrorMessage } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { Policy } from '../policy/model.js';
 import type { StageTask } from '../plan/planner.js';
-import type { Adapter, SchemaInfo } from '../store/types.js';
+import type { Adapter, ForeignKeyInfo, SchemaInfo } from '../store/types.js';
 import type { ApprovedStage } from '../audit/approvals.js';
 import { isoUtc } from '../store/timestamps.js';
 import { anonymiseValue, pseudonymFor } from './anonymise.js';
@@ -658,12 +658,17 @@ function unreferenced(task: StageTask): RawBuilder<unknown> | null {
 
 /** StageSql.childProbes: `select 1 … limit 1` on each child table, by its referencing column's index. */
 function childProbes(adapter: Adapter, task: StageTask): (cursor: KeyValue | null, last: KeyValue) => RawBuilder<unknown>[] {
-  const keys = task.children.map((fk) => new RowKey(fk.table, [{ ...task.keyColumns[0]!, name: fk.columns[0]! }], adapter));
+  const keys = task.children.map((fk) => childKey(adapter, task, fk));
   return (cursor, last) =>
     task.children.map((fk, i) => {
       const after = cursor === null ? sql`1 = 1` : keys[i]!.after('c', cursor);
       return sql`select 1 as x from ${sql.table(fk.table)} as ${sql.id('c')} where ${after} and ${keys[i]!.upTo('c', last)} limit 1`;
     });
+}
+
+/** A foreign key's referencing columns as a key of the child table, typed as the key they reference (fk.refColumns are the stage's key columns). */
+function childKey(adapter: Adapter, task: StageTask, fk: ForeignKeyInfo): RowKey {
+  return new RowKey(fk.table, fk.columns.map((c, j) => ({ ...task.keyColumns[j]!, name: c })), adapter);
 }
 
 async function noChildren(tx: Kysely<any>, probes: readonly RawBuilder<unknown>[]): Promise<boolean> {
@@ -752,9 +757,9 @@ async function blockedKeys(adapter: Adapter, task: StageTask, tx: Kysely<any>, k
       const chunk = keys.slice(i, i + size);
       if (fk.refColumns.length === keyNames.length && fk.refColumns.every((c, j) => c === keyNames[j])) {
         // The foreign key references the row's key itself: probe the child table directly.
-        const childKey = new RowKey(fk.table, fk.columns.map((c, j) => ({ ...task.keyColumns[j]!, name: c })), adapter);
-        const r = await sql<Record<string, unknown>>`select distinct ${childKey.select('c')} from ${sql.table(fk.table)} as ${sql.id('c')} where ${childKey.in('c', chunk)}`.execute(tx);
-        for (const row of r.rows) blocked.add(RowKey.encode(childKey.fromRow(row)));
+        const child = childKey(adapter, task, fk);
+        const r = await sql<Record<string, unknown>>`select distinct ${child.select('c')} from ${sql.table(fk.table)} as ${sql.id('c')} where ${child.in('c', chunk)}`.execute(tx);
+        for (const row of r.rows) blocked.add(RowKey.encode(child.fromRow(row)));
       } else {
         for (const k of await keysWhere(task, tx, key, chunk, childRowExists(fk))) blocked.add(k);
       }

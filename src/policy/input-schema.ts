@@ -184,6 +184,7 @@ export const PolicyInput = z.strictObject({
       batch_size: z.int().min(1).max(10_000).optional(),
       guard: Guard.optional(),
       max_run_time: RunTime.optional(),
+      throttle: Throttle.optional(),
     })
     .optional(),
   providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, { error: 'provider ids are lower-case' }), ProviderInput),

@@ -220,11 +220,12 @@ function zodProblems(file: string, issue: z.core.$ZodIssue, positions: ReadonlyM
 const KEYS: Record<string, string[]> = {
   root: ['version', 'store', 'defaults', 'providers'],
   store: ['url', 'media_root', 'tenant_column', 'lethe_schema', 'clock_format', 'clock_zone', 'throttle'],
-  defaults: ['schedule', 'timezone', 'batch_size', 'guard', 'max_run_time'],
+  defaults: ['schedule', 'timezone', 'batch_size', 'guard', 'max_run_time', 'throttle'],
   provider: ['name', 'tenant', 'source', 'schedule', 'timezone', 'batch_size', 'guard', 'max_run_time', 'throttle', 'rules'],
   rule: ['quote', 'note', 'category', 'table', 'clock', 'clock_format', 'clock_zone', 'key', 'tenant_column', 'after', 'action', 'marker', 'stages', 'where', 'files', 'batch_size'],
   stage: ['after', 'action', 'marker'],
   guard: ['max_fraction', 'min_rows'],
+  throttle: ['max_hold', 'pause'],
   action: ['anonymise', 'set'],
 };
 
@@ -233,6 +234,7 @@ function allowedKeysAt(path: string[]): string[] {
   const n = path.length;
   if (n === 0) return KEYS.root!;
   if (path[0] === 'store' && n === 1) return KEYS.store!;
+  if (path.at(-1) === 'throttle' && n <= 3) return KEYS.throttle!;
   if (path[0] === 'defaults') return n === 1 ? KEYS.defaults! : KEYS.guard!;
   if (path[0] === 'providers') {
     if (n === 2) return KEYS.provider!;

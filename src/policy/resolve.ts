@@ -61,6 +61,12 @@ export function resolvePolicy(input: PolicyInput, ctx: Context): { policy: Polic
   checkCron(defaults.schedule, ['defaults', 'schedule'], report);
   checkZone(defaults.timezone, ['defaults', 'timezone'], report);
 
+  // Store-wide, the throttle may sit under store: or beside the other defaults; in both it would be ambiguous.
+  if (input.store?.throttle !== undefined && input.defaults?.throttle !== undefined) {
+    report(['defaults', 'throttle'], 'throttle is set under store: and under defaults:', 'keep one of them: both set the store-wide throttle');
+  }
+  const storeThrottle = input.defaults?.throttle ?? input.store?.throttle;
+
   const providers: ProviderPolicy[] = [];
   for (const [pid, p] of Object.entries(input.providers)) {
     const base = ['providers', pid];
@@ -85,7 +91,7 @@ export function resolvePolicy(input: PolicyInput, ctx: Context): { policy: Polic
       batchSize,
       guard: mergeGuard(defaults.guard, p.guard),
       maxRunTimeMs: p.max_run_time ? runTime(p.max_run_time, [...base, 'max_run_time'], report) : defaults.maxRunTimeMs,
-      throttle: throttle(p.throttle ?? input.store?.throttle),
+      throttle: throttle(p.throttle ?? storeThrottle),
       requests: p.requests ? requestTerms(p.requests, [...base, 'requests'], report) : null,
       rules,
     });

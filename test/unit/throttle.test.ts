@@ -79,4 +79,17 @@ ${provider}    rules: {}
   it('refuses a duration it cannot read', () => {
     expect(() => policyFromText(policy('  throttle: { pause: soon }\n', ''))).toThrow(/a duration in ms or s/);
   });
+  // DESIGN §3 gives the throttle's values as defaults, set store-wide or per provider; the
+  // `defaults:` block is where the other per-provider settings take theirs.
+  const withDefaults = (defaults: string, store: string) => policy(store, '    throttle: off\n').replace('providers:\n', `defaults:\n${defaults}providers:\n`);
+  it('is taken from defaults: as well, a provider still overriding it', () => {
+    const p = policyFromText(withDefaults('  throttle: { max_hold: 30 ms, pause: 5 ms }\n', ''));
+    expect(p.providers.map((x) => x.throttle)).toEqual(['off', { maxHoldMs: 30, pauseMs: 5 }]);
+    expect(policyFromText(withDefaults('  throttle: off\n', '')).providers[1]!.throttle).toBe('off');
+  });
+  it('refuses a store-wide throttle set in both places, naming the second', () => {
+    const text = withDefaults('  throttle: off\n', '  throttle: { pause: 10 ms }\n');
+    const line = text.split('\n').findIndex((l) => l.startsWith('defaults:')) + 2;
+    expect(() => policyFromText(text)).toThrow(new RegExp(`:${line}:\\d+: error: .*throttle is set under store: and under defaults:`));
+  });
 });

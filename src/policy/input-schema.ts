@@ -93,14 +93,12 @@ const Guard = z.strictObject({
 
 const Cron = z.string().min(1).describe('A node-cron expression (5 or 6 fields).');
 const Millis = z.string().regex(/^\s*\d+\s*(ms|s)\s*$/, { error: 'a duration in ms or s, e.g. "50 ms" or "1 s"' });
+const ThrottleLimits = z.strictObject({
+  max_hold: Millis.optional().describe('The longest a batch may hold its write locks; batches shrink below batch_size to stay under it (default 50 ms).'),
+  pause: Millis.optional().describe('The wait between batches, so waiting writers get in (default 25 ms on SQLite, 0 on PostgreSQL and MySQL).'),
+});
 const Throttle = z
-  .union([
-    z.literal('off').describe('Batches back to back at full batch_size: a maintenance window.'),
-    z.strictObject({
-      max_hold: Millis.optional().describe('The longest a batch may hold its write locks; batches shrink below batch_size to stay under it (default 50 ms).'),
-      pause: Millis.optional().describe('The wait between batches, so waiting writers get in (default 25 ms on SQLite, 0 on PostgreSQL and MySQL).'),
-    }),
-  ])
+  .union([z.literal('off').describe('Batches back to back at full batch_size: a maintenance window.'), ThrottleLimits])
   .describe('How politely batches share the store with the application.');
 const RunTime = z.string().min(1).describe('The longest a run may go on, e.g. `30 minutes`; it stops after its current batch and the next tick resumes.');
 
@@ -159,38 +157,53 @@ export const ProviderInput = z.strictObject({
   rules: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, { error: 'rule ids are lower-case kebab-case' }), RuleInput),
 });
 
+const StoreInput = z.strictObject({
+  url: z.string().min(1).optional(),
+  media_root: z.string().min(1).optional(),
+  export_root: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('The folder exports (`lethe export`, access requests, `export_before`) are written under, as 0600 files; env LETHE_EXPORT_ROOT overrides. Without it nothing is exported.'),
+  tenant_column: Identifier.optional().describe('The column every scoped table carries (or reaches by foreign keys); without it the store is single-tenant and rules are not scoped.'),
+  lethe_schema: Identifier.optional().describe("The schema (PostgreSQL) or database (MySQL) lethe's own tables live in, so the product's schema stays untouched."),
+  clock_format: ClockFormat.optional(),
+  clock_zone: Zone.optional(),
+  throttle: Throttle.optional(),
+});
+
+const DefaultsInput = z.strictObject({
+  schedule: Cron.optional(),
+  timezone: z.string().min(1).optional(),
+  batch_size: z.int().min(1).max(10_000).optional(),
+  guard: Guard.optional(),
+  max_run_time: RunTime.optional(),
+  throttle: Throttle.optional(),
+});
+
 export const PolicyInput = z.strictObject({
   version: z.literal(1),
-  store: z
-    .strictObject({
-      url: z.string().min(1).optional(),
-      media_root: z.string().min(1).optional(),
-      export_root: z
-        .string()
-        .min(1)
-        .optional()
-        .describe('The folder exports (`lethe export`, access requests, `export_before`) are written under, as 0600 files; env LETHE_EXPORT_ROOT overrides. Without it nothing is exported.'),
-      tenant_column: Identifier.optional().describe('The column every scoped table carries (or reaches by foreign keys); without it the store is single-tenant and rules are not scoped.'),
-      lethe_schema: Identifier.optional().describe("The schema (PostgreSQL) or database (MySQL) lethe's own tables live in, so the product's schema stays untouched."),
-      clock_format: ClockFormat.optional(),
-      clock_zone: Zone.optional(),
-      throttle: Throttle.optional(),
-    })
-    .optional(),
-  defaults: z
-    .strictObject({
-      schedule: Cron.optional(),
-      timezone: z.string().min(1).optional(),
-      batch_size: z.int().min(1).max(10_000).optional(),
-      guard: Guard.optional(),
-      max_run_time: RunTime.optional(),
-      throttle: Throttle.optional(),
-    })
-    .optional(),
+  store: StoreInput.optional(),
+  defaults: DefaultsInput.optional(),
   providers: z.record(z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, { error: 'provider ids are lower-case' }), ProviderInput),
 });
 
 export type PolicyInput = z.infer<typeof PolicyInput>;
+
+/** The keys each mapping of policies.yaml takes, for the loader's "did you mean" hints: read from the schemas, so they cannot drift from them. */
+export const POLICY_KEYS = {
+  root: Object.keys(PolicyInput.shape),
+  store: Object.keys(StoreInput.shape),
+  defaults: Object.keys(DefaultsInput.shape),
+  provider: Object.keys(ProviderInput.shape),
+  requests: Object.keys(Requests.shape),
+  rule: Object.keys(RuleInput.shape),
+  instructions: Object.keys(Instructions.options[1].shape),
+  stage: Object.keys(Stage.shape),
+  guard: Object.keys(Guard.shape),
+  throttle: Object.keys(ThrottleLimits.shape),
+  action: ['anonymise', 'set'],
+} as const;
 export type RuleInput = z.infer<typeof RuleInput>;
 export type ActionInput = z.infer<typeof Action>;
 

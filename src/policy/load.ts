@@ -11,7 +11,7 @@ import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, vi
 import type { z } from 'zod';
 import { ConfigError, type Problem } from '../errors.js';
 import { closest } from './duration.js';
-import { PolicyInput, ProviderInput, RuleInput } from './input-schema.js';
+import { POLICY_KEYS, PolicyInput, ProviderInput, RuleInput } from './input-schema.js';
 import type { Policy, Position } from './model.js';
 import { resolvePolicy } from './resolve.js';
 import { positionOf, problem } from './positions.js';
@@ -217,31 +217,22 @@ function zodProblems(file: string, issue: z.core.$ZodIssue, positions: ReadonlyM
   return [problem(file, valuePos, dotted, issue.message)];
 }
 
-const KEYS: Record<string, string[]> = {
-  root: ['version', 'store', 'defaults', 'providers'],
-  store: ['url', 'media_root', 'tenant_column', 'lethe_schema', 'clock_format', 'clock_zone', 'throttle'],
-  defaults: ['schedule', 'timezone', 'batch_size', 'guard', 'max_run_time', 'throttle'],
-  provider: ['name', 'tenant', 'source', 'schedule', 'timezone', 'batch_size', 'guard', 'max_run_time', 'throttle', 'rules'],
-  rule: ['quote', 'note', 'category', 'table', 'clock', 'clock_format', 'clock_zone', 'key', 'tenant_column', 'after', 'action', 'marker', 'stages', 'where', 'files', 'batch_size'],
-  stage: ['after', 'action', 'marker'],
-  guard: ['max_fraction', 'min_rows'],
-  throttle: ['max_hold', 'pause'],
-  action: ['anonymise', 'set'],
-};
 
 /** The keys valid at a path, for "did you mean" hints. */
-function allowedKeysAt(path: string[]): string[] {
+function allowedKeysAt(path: string[]): readonly string[] {
+  const K = POLICY_KEYS;
   const n = path.length;
-  if (n === 0) return KEYS.root!;
-  if (path[0] === 'store' && n === 1) return KEYS.store!;
-  if (path.at(-1) === 'throttle' && n <= 3) return KEYS.throttle!;
-  if (path[0] === 'defaults') return n === 1 ? KEYS.defaults! : KEYS.guard!;
+  const last = path.at(-1);
+  if (n === 0) return K.root;
+  if (path[0] === 'store') return n === 1 ? K.store : K.throttle;
+  if (path[0] === 'defaults') return n === 1 ? K.defaults : last === 'throttle' ? K.throttle : K.guard;
   if (path[0] === 'providers') {
-    if (n === 2) return KEYS.provider!;
-    if (n === 3 && path[2] === 'guard') return KEYS.guard!;
-    if (n === 4) return KEYS.rule!;
-    if (path.at(-1) === 'action') return KEYS.action!;
-    if (path[4] === 'stages' && n === 6) return KEYS.stage!;
+    if (n === 2) return K.provider;
+    if (n === 3) return last === 'guard' ? K.guard : last === 'throttle' ? K.throttle : last === 'requests' ? K.requests : [];
+    if (n === 4) return K.rule;
+    if (last === 'action') return K.action;
+    if (n === 5 && last === 'instructions') return K.instructions;
+    if (path[4] === 'stages' && n === 6) return K.stage;
   }
   return [];
 }

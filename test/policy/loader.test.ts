@@ -292,6 +292,19 @@ describe('the loaded policy', () => {
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatchObject({ line: 17, path: 'providers.pipcall.rules.call-data.stages.1.action', message: 'no stage can follow a delete' });
   });
+
+  // The hints list what the schema takes at that place, the keys added with later features included.
+  it.each([
+    ['a rule', (t: string) => t.replace('        action: delete\n', '        action: delete\n        exprt_before: true\n'), 'providers.pipcall.rules.call-data.exprt_before', 'did you mean "export_before"?'],
+    ['a stage', (t: string) => t.replace('        after: 84 months\n        action: delete\n', '        stages:\n          - after: 84 months\n            action: delete\n            export_befor: true\n'), 'providers.pipcall.rules.call-data.stages.0.export_befor', 'did you mean "export_before"?'],
+    ['a rule’s instructions', (t: string) => t.replace('        action: delete\n', '        action: delete\n        instructions: { longst: 10 years }\n'), 'providers.pipcall.rules.call-data.instructions.longst', 'did you mean "longest"?'],
+    ['a provider’s requests', (t: string) => t.replace('    rules:\n', '    requests: { respond_withn: 30 days }\n    rules:\n'), 'providers.pipcall.requests.respond_withn', 'did you mean "respond_within"?'],
+    ['the store', (t: string) => t.replace('  media_root: data/media\n', '  media_root: data/media\n  export_rot: data/exports\n'), 'store.export_rot', 'did you mean "export_root"?'],
+    ['defaults.throttle', (t: string) => t.replace('providers:\n', 'defaults:\n  throttle: { max_hld: 20 ms }\nproviders:\n'), 'defaults.throttle.max_hld', 'did you mean "max_hold"?'],
+  ])('an unknown key in %s gets a hint from the keys it takes', (_where, edit, path, hint) => {
+    // (A mapping with only a misspelt key also lacks the key it meant, where that is required.)
+    expect(problemsOf(edit(MINIMAL)).find((p) => p.path === path)).toMatchObject({ message: expect.stringMatching(/^unknown key/), hint });
+  });
 });
 
 describe('files', () => {

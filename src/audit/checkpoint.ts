@@ -12,9 +12,10 @@
  * lethe (see the README):  lethe-checkpoint-v1 seq=<seq> hash=<hash> at=<ISO instant>
  */
 import { createHash, createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, UsageError } from '../errors.js';
+import { writeFileDurably } from '../fs-durable.js';
 import { letheDb } from '../store/lethe-tables.js';
 import type { Adapter } from '../store/types.js';
 import { GENESIS_HASH, verifyChain, type VerifyResult } from './chain.js';
@@ -98,13 +99,14 @@ export async function writeCheckpoint(adapter: Adapter, signer: Signer, at: stri
     key_id: signer.keyId,
     signature: sign(null, Buffer.from(checkpointPayload(body)), signer.privateKey).toString('base64'),
   };
+  // The head it signs must outlive a power cut: a checkpoint past the store's last entry
+  // reads as a removed tail.
+  await adapter.syncCommits?.();
   if (!signer.dir) return { checkpoint, file: null };
   const name = `lethe-checkpoint-${String(body.seq).padStart(12, '0')}-${at.replace(/[-:.]/g, '')}.json`;
   const file = join(signer.dir, name);
   // Written beside and renamed: a reader never sees half a checkpoint.
-  const tmp = join(signer.dir, `.${name}.${process.pid}.tmp`);
-  writeFileSync(tmp, JSON.stringify(checkpoint, null, 2) + '\n', { mode: 0o644 });
-  renameSync(tmp, file);
+  writeFileDurably(join(signer.dir, `.${name}.${process.pid}.tmp`), file, JSON.stringify(checkpoint, null, 2) + '\n');
   return { checkpoint, file };
 }
 

@@ -20,6 +20,7 @@ import { pipeline } from 'node:stream/promises';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { ZipFile } from 'yazl';
 import { ConfigError, UsageError } from '../errors.js';
+import { syncFolder } from '../fs-durable.js';
 import { enforceRules, type FilesTemplate, type Policy } from '../policy/model.js';
 import { findTable, isUnique, reachingPaths, type Hop } from '../plan/fk-graph.js';
 import { keyColumnsOf } from '../plan/planner.js';
@@ -403,16 +404,3 @@ function openMedia(root: string, abs: string): 'missing' | { refused: string } |
   }
 }
 
-/** fsyncs a folder so a rename in it survives a crash (best effort: not every platform allows it). */
-function syncFolder(dir: string): void {
-  try {
-    const d = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
-    try {
-      fsyncSync(d);
-    } finally {
-      closeSync(d);
-    }
-  } catch {
-    // Not supported here.
-  }
-}

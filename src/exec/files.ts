@@ -1,7 +1,8 @@
 /**
  * The file outbox. Paths are queued in lethe_file_queue inside the batch transaction that
- * deletes their rows, and unlinked only after that transaction commits; a crash in between
- * leaves them queued and the next drain finishes them.
+ * deletes their rows, and unlinked only after that transaction commits and is on disk
+ * (Adapter.syncCommits); a crash in between leaves them queued and the next drain finishes
+ * them.
  *
  * Nothing outside media_root is ever unlinked, even while the media tree changes under the
  * drain: a path is checked lexically, then walked from media_root one folder at a time with
@@ -209,6 +210,9 @@ export async function drainFileQueue(adapter: Adapter, opts: DrainOptions): Prom
     for (let i = 0; i < toUnlink.length; i += 500) {
       await ldb.updateTable('lethe_file_queue').set({ status: 'unlinking' }).where('id', 'in', toUnlink.slice(i, i + 500)).execute();
     }
+    // A power cut must not undo the commit that deleted a file's row, or the mark, once the
+    // file is gone: the row would be back without its file, and the file's loss unaudited.
+    if (toUnlink.length) await adapter.syncCommits?.();
     for (const { row, c } of confined) {
       const path = String(row.path);
       const refuse = (reason: string) => {

@@ -133,6 +133,13 @@ export interface Adapter {
    */
   checkpoint?(): Promise<void>;
   /**
+   * Makes every commit so far survive a power cut, where a commit alone does not (SQLite at
+   * synchronous = NORMAL writes it to the WAL without an fsync). Called before lethe acts
+   * outside the store on what was committed: unlinking a deleted row's file, writing a signed
+   * checkpoint of the audit head. Absent where every commit is durable by itself.
+   */
+  syncCommits?(): Promise<void>;
+  /**
    * Whether a delete batch deletes by key range (after the cursor, up to the batch's last key,
    * the due condition repeated) rather than by a list of keys: where the key query locked that
    * range (rowLockClause; MySQL, when nothing selected is held), or where the delete returns

@@ -1,0 +1,107 @@
+/**
+ * On SQLite lethe commits with synchronous = NORMAL: a commit is written to the WAL but not
+ * fsynced, so a power cut can undo the last ones. A media file must not be unlinked on the
+ * strength of such a commit: the cut would bring the row back, unaudited, without its file.
+ * So before unlinking, lethe syncs the WAL, and writes no more to it until the unlinks are
+ * done. Checked with strace on a real run of bin/lethe: at every unlink of a media file, every
+ * write to the WAL before it has been followed by an fsync or fdatasync of the WAL.
+ *
+ * The same holds for a signed audit checkpoint: its file names a head that must not vanish,
+ * and the file itself is fsynced before it is renamed into place.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BIN, NOW, TEST_HMAC_KEY, tempStore, type TempStore } from '../support/harness.js';
+import { seedPipcall } from '../scenarios/fixtures.js';
+import { Fixture } from '../scenarios/support.js';
+
+const strace = spawnSync('strace', ['-V']).status === 0;
+
+interface Traced {
+  /** The syscalls of interest, in the order the process made them. */
+  calls: { kind: 'wal-write' | 'wal-sync' | 'unlink' | 'checkpoint-sync' | 'checkpoint-rename'; path: string }[];
+}
+
+/** Runs bin/lethe under strace; what it did to the store's WAL, to files and to checkpoint files. */
+function traced(store: TempStore, args: string[], env: Record<string, string> = {}): Traced & { code: number | null; stderr: string } {
+  const out = join(store.dir, 'strace.txt');
+  const r = spawnSync('strace', ['-f', '-y', '-qq', '-o', out, '-e', 'trace=pwrite64,write,fsync,fdatasync,unlink,unlinkat,rename,renameat,renameat2', process.execPath, BIN, ...args], {
+    cwd: store.dir,
+    env: { PATH: process.env.PATH ?? '', LETHE_HMAC_KEY: TEST_HMAC_KEY, ...store.env, ...env },
+    encoding: 'utf8',
+  });
+  const wal = `${basename(store.dbFile)}-wal>`;
+  const calls: Traced['calls'] = [];
+  for (const line of readFileSync(out, 'utf8').split('\n')) {
+    const m = /^\d+\s+(\w+)\((.*)$/.exec(line);
+    if (!m) continue;
+    const [, name, rest] = m as unknown as [string, string, string];
+    if ((name === 'pwrite64' || name === 'write') && firstArg(rest).endsWith(wal)) calls.push({ kind: 'wal-write', path: firstArg(rest) });
+    else if ((name === 'fsync' || name === 'fdatasync') && firstArg(rest).endsWith(wal)) calls.push({ kind: 'wal-sync', path: firstArg(rest) });
+    else if ((name === 'fsync' || name === 'fdatasync') && firstArg(rest).includes('/.lethe-checkpoint-')) calls.push({ kind: 'checkpoint-sync', path: firstArg(rest) });
+    else if (name.startsWith('unlink')) calls.push({ kind: 'unlink', path: rest });
+    else if (name.startsWith('rename') && rest.includes('lethe-checkpoint-')) calls.push({ kind: 'checkpoint-rename', path: rest });
+  }
+  return { calls, code: r.status, stderr: r.stderr };
+}
+
+/** A syscall's first argument when it is a file descriptor, as strace -y prints it: `5</tmp/x/data/telecom.db-wal>`. */
+function firstArg(rest: string): string {
+  return /^\d+<[^>]*>/.exec(rest)?.[0] ?? '';
+}
+
+/** The calls of `kinds` made while the WAL held writes that no sync had yet covered. */
+function unsynced(t: Traced, kinds: Traced['calls'][number]['kind'][], match: (path: string) => boolean): string[] {
+  let dirty = false;
+  const bad: string[] = [];
+  for (const c of t.calls) {
+    if (c.kind === 'wal-write') dirty = true;
+    else if (c.kind === 'wal-sync') dirty = false;
+    else if (kinds.includes(c.kind) && match(c.path) && dirty) bad.push(c.path);
+  }
+  return bad;
+}
+
+describe.skipIf(!strace)('SQLite: nothing outside the store acts on a commit before it is on disk', () => {
+  let store: TempStore | undefined;
+  afterEach(async () => store?.close());
+
+  it('every media file is unlinked only after the WAL that deleted its row was synced', async () => {
+    store = await tempStore();
+    const fx = new Fixture(store);
+    await fx.providers();
+    await seedPipcall(fx);
+    const media = fx.presentMedia().map((p) => basename(p));
+    expect(media.length, 'the fixture writes media files').toBeGreaterThan(0);
+
+    const t = traced(store, ['run', '--now', NOW.toISOString()]);
+    expect(t.code, t.stderr.slice(-2000)).toBe(0);
+    const isMedia = (path: string) => media.some((m) => path.includes(`/${m}"`) || path.includes(`"${m}"`));
+    const unlinks = t.calls.filter((c) => c.kind === 'unlink' && isMedia(c.path));
+    expect(unlinks.length, 'the run unlinked media files').toBeGreaterThan(0);
+    expect(unlinks.length).toBe(media.length - fx.presentMedia().length);
+    expect(t.calls.some((c) => c.kind === 'wal-write'), 'strace saw the WAL written').toBe(true);
+    expect(unsynced(t, ['unlink'], isMedia)).toEqual([]);
+  });
+
+  it('a signed checkpoint file is written only after the head it signs is on disk', async () => {
+    store = await tempStore();
+    const fx = new Fixture(store);
+    await fx.providers();
+    await seedPipcall(fx);
+    const key = spawnSync('openssl', ['genpkey', '-algorithm', 'ed25519'], { encoding: 'utf8' });
+    expect(key.status, key.stderr).toBe(0);
+    const env = { LETHE_SIGNING_KEY: key.stdout, LETHE_CHECKPOINT_DIR: join(store.dir, 'checkpoints') };
+    mkdirSync(env.LETHE_CHECKPOINT_DIR);
+    const t = traced(store, ['run', '--now', NOW.toISOString()], env);
+    expect(t.code, t.stderr.slice(-2000)).toBe(0);
+    const renames = t.calls.filter((c) => c.kind === 'checkpoint-rename');
+    expect(renames.length, 'the run wrote a checkpoint').toBeGreaterThan(0);
+    expect(unsynced(t, ['checkpoint-rename'], () => true)).toEqual([]);
+    // The file itself is on disk before its name appears.
+    const at = t.calls.findIndex((c) => c.kind === 'checkpoint-rename');
+    expect(t.calls.slice(0, at).some((c) => c.kind === 'checkpoint-sync'), 'the checkpoint file was fsynced before its rename').toBe(true);
+  });
+});

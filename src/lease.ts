@@ -97,18 +97,16 @@ export class Lease implements BatchFence {
   };
 
   /**
-   * `check` and lockAuditHead in one statement where the engine locks rows: a round trip
-   * less in every batch. It locks the lease row for update rather than shared; every other
-   * transaction that locks it (acquire, renew) does so for update, so none waits longer.
+   * `check` and lockAuditHead in one statement: a round trip (on SQLite a statement) less in
+   * every batch. Where the engine locks rows it locks the lease row for update rather than
+   * shared; every other transaction that locks it (acquire, renew) does so for update, so
+   * none waits longer. SQLite's BEGIN IMMEDIATE already holds the store's write lock.
    */
   readonly checkAndLockHead = async (tx: Kysely<any>): Promise<AuditHead | null> => {
     const a = this.adapter;
-    if (!a.supportsForUpdate) {
-      await this.check(tx);
-      return lockAuditHead(a, tx);
-    }
     this.#ours();
-    const r = await sql<{ holder: string | null; token: unknown; seq: unknown; hash: string }>`select l.holder, l.token, h.seq, h.hash from ${letheTable(a, 'lethe_lease')} as l, ${letheTable(a, 'lethe_audit_head')} as h where l.name = ${NAME} and h.id = 1 for update`.execute(tx);
+    const lock = a.supportsForUpdate ? sql` for update` : sql``;
+    const r = await sql<{ holder: string | null; token: unknown; seq: unknown; hash: string }>`select l.holder, l.token, h.seq, h.hash from ${letheTable(a, 'lethe_lease')} as l, ${letheTable(a, 'lethe_audit_head')} as h where l.name = ${NAME} and h.id = 1${lock}`.execute(tx);
     const row = r.rows[0];
     if (!row) {
       // One of the two rows is missing: the separate reads say which.

@@ -446,8 +446,9 @@ async function count(db: Kysely<any>, q: RawBuilder<unknown>): Promise<number> {
  * The holds a stage last read, and the chain head's seq they are current at. Every change to
  * lethe_holds (`hold add`, `hold release`) appends to the chain in the same transaction, under
  * the head's lock; so while the head has not moved but by this stage's own entries, the holds
- * are as read and a batch need not read them again. Where a batch does not lock the head at
- * its start (SQLite, whose write lock is the whole store's) they are read every batch.
+ * are as read and a batch need not read them again. Not on SQLite, where the read costs
+ * microseconds in-process: there they are read every batch, so that a hold inserted into
+ * lethe_holds with plain SQL protects the rows not yet done too.
  */
 interface HoldsSeen {
   current: { seq: number; holds: HeldKeys } | null;
@@ -737,9 +738,10 @@ function allUpdated(task: StageTask, todo: readonly KeyValue[], rowCount: number
 
 /** The active holds, read in this transaction unless the head shows them unchanged since the stage last read them (HoldsSeen). */
 async function holdsAt(ctx: ExecContext, tx: Kysely<any>, head: { seq: number } | null, seen: HoldsSeen): Promise<HeldKeys> {
-  if (head && seen.current?.seq === head.seq) return seen.current.holds;
+  const reuse = head !== null && ctx.adapter.engine !== 'sqlite';
+  if (reuse && seen.current?.seq === head.seq) return seen.current.holds;
   const holds = await activeHolds(ctx.adapter, tx, ctx.now);
-  if (head) seen.current = { seq: head.seq, holds };
+  if (reuse) seen.current = { seq: head.seq, holds };
   return holds;
 }
 

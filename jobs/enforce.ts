@@ -185,9 +185,22 @@ export async function runEnforcement(adapter: Adapter, policy: Policy, schema: S
       result.error = `${result.error ?? ''} could not record the run: ${safeErrorMessage(adapter, err)}`.trim();
     }
   }
+  // Everything the run committed is on disk before its end is announced (Adapter.syncCommits):
+  // a power cut after the run:end line cannot undo entries the log already shipped.
+  if (result.runId && !dryRun) await syncRun(adapter, result);
   if (opts.signer && result.runId && !dryRun) await checkpoint(adapter, opts.signer, result, events);
   events.emit('run:end', result);
   return result;
+}
+
+/** The run's commits made durable where they are not by themselves; a failure fails the run. */
+async function syncRun(adapter: Adapter, result: RunResult): Promise<void> {
+  try {
+    await adapter.syncCommits?.();
+  } catch (err) {
+    result.status = 'failed';
+    result.error = `${result.error ?? ''} the run's commits may not be on disk: ${(err as Error).message}`.trim();
+  }
 }
 
 /** Every run that could append (not a dry run) signs the chain's head, even when it changed nothing. */

@@ -6,8 +6,9 @@
  * done. Checked with strace on a real run of bin/lethe: at every unlink of a media file, every
  * write to the WAL before it has been followed by an fsync or fdatasync of the WAL.
  *
- * The same holds for a signed audit checkpoint: its file names a head that must not vanish,
- * and the file itself is fsynced before it is renamed into place.
+ * The same holds for a signed audit checkpoint, whose file names a head that must not vanish
+ * (the file itself is fsynced before it is renamed into place), and for the run:end log line:
+ * whatever a log shipper has of a finished run is in the store after a power cut.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -21,13 +22,13 @@ const strace = spawnSync('strace', ['-V']).status === 0;
 
 interface Traced {
   /** The syscalls of interest, in the order the process made them. */
-  calls: { kind: 'wal-write' | 'wal-sync' | 'unlink' | 'checkpoint-sync' | 'checkpoint-rename'; path: string }[];
+  calls: { kind: 'wal-write' | 'wal-sync' | 'unlink' | 'checkpoint-sync' | 'checkpoint-rename' | 'run-end-line'; path: string }[];
 }
 
 /** Runs bin/lethe under strace; what it did to the store's WAL, to files and to checkpoint files. */
 function traced(store: TempStore, args: string[], env: Record<string, string> = {}): Traced & { code: number | null; stderr: string } {
   const out = join(store.dir, 'strace.txt');
-  const r = spawnSync('strace', ['-f', '-y', '-qq', '-o', out, '-e', 'trace=pwrite64,write,fsync,fdatasync,unlink,unlinkat,rename,renameat,renameat2', process.execPath, BIN, ...args], {
+  const r = spawnSync('strace', ['-f', '-y', '-qq', '-s', '200', '-o', out, '-e', 'trace=pwrite64,write,fsync,fdatasync,unlink,unlinkat,rename,renameat,renameat2', process.execPath, BIN, ...args], {
     cwd: store.dir,
     env: { PATH: process.env.PATH ?? '', LETHE_HMAC_KEY: TEST_HMAC_KEY, ...store.env, ...env },
     encoding: 'utf8',
@@ -42,6 +43,7 @@ function traced(store: TempStore, args: string[], env: Record<string, string> = 
     else if ((name === 'fsync' || name === 'fdatasync') && firstArg(rest).endsWith(wal)) calls.push({ kind: 'wal-sync', path: firstArg(rest) });
     else if ((name === 'fsync' || name === 'fdatasync') && firstArg(rest).includes('/.lethe-checkpoint-')) calls.push({ kind: 'checkpoint-sync', path: firstArg(rest) });
     else if (name.startsWith('unlink')) calls.push({ kind: 'unlink', path: rest });
+    else if (name === 'write' && /^1</.test(rest) && rest.includes('\\"event\\":\\"run:end\\"')) calls.push({ kind: 'run-end-line', path: 'stdout' });
     else if (name.startsWith('rename') && rest.includes('lethe-checkpoint-')) calls.push({ kind: 'checkpoint-rename', path: rest });
   }
   return { calls, code: r.status, stderr: r.stderr };
@@ -84,6 +86,17 @@ describe.skipIf(!strace)('SQLite: nothing outside the store acts on a commit bef
     expect(unlinks.length).toBe(media.length - fx.presentMedia().length);
     expect(t.calls.some((c) => c.kind === 'wal-write'), 'strace saw the WAL written').toBe(true);
     expect(unsynced(t, ['unlink'], isMedia)).toEqual([]);
+  });
+
+  it('the run:end log line comes only after everything the run committed is on disk', async () => {
+    store = await tempStore();
+    const fx = new Fixture(store);
+    await fx.providers();
+    await seedPipcall(fx);
+    const t = traced(store, ['run', '--now', NOW.toISOString()]);
+    expect(t.code, t.stderr.slice(-2000)).toBe(0);
+    expect(t.calls.filter((c) => c.kind === 'run-end-line').length, 'strace saw the run:end line').toBe(1);
+    expect(unsynced(t, ['run-end-line'], () => true)).toEqual([]);
   });
 
   it('a signed checkpoint file is written only after the head it signs is on disk', async () => {

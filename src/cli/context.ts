@@ -96,6 +96,12 @@ export interface OpenOptions {
    * the default path, run without one (audit, audit verify, hold list read only lethe's tables).
    */
   policy?: 'required' | 'optional';
+  /**
+   * `run` and `start`: on SQLite their batches commit at synchronous = NORMAL and are synced
+   * where lethe acts on them (Adapter.syncCommits). Every other command commits at FULL, so
+   * that a hold it reports placed, or a plan approved, survives a power cut.
+   */
+  enforces?: boolean;
 }
 
 /** What reading lethe's own tables needs when there is no policy file: no providers, no rules. */
@@ -142,14 +148,15 @@ export async function openRuntime(g: GlobalOptions, env: NodeJS.ProcessEnv, opts
   const { url, baseDir } = storeUrl(g, env, policy);
   // After the quickstart, the CLI uses the demo store's generated key as the daemon does.
   useDemoKey(g, env, policy);
-  let adapter = await openStore(url, baseDir, { mustExist: true, letheSchema: policy.store.letheSchema, readonly: opts.readonly ?? false });
+  const synchronous = opts.enforces ? ('normal' as const) : ('full' as const);
+  let adapter = await openStore(url, baseDir, { mustExist: true, letheSchema: policy.store.letheSchema, readonly: opts.readonly ?? false, synchronous });
   try {
     if ((opts.ensureTables ?? true) && !(opts.readonly && (await letheTablesVersion(adapter)) === LETHE_SCHEMA_VERSION)) {
       // lethe's tables must be created or migrated first, which writes: a SQLite store read
       // so far read-only is opened again for writing (and refused clearly if it cannot be).
       if (opts.readonly && sqliteFile(url, baseDir)) {
         await adapter.close();
-        adapter = await openStore(url, baseDir, { mustExist: true, letheSchema: policy.store.letheSchema }).catch((err: unknown) => {
+        adapter = await openStore(url, baseDir, { mustExist: true, letheSchema: policy.store.letheSchema, synchronous }).catch((err: unknown) => {
           if (err instanceof ConfigError) throw new ConfigError(`lethe's tables in this store are missing or older than this build, and creating or migrating them writes: ${err.message}`, [], { cause: err });
           throw err;
         });

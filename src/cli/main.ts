@@ -88,7 +88,7 @@ export function buildProgram(): Command {
       withRuntime(program, async (rt, o: { provider?: string; rule?: string; dryRun?: boolean; force?: boolean; by?: string; reason?: string }) => {
         if (!o.dryRun) await refuseFutureNow(rt, program.opts<GlobalOptions>(), 'run');
         return runCommand(rt, o);
-      }),
+      }, { enforces: true }),
     );
 
   program

@@ -150,7 +150,7 @@ export class Daemon {
     let delay = initialMs;
     for (let attempt = 1; ; attempt++) {
       try {
-        const rt = await openRuntime(g, env);
+        const rt = await openRuntime(g, env, { enforces: true });
         if (this.#stopping) {
           await rt.adapter.close().catch(() => undefined);
           return null;

@@ -20,6 +20,8 @@ export interface OpenStoreOptions {
   readonly?: boolean;
   /** Create a SQLite file's missing folders (default true). */
   createDir?: boolean;
+  /** SQLite's commit durability (SqliteOptions.synchronous); server stores keep their own. */
+  synchronous?: 'normal' | 'full';
 }
 
 /**
@@ -39,7 +41,7 @@ async function open(url: string, baseDir: string, opts: OpenStoreOptions): Promi
     if (opts.mustExist && sqlitePath !== ':memory:' && !existsSync(sqlitePath)) {
       throw new ConfigError(`the SQLite store ${sqlitePath} does not exist; create it with \`lethe db migrate\` (or check --db / LETHE_DATABASE_URL / store.url)`);
     }
-    return openSqlite(sqlitePath, { readonly: opts.readonly === true && sqlitePath !== ':memory:', createDir: opts.createDir ?? true });
+    return openSqlite(sqlitePath, { readonly: opts.readonly === true && sqlitePath !== ':memory:', createDir: opts.createDir ?? true, ...(opts.synchronous ? { synchronous: opts.synchronous } : {}) });
   }
   if (/^postgres(ql)?:\/\//i.test(url)) return connectChecked(openPostgres(url));
   if (/^(mysql|mariadb):\/\//i.test(url)) return connectChecked(openMysql(url));

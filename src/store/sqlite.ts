@@ -86,6 +86,12 @@ export interface SqliteOptions {
   busyTimeoutMs?: number;
   /** Open for reading only: no WAL switch, no checkpoint, no write of any kind. */
   readonly?: boolean;
+  /**
+   * `normal` (the default): a commit reaches the WAL and is fsynced at the next checkpoint or
+   * syncCommits, which lethe's enforcement calls before it acts on its commits. `full`: every
+   * commit is fsynced before it returns, for commands that tell a person a write is done.
+   */
+  synchronous?: 'normal' | 'full';
   /** Create the file's missing parent folders (default true; `db migrate` of a named store says no). */
   createDir?: boolean;
 }
@@ -104,8 +110,9 @@ export function openSqlite(file: string, opts: SqliteOptions = {}): Adapter {
       raw.pragma('journal_mode = WAL');
     }
     raw.pragma('foreign_keys = ON');
-    // NORMAL is durable across process crashes in WAL mode; only power loss can drop the last commits.
-    raw.pragma('synchronous = NORMAL');
+    // NORMAL is durable across process crashes in WAL mode; only power loss can drop the last
+    // commits, and enforcement syncs them before acting outside the store (syncCommits).
+    raw.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
     if (!readonly) raw.pragma(`wal_autocheckpoint = ${walCheckpointPages(raw)}`);
   } catch (err) {
     if (err instanceof ConfigError || err instanceof StoreError) throw err;

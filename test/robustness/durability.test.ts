@@ -1,14 +1,16 @@
 /**
- * On SQLite lethe commits with synchronous = NORMAL: a commit is written to the WAL but not
- * fsynced, so a power cut can undo the last ones. A media file must not be unlinked on the
- * strength of such a commit: the cut would bring the row back, unaudited, without its file.
- * So before unlinking, lethe syncs the WAL, and writes no more to it until the unlinks are
- * done. Checked with strace on a real run of bin/lethe: at every unlink of a media file, every
- * write to the WAL before it has been followed by an fsync or fdatasync of the WAL.
- *
- * The same holds for a signed audit checkpoint, whose file names a head that must not vanish
- * (the file itself is fsynced before it is renamed into place), and for the run:end log line:
- * whatever a log shipper has of a finished run is in the store after a power cut.
+ * On SQLite lethe's batches commit with synchronous = NORMAL: a commit is written to the WAL
+ * but not fsynced, so a power cut can undo the last ones. Nothing outside the store may act on
+ * such a commit. Checked with strace on real runs of bin/lethe: at each of these moments,
+ * every write to the WAL before it has been followed by an fsync or fdatasync of the WAL.
+ * - A media file is unlinked: the cut would otherwise bring its row back, unaudited, without
+ *   its file.
+ * - The run:end log line is written: whatever a log shipper has of a finished run is in the
+ *   store after a cut.
+ * - A signed checkpoint is renamed into place (its own file fsynced first): it names a head
+ *   that must not vanish.
+ * - `hold add` and `hold release` answer: a hold reported placed must still be there. Every
+ *   command but run and start commits at synchronous = FULL.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -22,7 +24,7 @@ const strace = spawnSync('strace', ['-V']).status === 0;
 
 interface Traced {
   /** The syscalls of interest, in the order the process made them. */
-  calls: { kind: 'wal-write' | 'wal-sync' | 'unlink' | 'checkpoint-sync' | 'checkpoint-rename' | 'run-end-line'; path: string }[];
+  calls: { kind: 'wal-write' | 'wal-sync' | 'unlink' | 'checkpoint-sync' | 'checkpoint-rename' | 'run-end-line' | 'stdout'; path: string }[];
 }
 
 /** Runs bin/lethe under strace; what it did to the store's WAL, to files and to checkpoint files. */
@@ -44,6 +46,7 @@ function traced(store: TempStore, args: string[], env: Record<string, string> = 
     else if ((name === 'fsync' || name === 'fdatasync') && firstArg(rest).includes('/.lethe-checkpoint-')) calls.push({ kind: 'checkpoint-sync', path: firstArg(rest) });
     else if (name.startsWith('unlink')) calls.push({ kind: 'unlink', path: rest });
     else if (name === 'write' && /^1</.test(rest) && rest.includes('\\"event\\":\\"run:end\\"')) calls.push({ kind: 'run-end-line', path: 'stdout' });
+    else if (name === 'write' && /^1</.test(rest)) calls.push({ kind: 'stdout', path: rest.slice(0, 120) });
     else if (name.startsWith('rename') && rest.includes('lethe-checkpoint-')) calls.push({ kind: 'checkpoint-rename', path: rest });
   }
   return { calls, code: r.status, stderr: r.stderr };
@@ -97,6 +100,22 @@ describe.skipIf(!strace)('SQLite: nothing outside the store acts on a commit bef
     expect(t.code, t.stderr.slice(-2000)).toBe(0);
     expect(t.calls.filter((c) => c.kind === 'run-end-line').length, 'strace saw the run:end line').toBe(1);
     expect(unsynced(t, ['run-end-line'], () => true)).toEqual([]);
+  });
+
+  it('hold add and hold release answer only once their commit is on disk', async () => {
+    store = await tempStore();
+    const fx = new Fixture(store);
+    await fx.providers();
+    await seedPipcall(fx);
+    const add = traced(store, ['hold', 'add', 'accounts', '501', '--reason', 'case 7', '--now', NOW.toISOString(), '--json']);
+    expect(add.code, add.stderr.slice(-2000)).toBe(0);
+    expect(add.calls.some((c) => c.kind === 'wal-write'), 'the hold was written to the WAL').toBe(true);
+    expect(add.calls.some((c) => c.kind === 'stdout'), 'hold add answered').toBe(true);
+    expect(unsynced(add, ['stdout'], () => true)).toEqual([]);
+    const held = await store.adapter.db.selectFrom('lethe_holds').select('id').where('row_key', '=', '501').executeTakeFirstOrThrow();
+    const release = traced(store, ['hold', 'release', String(held.id), '--reason', 'case closed', '--now', NOW.toISOString()]);
+    expect(release.code, release.stderr.slice(-2000)).toBe(0);
+    expect(unsynced(release, ['stdout'], () => true)).toEqual([]);
   });
 
   it('a signed checkpoint file is written only after the head it signs is on disk', async () => {

@@ -70,14 +70,20 @@ function unsynced(t: Traced, kinds: Traced['calls'][number]['kind'][], match: (p
 }
 
 describe.skipIf(!strace)('SQLite: nothing outside the store acts on a commit before it is on disk', () => {
-  let store: TempStore | undefined;
-  afterEach(async () => store?.close());
+  let opened: TempStore | undefined;
+  afterEach(async () => opened?.close());
 
-  it('every media file is unlinked only after the WAL that deleted its row was synced', async () => {
-    store = await tempStore();
+  /** A SQLite store seeded with the PiPcall fixture, its media files written. */
+  async function seeded(): Promise<{ store: TempStore; fx: Fixture }> {
+    const store = (opened = await tempStore());
     const fx = new Fixture(store);
     await fx.providers();
     await seedPipcall(fx);
+    return { store, fx };
+  }
+
+  it('every media file is unlinked only after the WAL that deleted its row was synced', async () => {
+    const { store, fx } = await seeded();
     const media = fx.presentMedia().map((p) => basename(p));
     expect(media.length, 'the fixture writes media files').toBeGreaterThan(0);
 
@@ -92,10 +98,7 @@ describe.skipIf(!strace)('SQLite: nothing outside the store acts on a commit bef
   });
 
   it('the run:end log line comes only after everything the run committed is on disk', async () => {
-    store = await tempStore();
-    const fx = new Fixture(store);
-    await fx.providers();
-    await seedPipcall(fx);
+    const { store } = await seeded();
     const t = traced(store, ['run', '--now', NOW.toISOString()]);
     expect(t.code, t.stderr.slice(-2000)).toBe(0);
     expect(t.calls.filter((c) => c.kind === 'run-end-line').length, 'strace saw the run:end line').toBe(1);
@@ -103,10 +106,7 @@ describe.skipIf(!strace)('SQLite: nothing outside the store acts on a commit bef
   });
 
   it('hold add and hold release answer only once their commit is on disk', async () => {
-    store = await tempStore();
-    const fx = new Fixture(store);
-    await fx.providers();
-    await seedPipcall(fx);
+    const { store } = await seeded();
     const add = traced(store, ['hold', 'add', 'accounts', '501', '--reason', 'case 7', '--now', NOW.toISOString(), '--json']);
     expect(add.code, add.stderr.slice(-2000)).toBe(0);
     expect(add.calls.some((c) => c.kind === 'wal-write'), 'the hold was written to the WAL').toBe(true);
@@ -119,10 +119,7 @@ describe.skipIf(!strace)('SQLite: nothing outside the store acts on a commit bef
   });
 
   it('a signed checkpoint file is written only after the head it signs is on disk', async () => {
-    store = await tempStore();
-    const fx = new Fixture(store);
-    await fx.providers();
-    await seedPipcall(fx);
+    const { store } = await seeded();
     const key = spawnSync('openssl', ['genpkey', '-algorithm', 'ed25519'], { encoding: 'utf8' });
     expect(key.status, key.stderr).toBe(0);
     const env = { LETHE_SIGNING_KEY: key.stdout, LETHE_CHECKPOINT_DIR: join(store.dir, 'checkpoints') };

@@ -12,7 +12,7 @@ import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, sql, type DatabaseC
 import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { EPOCH_SECONDS_RANGE, cutoffOf, isBefore, isCanonicalUtc, readClock, type Cutoff } from '../clock/read.js';
+import { EPOCH_SECONDS_RANGE, UTC_TEXT_FORM, WALL_TEXT_FORMS, clockTextForm, cutoffOf, isBefore, readClock, wallTextBound, type Cutoff } from '../clock/read.js';
 import { ConfigError, StoreError } from '../errors.js';
 import { CachedSqliteConnection } from './sqlite-statements.js';
 import type { Adapter, ClockSpec, ColumnInfo, ForeignKeyInfo, IndexInfo, RowsByKey, SafeDbError, SchemaInfo, SqlTypeKind, TableInfo } from './types.js';
@@ -235,7 +235,7 @@ function registerClockFunctions(raw: Database.Database): void {
   raw.function('lethe_clock_before', { deterministic: true }, (v: unknown, format: unknown, zone: unknown, ms: unknown) =>
     isBefore(readClock(v, spec(format, zone)), cutoff(Number(ms), String(zone))) ? 1 : 0,
   );
-  raw.function('lethe_canonical_utc', { deterministic: true }, (v: unknown) => (isCanonicalUtc(v) ? 1 : 0));
+  raw.function('lethe_clock_form', { deterministic: true }, (v: unknown) => clockTextForm(v));
   raw.function('lethe_clock_invalid', { deterministic: true }, (v: unknown, format: unknown) => (readClock(v, spec(format, 'UTC')).kind === 'invalid' ? 1 : 0));
 }
 
@@ -396,10 +396,12 @@ class SqliteAdapter implements Adapter {
       const scale = spec.format === 'epoch_s' ? 1 : 1000;
       return sql`(${this.clockUpperBound(expr, column, spec, cutoff)} and typeof(${expr}) in ('integer', 'real') and ${expr} >= ${EPOCH_SECONDS_RANGE[0] * scale} and ${expr} <= ${EPOCH_SECONDS_RANGE[1] * scale})`;
     }
-    // Index prefilter (the upper bound), then text in the form lethe and most applications
-    // write (2024-03-01T00:00:00.000Z) is checked and compared in SQL, and any other form goes
-    // to the clock reader.
-    return sql`(${this.clockUpperBound(expr, column, spec, cutoff)} and case when ${this.#canonical(expr)} then ${expr} < ${isoUtc(cutoff)} else lethe_clock_before(${expr}, ${spec.format}, ${spec.zone}, ${cutoff.getTime()}) = 1 end)`;
+    // Index prefilter (the upper bound), then text in a form whose text order is time order
+    // (lethe's UTC form, 2024-03-01T00:00:00.000Z, or a wall time such as 2024-03-01 00:00:00)
+    // is checked and compared in SQL, and any other form goes to the clock reader.
+    const wall = cutoffOf(cutoff, spec.zone);
+    const walls = WALL_TEXT_FORMS.map((f, i) => sql`when ${sql.lit(2 + i)} then ${expr} < ${wallTextBound(wall, f)}`);
+    return sql`(${this.clockUpperBound(expr, column, spec, cutoff)} and case ${this.#textForm(expr)} when ${sql.lit(UTC_TEXT_FORM)} then ${expr} < ${isoUtc(cutoff)} ${sql.join(walls, sql` `)} else lethe_clock_before(${expr}, ${spec.format}, ${spec.zone}, ${cutoff.getTime()}) = 1 end)`;
   }
 
   /**
@@ -413,13 +415,12 @@ class SqliteAdapter implements Adapter {
   }
 
   /**
-   * Canonical UTC text (24 characters, ending in Z) naming a real instant: text order is time
-   * order. Checked in JS (isCanonicalUtc), on every due row: the same check in SQL (a glob,
-   * four substr() comparisons and date() for days past the 28th) cost 310 ms per 1M rows,
-   * the function 130 ms.
+   * Which text form the value is in (clockTextForm), checked in JS on every due row: the
+   * check of lethe's UTC form in SQL (a glob, four substr() comparisons and date() for days
+   * past the 28th) cost 310 ms per 1M rows, the function 130 ms.
    */
-  #canonical(expr: RawBuilder<unknown>): RawBuilder<unknown> {
-    return sql`lethe_canonical_utc(${expr}) = 1`;
+  #textForm(expr: RawBuilder<unknown>): RawBuilder<unknown> {
+    return sql`lethe_clock_form(${expr})`;
   }
 
   clockInvalid(expr: RawBuilder<unknown>, _column: ColumnInfo, spec: ClockSpec): RawBuilder<unknown> {

@@ -23,9 +23,9 @@ const engines = await testEngines();
 const PROVIDER_ZONE = 'America/New_York';
 const CLOCK_ZONE = 'Europe/London';
 
-/** Instants the periods below make boundaries of: DST changes in both zones, month ends, leap days. */
-const PIVOTS = ['2024-02-29T12:00:00Z', '2025-01-31T23:30:00Z', '2025-03-09T07:00:00Z', '2025-03-30T01:00:00Z', '2025-10-26T01:00:00Z', '2025-11-02T06:00:00Z', '2025-12-31T23:59:59Z'].map((s) => Date.parse(s));
-const NOWS = ['2025-03-01T00:00:00Z', '2025-03-10T06:30:00Z', '2025-03-31T00:30:00Z', '2025-04-30T23:00:00Z', '2025-11-02T07:30:00Z', '2026-01-31T12:00:00Z'].map((s) => new Date(s));
+/** Instants the periods below make boundaries of: DST changes in both zones, month ends, leap days, a summer day (London's wall time an hour ahead of UTC). */
+const PIVOTS = ['2024-02-29T12:00:00Z', '2025-01-31T23:30:00Z', '2025-03-09T07:00:00Z', '2025-03-30T01:00:00Z', '2025-10-26T01:00:00Z', '2025-11-02T06:00:00Z', '2025-12-31T23:59:59Z', '2025-06-15T12:00:00Z'].map((s) => Date.parse(s));
+const NOWS = ['2025-03-01T00:00:00Z', '2025-03-10T06:30:00.500Z', '2025-03-31T00:30:00Z', '2025-04-30T23:00:00Z', '2025-11-02T07:30:00Z', '2026-01-31T12:00:00Z', '2025-06-16T12:00:00.500Z'].map((s) => new Date(s));
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
@@ -43,6 +43,8 @@ function textForms(ms: number, r: () => number): string[] {
     `${Y}-${M}-${D}T${h}:${m}:${s}Z`,
     `${Y}-${M}-${D} ${h}:${m}:${s}.${frac}`,
     `${Y}-${M}-${D}T${h}:${m}`,
+    `${Y}-${M}-${D} ${h}:${m}:${s}`,
+    `${Y}-${M}-${D}T${h}:${m}:${s}`,
     `${Y}-${M}-${D}`,
     `${Y}-${M}-${D}T${h}:${m}:${s}+0100`,
     `${Y}-${M}-${D}T${h}:${m}:${s}-05:00`,
@@ -53,6 +55,9 @@ function textForms(ms: number, r: () => number): string[] {
     `${Y}-${Number(M)}-${Number(D)}`,
     `${Y}-02-30`,
     `${Y}-${M}-${D}T24:00:00Z`,
+    `${Y}-${M}-${D} 24:00:00`,
+    `${Y}-13-${D} ${h}:${m}:${s}`,
+    `${Y}-02-30 ${h}:${m}:${s}`,
     `${Y}/${M}/${D}`,
     ` ${Y}-${M}-${D}`,
     `0000-${M}-${D}`,

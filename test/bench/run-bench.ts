@@ -56,6 +56,8 @@
  *   BENCH_BATCH        batch_size written in the policy [unset: lethe's default]
  *   BENCH_TENANTS      providers sharing the calls table [1: a single-tenant table]
  *   BENCH_NUMBER_INDEXES  1: index caller and callee too [0]
+ *   BENCH_SQLITE_CLOCK utc: SQLite clocks as lethe writes them (2025-11-23T03:15:00.000Z);
+ *                      wall: as SQLite's CURRENT_TIMESTAMP does (2025-11-23 03:15:00) [utc]
  *   BENCH_WRITER_MS    the writer's interval [10]
  *   BENCH_RSS_ROWS     due rows for the RSS runs [1000000,5000000; quick 100000,500000]
  *   BENCH_RSS_ENGINE   engine for the RSS runs [sqlite]
@@ -108,6 +110,10 @@ const PAIRS = intEnv('BENCH_PAIRS', QUICK ? 1 : 3);
 const BATCH = process.env.BENCH_BATCH ? intEnv('BENCH_BATCH', 1000) : null;
 const TENANTS = intEnv('BENCH_TENANTS', 1);
 const NUMBER_INDEXES = process.env.BENCH_NUMBER_INDEXES === '1';
+const SQLITE_CLOCK = process.env.BENCH_SQLITE_CLOCK || 'utc';
+if (SQLITE_CLOCK !== 'utc' && SQLITE_CLOCK !== 'wall') throw new Error(`BENCH_SQLITE_CLOCK: "${SQLITE_CLOCK}" is neither utc nor wall`);
+/** An instant as SQLite clock text in the BENCH_SQLITE_CLOCK form. */
+const sqliteClock = (at: Date): string => (SQLITE_CLOCK === 'utc' ? at.toISOString() : at.toISOString().slice(0, 19).replace('T', ' '));
 /** The provider lethe, the raw DELETE and pt-archiver purge when the table is shared. */
 const BENCH_TENANT = 'bench';
 const WRITER_MS = intEnv('BENCH_WRITER_MS', 10);
@@ -292,8 +298,8 @@ function sqliteKit(): EngineKit {
   const file = (name: string) => join(WORK, `${name}.db`);
   return {
     engine: 'sqlite',
-    writerClock: NOW.toISOString(),
-    cutoffParam: CUTOFF.toISOString(),
+    writerClock: sqliteClock(NOW),
+    cutoffParam: sqliteClock(CUTOFF),
     async seed(name, rows, due) {
       const f = file(name);
       rmSync(f, { force: true });
@@ -303,7 +309,7 @@ function sqliteKit(): EngineKit {
         for (const ddl of callsDdl('sqlite')) await sql.raw(ddl).execute(ad.db);
         await sql`insert into calls (id, started_at, caller, callee, duration_s${sql.raw(sharedColumn)})
           with recursive s(i) as (select 1 union all select i + 1 from s where i < ${rows})
-          select i, strftime('%Y-%m-%dT%H:%M:%fZ', ${first} + ${sql.raw(clockIndexSql(rows, 'i'))} * ${step}, 'unixepoch'), '+4412' || (i % 100000000), '+4420' || ((i * 7919) % 100000000), i % 3600${sql.raw(sharedValue('i', (a, b) => `${a} || ${b}`))} from s`.execute(ad.db);
+          select i, strftime(${SQLITE_CLOCK === 'utc' ? '%Y-%m-%dT%H:%M:%fZ' : '%Y-%m-%d %H:%M:%S'}, ${first} + ${sql.raw(clockIndexSql(rows, 'i'))} * ${step}, 'unixepoch'), '+4412' || (i % 100000000), '+4420' || ((i * 7919) % 100000000), i % 3600${sql.raw(sharedValue('i', (a, b) => `${a} || ${b}`))} from s`.execute(ad.db);
         const recs = recordingsCount(rows, due);
         await sql`insert into recordings (id, call_id, media_path)
           with recursive s(i) as (select 1 union all select i + 1 from s where i < ${recs})
@@ -622,7 +628,7 @@ async function pairs(kit: EngineKit, tmpl: string, due: number, f: EngineFigures
     if (ptArchiver) contenders.push('pt');
     else f.ptNote ||= 'pt-archiver unavailable';
   }
-  out(`pairs on ${kit.engine}: ${n0(ROWS)} calls, ${n0(due)} due; batch_size ${batch}; contenders ${contenders.join(', ')}; ${loadavg()}`);
+  out(`pairs on ${kit.engine}: ${n0(ROWS)} calls, ${n0(due)} due${kit.engine === 'sqlite' ? ` (clock text: ${sqliteClock(CUTOFF)})` : ''}; batch_size ${batch}; contenders ${contenders.join(', ')}; ${loadavg()}`);
   for (let p = 0; p < PAIRS; p++) {
     // The order rotates, so neither side always runs on a warmer cache or a quieter machine.
     const order = contenders.map((_c, i) => contenders[(i + p) % contenders.length]!);

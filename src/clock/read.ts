@@ -32,46 +32,53 @@ export const ISO_ZONE_PATTERN = '(Z|[+-][0-9]{2}(:?[0-9]{2})?)$';
 const ISO = new RegExp(ISO_CLOCK_PATTERN);
 const ZONE = new RegExp(ISO_ZONE_PATTERN);
 
-/** lethe's own form of an instant, as isoUtc writes it: `2024-03-01T00:00:00.000Z`. */
-const CANONICAL_UTC = /^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{3}Z$/;
-
 /**
- * Whether a clock value is text in lethe's own UTC form naming a real instant: such values
- * sort as their instants do, so a store compares them as text (SQLite's clockBefore).
+ * Forms of clock text a SQLite store compares as text: within one form, text order is time
+ * order. A date (`YYYY-MM-DD`), optionally followed by the separator (`T` or a space) and
+ * `hh:mm`, `:ss`, `.fff` or `.ffffff`, and a time optionally by `Z` or `+00:00`. Without a
+ * zone it is a wall time in the clock's zone; with one, an instant. These are the forms
+ * applications write: lethe's and JavaScript's own (`2024-03-01T12:00:00.000Z`), SQLite's
+ * CURRENT_TIMESTAMP (`2024-03-01 12:00:00`), Django's and Rails' (`… 12:00:00.000000`),
+ * Python's isoformat of a UTC time (`2024-03-01T12:00:00+00:00`). clockTextForm(v) − 1 is
+ * the value's index here. The most common come first: SQLite's CASE tries them in turn (14
+ * forms before lethe's own cost 0.1 s per 1M rows).
  */
-export function isCanonicalUtc(raw: unknown): boolean {
-  if (typeof raw !== 'string' || raw.length !== 24 || !CANONICAL_UTC.test(raw) || raw.startsWith('0000')) return false;
-  // Every month has days 01 to 28.
-  const day = Number(raw.slice(8, 10));
-  return day <= 28 || day <= daysInMonth(Number(raw.slice(0, 4)), Number(raw.slice(5, 7)));
+export const TEXT_FORMS: readonly TextForm[] = (() => {
+  const all = [10, 16, 19, 23, 26].flatMap((length) =>
+    length === 10
+      ? [{ length, separator: 'T' as const, zone: '' as const }]
+      : (['T', ' '] as const).flatMap((separator) => (['', 'Z', '+00:00'] as const).map((zone) => ({ length, separator, zone }))),
+  );
+  // lethe's and JavaScript's, SQLite's CURRENT_TIMESTAMP, Django's and Rails'.
+  const rank = (f: TextForm) => ['23TZ', '19 ', '26 ', '23 '].indexOf(`${f.length}${f.separator}${f.zone}`) >>> 0;
+  return all.sort((a, b) => rank(a) - rank(b));
+})();
+
+export interface TextForm {
+  /** Characters before the zone. */
+  readonly length: number;
+  readonly separator: 'T' | ' ';
+  readonly zone: '' | 'Z' | '+00:00';
+}
+
+const FORM_CODES = new Map(TEXT_FORMS.map((f, i) => [formKey(f.length, f.separator, f.zone), i + 1]));
+
+function formKey(length: number, separator: string, zone: string): number {
+  return length * 100 + (separator === ' ' ? 10 : 0) + (zone === 'Z' ? 1 : zone === '' ? 0 : 2);
 }
 
 /**
- * Wall times without a zone at a fixed width, as applications and SQLite's own date
- * functions write them (`2024-03-01 12:00:00`, CURRENT_TIMESTAMP's form): `YYYY-MM-DD`, then
- * optionally the separator and `hh:mm`, `:ss`, `.fff` or `.ffffff`. Within one form text
- * order is time order, so a store compares them as text with wallTextBound.
- */
-export const WALL_TEXT_FORMS: readonly { readonly length: number; readonly separator: 'T' | ' ' }[] = [10, 16, 19, 23, 26].flatMap((length) =>
-  length === 10 ? [{ length, separator: 'T' as const }] : (['T', ' '] as const).map((separator) => ({ length, separator })),
-);
-
-/** clockTextForm's answer for text in lethe's UTC form (isCanonicalUtc). */
-export const UTC_TEXT_FORM = 1;
-
-/**
- * Which form of clock text a SQLite store may compare as text: UTC_TEXT_FORM for lethe's
- * own UTC form, 2 + i for a valid value of WALL_TEXT_FORMS[i], 0 for anything else (which
- * goes to the reader). Valid as readClock has it: the date exists, year 0001–9999, hours
- * 00–23, minutes and seconds 00–59. SQLite calls it on every due row. Before it, wall
- * times went to the reader through a second function call: 1,000 key selects of 1,000 rows
- * such as `2025-07-07 05:55:06` took 1.8–2.2 s, 0.7–0.9 s with it (0.35–0.40 s without any
- * check, for scale).
+ * 1 + the index in TEXT_FORMS of a valid clock value's form, 0 for anything else (which goes
+ * to the reader). Valid as readClock has it: the date exists, year 0001–9999, hours 00–23,
+ * minutes and seconds 00–59. SQLite calls it on every due row. Before it, only lethe's own
+ * form was compared in SQL, and the rest went to the reader through a second function call:
+ * 1,000 key selects of 1,000 rows such as `2025-07-07 05:55:06` took 1.8–2.2 s, 0.7–0.9 s
+ * with it (0.35–0.40 s without any check, for scale).
  */
 export function clockTextForm(raw: unknown): number {
   if (typeof raw !== 'string') return 0;
-  const n = raw.length;
-  if (n === 24) return isCanonicalUtc(raw) ? UTC_TEXT_FORM : 0;
+  const zone = raw.endsWith('Z') ? 'Z' : raw.endsWith('+00:00') ? '+00:00' : '';
+  const n = raw.length - zone.length;
   if (n !== 10 && n !== 16 && n !== 19 && n !== 23 && n !== 26) return 0;
   const digits = (from: number, to: number) => {
     for (let i = from; i < to; i++) {
@@ -86,32 +93,31 @@ export function clockTextForm(raw: unknown): number {
   const month = two(5);
   const day = two(8);
   if (year === 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return 0;
-  if (n === 10) return 2;
-  const separator = raw[10];
-  if ((separator !== 'T' && separator !== ' ') || !digits(11, 13) || raw[13] !== ':' || !digits(14, 16) || two(11) > 23 || two(14) > 59) return 0;
+  const separator = n === 10 ? 'T' : raw[10]!;
+  if (n > 10 && ((separator !== 'T' && separator !== ' ') || !digits(11, 13) || raw[13] !== ':' || !digits(14, 16) || two(11) > 23 || two(14) > 59)) return 0;
   if (n > 16 && (raw[16] !== ':' || !digits(17, 19) || two(17) > 59)) return 0;
   if (n > 19 && (raw[19] !== '.' || !digits(20, n))) return 0;
-  return 2 + WALL_TEXT_FORMS.findIndex((f) => f.length === n && f.separator === separator);
+  return FORM_CODES.get(formKey(n, separator, zone)) ?? 0;
 }
 
 /**
- * The text below which a value of wall text form `form` lies before `cutoff`: the cutoff's
- * wall time in that form, rounded up to its precision (a value `12:00:00` is before a
- * cutoff at 12:00:00.5, as readClock compares).
+ * The text below which a value of `form` lies before `cutoff`: the cutoff's wall time (its
+ * UTC time, for a form with a zone) in that form, rounded up to the form's precision (a value
+ * `12:00:00` is before a cutoff at 12:00:00.5, as readClock compares).
  */
-export function wallTextBound(cutoff: Cutoff, form: (typeof WALL_TEXT_FORMS)[number]): string {
-  const wall = cutoff.wall;
-  let bound = wall.slice(0, form.length);
-  if (/[1-9]/.test(wall.slice(form.length))) {
-    // One unit of the form's precision later (the wall is read as UTC fields: only the digits matter).
+export function textFormBound(cutoff: Cutoff, form: TextForm): string {
+  const fixed = form.zone ? cutoff.utc : cutoff.wall;
+  let bound = fixed.slice(0, form.length);
+  if (/[1-9]/.test(fixed.slice(form.length))) {
+    // One unit of the form's precision later (a wall time is read as UTC fields: only the digits matter).
     const unitMs = form.length === 10 ? 86_400_000 : form.length === 16 ? 60_000 : form.length === 19 ? 1000 : 1;
-    // cutoff.wall has millisecond precision: only the shorter forms round.
-    const next = new Date(Math.floor(Date.parse(`${wall.slice(0, 23)}Z`) / unitMs) * unitMs + unitMs);
+    // The cutoff has millisecond precision: only the shorter forms round.
+    const next = new Date(Math.floor(Date.parse(`${fixed.slice(0, 23)}Z`) / unitMs) * unitMs + unitMs);
     // Past 9999-12-31 every valid value is before the cutoff: ':' sorts after every digit.
     if (next.getUTCFullYear() > 9999) return ':';
     bound = next.toISOString().slice(0, form.length);
   }
-  return form.length > 10 ? `${bound.slice(0, 10)}${form.separator}${bound.slice(11)}` : bound;
+  return form.length > 10 ? `${bound.slice(0, 10)}${form.separator}${bound.slice(11)}${form.zone}` : bound;
 }
 
 /** Epoch values outside 0001-01-01 … 9999-12-31 are not clocks. */

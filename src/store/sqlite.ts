@@ -12,7 +12,7 @@ import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, sql, type DatabaseC
 import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { EPOCH_SECONDS_RANGE, UTC_TEXT_FORM, WALL_TEXT_FORMS, clockTextForm, cutoffOf, isBefore, readClock, wallTextBound, type Cutoff } from '../clock/read.js';
+import { EPOCH_SECONDS_RANGE, TEXT_FORMS, clockTextForm, cutoffOf, isBefore, readClock, textFormBound, type Cutoff } from '../clock/read.js';
 import { ConfigError, StoreError } from '../errors.js';
 import { CachedSqliteConnection } from './sqlite-statements.js';
 import type { Adapter, ClockSpec, ColumnInfo, ForeignKeyInfo, IndexInfo, RowsByKey, SafeDbError, SchemaInfo, SqlTypeKind, TableInfo } from './types.js';
@@ -397,11 +397,12 @@ class SqliteAdapter implements Adapter {
       return sql`(${this.clockUpperBound(expr, column, spec, cutoff)} and typeof(${expr}) in ('integer', 'real') and ${expr} >= ${EPOCH_SECONDS_RANGE[0] * scale} and ${expr} <= ${EPOCH_SECONDS_RANGE[1] * scale})`;
     }
     // Index prefilter (the upper bound), then text in a form whose text order is time order
-    // (lethe's UTC form, 2024-03-01T00:00:00.000Z, or a wall time such as 2024-03-01 00:00:00)
-    // is checked and compared in SQL, and any other form goes to the clock reader.
-    const wall = cutoffOf(cutoff, spec.zone);
-    const walls = WALL_TEXT_FORMS.map((f, i) => sql`when ${sql.lit(2 + i)} then ${expr} < ${wallTextBound(wall, f)}`);
-    return sql`(${this.clockUpperBound(expr, column, spec, cutoff)} and case ${this.#textForm(expr)} when ${sql.lit(UTC_TEXT_FORM)} then ${expr} < ${isoUtc(cutoff)} ${sql.join(walls, sql` `)} else lethe_clock_before(${expr}, ${spec.format}, ${spec.zone}, ${cutoff.getTime()}) = 1 end)`;
+    // (TEXT_FORMS: lethe's own, 2024-03-01T00:00:00.000Z, SQLite's, 2024-03-01 00:00:00, and
+    // others) is compared in SQL with the cutoff in the same form, and any other goes to the
+    // clock reader.
+    const c = cutoffOf(cutoff, spec.zone);
+    const forms = TEXT_FORMS.map((f, i) => sql`when ${sql.lit(i + 1)} then ${expr} < ${textFormBound(c, f)}`);
+    return sql`(${this.clockUpperBound(expr, column, spec, cutoff)} and case ${this.#textForm(expr)} ${sql.join(forms, sql` `)} else lethe_clock_before(${expr}, ${spec.format}, ${spec.zone}, ${cutoff.getTime()}) = 1 end)`;
   }
 
   /**
@@ -416,8 +417,8 @@ class SqliteAdapter implements Adapter {
 
   /**
    * Which text form the value is in (clockTextForm), checked in JS on every due row: the
-   * check of lethe's UTC form in SQL (a glob, four substr() comparisons and date() for days
-   * past the 28th) cost 310 ms per 1M rows, the function 130 ms.
+   * check of lethe's own form in SQL (a glob, four substr() comparisons and date() for days
+   * past the 28th) cost 310 ms per 1M rows, a function 130 ms.
    */
   #textForm(expr: RawBuilder<unknown>): RawBuilder<unknown> {
     return sql`lethe_clock_form(${expr})`;

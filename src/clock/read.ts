@@ -49,8 +49,12 @@ export const TEXT_FORMS: readonly TextForm[] = (() => {
       ? [{ length, separator: 'T' as const, zone: '' as const }]
       : (['T', ' '] as const).flatMap((separator) => (['', 'Z', '+00:00'] as const).map((zone) => ({ length, separator, zone }))),
   );
-  // lethe's and JavaScript's, SQLite's CURRENT_TIMESTAMP, Django's and Rails'.
-  const rank = (f: TextForm) => ['23TZ', '19 ', '26 ', '23 '].indexOf(`${f.length}${f.separator}${f.zone}`) >>> 0;
+  // lethe's and JavaScript's, SQLite's CURRENT_TIMESTAMP, Django's and Rails'; then the rest.
+  const common = ['23TZ', '19 ', '26 ', '23 '];
+  const rank = (f: TextForm) => {
+    const i = common.indexOf(`${f.length}${f.separator}${f.zone}`);
+    return i < 0 ? common.length : i;
+  };
   return all.sort((a, b) => rank(a) - rank(b));
 })();
 
@@ -180,11 +184,10 @@ export function readClock(raw: unknown, spec: ClockSpec): ClockReading {
 }
 
 function readIsoText(s: string): ClockReading {
-  if (!ISO.test(s)) return { kind: 'invalid' };
+  if (!ISO.test(s) || !validDate(s)) return { kind: 'invalid' };
   const y = Number(s.slice(0, 4));
   const mo = Number(s.slice(5, 7));
   const d = Number(s.slice(8, 10));
-  if (y === 0 || d > daysInMonth(y, mo)) return { kind: 'invalid' };
   const zone = s.length > 10 ? ZONE.exec(s) : null;
   const local = zone ? s.slice(0, zone.index) : s;
   // YYYY-MM-DD hh:mm:ss.ffffff — truncated to microseconds, the finest every engine keeps.

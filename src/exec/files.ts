@@ -168,16 +168,6 @@ export class MediaUnlinker {
   }
 }
 
-/** One file, as MediaUnlinker unlinks it, with nothing held afterwards. */
-export function unlinkUnder(root: string, rel: string): UnlinkOutcome {
-  const u = new MediaUnlinker(root);
-  try {
-    return u.unlink(rel);
-  } finally {
-    u.close();
-  }
-}
-
 function unlinkByRealPath(root: string, rel: string): UnlinkOutcome {
   const abs = resolve(root, rel);
   try {

@@ -10,7 +10,7 @@
 import { performance } from 'node:perf_hooks';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
-import { appendAudit, type AuditEntry } from '../audit/chain.js';
+import { appendAudit, type AuditEntry, type AuditHead } from '../audit/chain.js';
 import { fenceAndLockHead, type BatchFence } from '../lease.js';
 import { safeErrorMessage } from '../errors.js';
 import type { EventBus } from '../events.js';
@@ -170,6 +170,7 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
     const detail = guard ? { approved_plan: guard.approvedBy } : null;
     if (guard) out.approvedPlan = guard.approvedBy;
     await partitionDrops(ctx, task, out, detail);
+    const win = await orderedWindow(ctx, task, q, extent);
     const upTo = extent.upTo;
     const seen: HoldsSeen = { current: null };
     let cursor: KeyValue | null = null;
@@ -185,7 +186,8 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
       const started = performance.now();
       throttle.starting(started);
       const limit = throttle.size;
-      const batch = await withRetry(ctx, () => ctx.tx((tx) => runBatch(ctx, task, q, tx, { cursor, upTo, limit, seen }, detail)));
+      const at: BatchPosition = { cursor, upTo, limit, seen };
+      const batch = await withRetry(ctx, () => ctx.tx((tx) => (win ? orderedBatch(ctx, task, q, tx, win, at, detail) : runBatch(ctx, task, q, tx, at, detail))));
       // Only an empty selection ends a stage: under row locks a batch can come back short.
       if (!batch) break;
       const ended = performance.now();
@@ -275,6 +277,8 @@ export interface DueExtent {
   upTo: RawBuilder<unknown>;
   /** Ids from the first key counted to the last, where the key is one integer column and the adapter can choose the key order (null otherwise). */
   span: number | null;
+  /** The first and last key counted, where `span` is known (null otherwise). */
+  ends: { first: number; last: number } | null;
 }
 
 /**
@@ -334,7 +338,9 @@ async function dueExtent(ctx: ExecContext, task: StageTask, q: StageSql): Promis
     const upTo = c === null ? sql`1 = 1` : !lastRow || lastRow.__k0 === null || lastRow.__k0 === undefined ? sql`1 = 0` : q.key.upTo(T, q.key.fromRow(lastRow));
     const firstKey = withFirst && n ? Number(lastRow?.__first) : NaN;
     const lastKey = withFirst && n ? Number(lastRow?.__k0) : NaN;
-    return { rows: n, exact: superset === null, upTo, span: Number.isFinite(firstKey) && Number.isFinite(lastKey) ? lastKey - firstKey + 1 : null };
+    const span = Number.isFinite(firstKey) && Number.isFinite(lastKey) ? lastKey - firstKey + 1 : null;
+    const exactEnds = Number.isSafeInteger(firstKey) && Number.isSafeInteger(lastKey);
+    return { rows: n, exact: superset === null, upTo, span, ends: exactEnds ? { first: firstKey, last: lastKey } : null };
   });
 }
 
@@ -474,11 +480,12 @@ interface BatchResult {
   queuedFiles: boolean;
 }
 
-async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kysely<any>, at: BatchPosition, detail: Record<string, unknown> | null): Promise<BatchResult | null> {
+/** One batch: its key query, then the action on the keys not held or blocked, and its audit entry. `locked`: the fence was checked and the head locked in this transaction already. */
+async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kysely<any>, at: BatchPosition, detail: Record<string, unknown> | null, locked?: { head: AuditHead | null }): Promise<BatchResult | null> {
   const { adapter } = ctx;
   const { cursor } = at;
   const key = q.key;
-  const head = await fenceAndLockHead(adapter, tx, ctx.fence);
+  const head = locked ? locked.head : await fenceAndLockHead(adapter, tx, ctx.fence);
   const sel = await keyQuery(adapter, task, q, at).execute(tx);
   if (sel.rows.length === 0) return null;
   const selected = sel.rows.map((r) => key.fromRow(r));
@@ -573,6 +580,96 @@ async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kyse
     }, head);
   }
   return { entry, headSeq: head?.seq ?? null, selected: selected.length, changed: changed.length, held: held.size, blocked, last, queuedFiles };
+}
+
+/**
+ * A stage's ordered deletes (Adapter.orderedDelete): each batch is one statement that deletes
+ * the next due rows in key order, within a window of ids after the cursor, and returns their
+ * keys for the audit entry. On MariaDB it replaces the locking key query and the delete by
+ * range: 3M calls, 1M due, 1,000 a batch took 10.4 ms a batch, against 3.1 + 9.4 ms for the
+ * two (experiment, 200 batches each). The statement takes no index hint: the window keeps it
+ * on a short range of the primary key, where `order by id limit n` could otherwise be read
+ * from the clock's index, every remaining due row sorted in every batch (withKeyOrder).
+ */
+interface KeyWindow {
+  /** The stage's first and last due key as counted (DueExtent.ends): the windows run from one to the other. */
+  first: number;
+  last: number;
+  /** Ids per due row, as the last batch found them: a window spans a batch's worth and a quarter. */
+  idsPerRow: number;
+  /** Whether child rows may reference the keys ahead: each window is probed for them then. */
+  children: boolean;
+  /** The due condition on the table's own name (the statement takes no alias). */
+  due: RawBuilder<unknown>;
+}
+
+/**
+ * The stage's KeyWindow where its batches can be ordered deletes, null otherwise: a delete of
+ * rows named by one integer primary key, whose due condition is on the table's own columns,
+ * with nothing to read before the rows go (files, exports, references for the audit or holds)
+ * and no other rule's condition to leave out; and a store that refuses to delete a row a
+ * child row references (OrderedDelete.usable), so that a child row added after a window was
+ * probed fails the statement instead of losing its parent.
+ */
+async function orderedWindow(ctx: ExecContext, task: StageTask, q: StageSql, extent: DueExtent): Promise<KeyWindow | null> {
+  const { adapter } = ctx;
+  const od = adapter.orderedDelete;
+  const [k, ...more] = task.keyColumns;
+  if (!od || !k || more.length || k.kind !== 'integer' || task.table.primaryKey.join() !== k.name || !task.keyUnique) return null;
+  if (!extent.ends || !extent.exact || !extent.rows || !extent.span) return null;
+  const action = task.stage.action.kind;
+  if (action !== 'delete' || task.stage.exportBefore || task.files || task.stage.marker || task.instructed || task.holdPaths.length) return null;
+  if (task.clock.path.length || task.scope?.path.length || task.supersededBy.length || task.retainedBy.length || task.yieldsTo.length) return null;
+  // Child rows are probed for by key range; a table referencing itself keeps the key query's batches.
+  if (task.children.length && (!q.childProbes || task.children.some((fk) => fk.table === task.table.name))) return null;
+  const name = task.table.name;
+  if (!(await ctx.read((db) => od.usable(db, name)))) return null;
+  const { first, last } = extent.ends;
+  const children = task.children.length > 0 && !(await ctx.read((db) => noChildren(db, q.childProbes!(first - 1, last))));
+  const clock = adapter.clockBefore(col(name, task.clock.column.name), task.clock.column, task.clock.spec, task.cutoff.at);
+  return { first, last, idsPerRow: extent.span / extent.rows, children, due: sql`${scope(task.rule, task.scope, name)} and ${clock}` };
+}
+
+/**
+ * One ordered delete (KeyWindow), or the key query's batch (runBatch) in the same
+ * transaction where the window holds rows it must leave out by key: held rows, or rows child
+ * rows reference. A window with no due row moves the cursor on and the next, four times as
+ * wide, is tried; past the last due key the stage is done.
+ */
+async function orderedBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kysely<any>, win: KeyWindow, at: BatchPosition, detail: Record<string, unknown> | null): Promise<BatchResult | null> {
+  const { adapter } = ctx;
+  const od = adapter.orderedDelete!;
+  const name = task.table.name;
+  const head = await fenceAndLockHead(adapter, tx, ctx.fence);
+  const byKey = (cursor: number) => runBatch(ctx, task, q, tx, { ...at, cursor }, detail, { head });
+  let lo = at.cursor === null ? win.first - 1 : Number(at.cursor);
+  if (heldPredicate(adapter, task, await holdsAt(ctx, tx, head, at.seen))) return byKey(lo);
+  while (lo < win.last) {
+    const hi = Math.min(win.last, lo + Math.ceil(at.limit * win.idsPerRow * 1.25));
+    if (win.children && !(await noChildren(tx, q.childProbes!(lo, hi)))) return byKey(lo);
+    let rows: Record<string, unknown>[];
+    try {
+      const where = sql`${q.key.after(name, lo)} and ${q.key.upTo(name, hi)} and ${win.due}`;
+      rows = (await od.statement(name, where, q.key.orderBy(name), at.limit, q.key.select(name)).execute(tx)).rows;
+    } catch (err) {
+      // A child row came since the probe: only the statement rolled back, and nothing was deleted.
+      if (!od.refused(err)) throw err;
+      win.children = true;
+      return byKey(lo);
+    }
+    if (rows.length === 0) {
+      lo = hi;
+      win.idsPerRow *= 4;
+      continue;
+    }
+    const keys = rows.map((r) => Number(q.key.fromRow(r))).sort((a, b) => a - b);
+    // A batch that stopped at its limit ends at its last key; one that did not, at its window's end.
+    const last = keys.length < at.limit ? hi : keys[keys.length - 1]!;
+    win.idsPerRow = Math.max(1, (last - lo) / keys.length);
+    const entry = await appendAudit(adapter, tx, { ...stageEntryFields(task, ctx.runId, ctx.now, ctx.policy.sha256), action: 'delete', keys, row_count: keys.length, detail, refs: [] }, head);
+    return { entry, headSeq: head?.seq ?? null, selected: keys.length, changed: keys.length, held: 0, blocked: 0, last, queuedFiles: false };
+  }
+  return null;
 }
 
 /** The batch's rows about to be deleted, with every row still reaching them and their media, in one archive. */

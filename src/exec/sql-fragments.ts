@@ -70,20 +70,29 @@ export function pathExists(path: readonly Hop[], pred: (alias: string) => RawBui
   return sql`exists (select 1 from ${from} and ${pred(last)})`;
 }
 
-/** `the row belongs to the provider AND the rule's where-filters`, on alias t. */
-export function scope(rule: Rule, sc: Scope | null): RawBuilder<unknown> {
-  const preds: RawBuilder<unknown>[] = [tenantScope(sc)];
-  for (const f of rule.where) preds.push(filterPredicate(f));
+/**
+ * `the row belongs to the provider AND the rule's where-filters`, on alias t, or on `alias`
+ * (a table's own name, in a statement that takes no alias) where the tenant column is the
+ * table's own.
+ */
+export function scope(rule: Rule, sc: Scope | null, alias = T): RawBuilder<unknown> {
+  const preds: RawBuilder<unknown>[] = [tenantScope(sc, alias)];
+  for (const f of rule.where) preds.push(filterPredicate(f, alias));
   return sql.join(preds, sql` and `);
 }
 
 /** `the row belongs to the provider` on alias t (every row in a single-tenant store): the guard's denominator. */
-export function tenantScope(sc: Scope | null): RawBuilder<unknown> {
-  return sc ? pathExists(sc.path, (a) => sql`${col(a, sc.column.name)} = ${sc.value}`) : sql`1 = 1`;
+export function tenantScope(sc: Scope | null, alias = T): RawBuilder<unknown> {
+  if (!sc) return sql`1 = 1`;
+  const pred = (a: string) => sql`${col(a, sc.column.name)} = ${sc.value}`;
+  if (sc.path.length === 0) return pred(alias);
+  // Reached through foreign keys: pathExists links them from alias t.
+  if (alias !== T) throw new Error(`tenantScope: a tenant column reached through foreign keys needs alias ${T}`);
+  return pathExists(sc.path, pred);
 }
 
-function filterPredicate(f: Filter): RawBuilder<unknown> {
-  const c = col(T, f.column);
+function filterPredicate(f: Filter, alias: string): RawBuilder<unknown> {
+  const c = col(alias, f.column);
   const nonNull = f.values.filter((v) => v !== null).map(bindable);
   const parts: RawBuilder<unknown>[] = [];
   if (nonNull.length === 1) parts.push(sql`${c} = ${nonNull[0]}`);

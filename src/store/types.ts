@@ -191,6 +191,12 @@ export interface Adapter {
    * Absent: the last key is read by ordering the due keys.
    */
   maxInKeyOrder?(column: ColumnInfo): boolean;
+  /**
+   * A delete batch in one statement, where the engine has one: MariaDB's `DELETE … ORDER BY
+   * … LIMIT … RETURNING` deletes the next due rows in key order and returns their keys, in
+   * place of a locking key query and a delete (executor.ts, orderedBatch). Absent elsewhere.
+   */
+  readonly orderedDelete?: OrderedDelete;
 
   /** The SQL type to declare a column of the given kind with. */
   sqlType(kind: SqlTypeKind): string;
@@ -291,6 +297,21 @@ export interface Adapter {
   /** The error code, constraint and table of a driver error; never its message. */
   safeError(err: unknown): SafeDbError | null;
   close(): Promise<void>;
+}
+
+/** See Adapter.orderedDelete. */
+export interface OrderedDelete {
+  /**
+   * Whether deletes from `table` may use it: the server has the statement, and it enforces
+   * every foreign key referencing `table` by refusing the delete (RESTRICT or NO ACTION, with
+   * foreign_key_checks on). A row a child row references then fails the statement, where a
+   * CASCADE or SET NULL would change the child row unaudited.
+   */
+  usable(db: Kysely<any>, table: string): Promise<boolean>;
+  /** `delete from <table> where … order by … limit … returning …`; the table takes no alias, so `where` names it. */
+  statement(table: string, where: RawBuilder<unknown>, orderBy: RawBuilder<unknown>, limit: number, returning: RawBuilder<unknown>): RawBuilder<Record<string, unknown>>;
+  /** Whether `err` is the store refusing to delete a row that a child row references (the statement alone rolled back). */
+  refused(err: unknown): boolean;
 }
 
 /** What Adapter.rowsByKey gives: a source of per-row values, and how to read them. */

@@ -1,0 +1,118 @@
+/**
+ * MariaDB's ordered deletes (executor.ts, orderedBatch): a batch is one `DELETE … ORDER BY id
+ * LIMIT n RETURNING id` within a window of ids after the cursor. They must delete and audit
+ * exactly the due rows, across windows with no due row in them, and leave every row a child
+ * row references: those the windows are probed for, one a child row comes to reference after
+ * its window was probed (the server refuses that delete, and the batch goes by key), and,
+ * where a foreign key would cascade, every one, by not using the statement at all.
+ */
+import { sql, type Kysely } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { lockAuditHead } from '../../src/audit/chain.js';
+import { ensureLetheTables } from '../../src/store/lethe-schema.js';
+import type { BatchFence } from '../../src/lease.js';
+import { statementsOf } from '../support/statements.js';
+import { testEngines } from '../support/engines.js';
+import { callsPolicy } from '../support/calls.js';
+import { cli, daysBefore, enforce, ts } from '../support/harness.js';
+import { vendorStore, type VendorStore } from '../support/vendor.js';
+
+const engines = await testEngines();
+
+const ORDERED = /^delete from `calls` where .* order by .* limit .* returning /s;
+const KEY_QUERY = /^select .* from `calls` as `t` .* for update$/s;
+
+/** calls(id, started_at) and notes(call_id → calls, with `onDelete`), ids as given, due or not. */
+async function store(onDelete: 'restrict' | 'cascade', rows: readonly { id: number; due: boolean }[]): Promise<VendorStore> {
+  const s = await vendorStore('mysql', {
+    ddl: [
+      'create table calls (id integer primary key, started_at datetime(3), key calls_started_at (started_at))',
+      `create table notes (id integer primary key, call_id integer not null, key notes_call_id (call_id), constraint notes_call foreign key (call_id) references calls (id) on delete ${onDelete})`,
+    ],
+    policy: callsPolicy({ batch_size: '250', throttle: 'off' }),
+  });
+  await ensureLetheTables(s.adapter);
+  for (let i = 0; i < rows.length; i += 500) {
+    await s.adapter.db
+      .insertInto('calls')
+      .values(rows.slice(i, i + 500).map((r) => ({ id: r.id, started_at: ts(s, daysBefore(r.due ? 400 : 10)) })))
+      .execute();
+  }
+  return s;
+}
+
+const ids = async (db: Kysely<any>, q: ReturnType<typeof sql>) => (await (q as ReturnType<typeof sql<{ id: unknown }>>).execute(db)).rows.map((r) => Number(r.id));
+
+/** The keys of every delete entry of the chain, in order. */
+function auditedKeys(s: VendorStore): number[] {
+  const entries = JSON.parse(cli(s, ['audit', '--format', 'json']).stdout) as { action: string; keys: unknown[] }[];
+  return entries.filter((e) => e.action === 'delete').flatMap((e) => e.keys).map(Number).sort((a, b) => a - b);
+}
+
+/** A fence that, before the `at`-th batch, has another connection add a note on call `callId`. */
+function noteBefore(s: VendorStore, at: number, callId: number): BatchFence {
+  let batches = 0;
+  const before = async () => {
+    if (++batches === at) await s.adapter.db.insertInto('notes').values({ id: 1, call_id: callId }).execute();
+  };
+  return {
+    check: before,
+    checkAndLockHead: async (tx) => {
+      await before();
+      return lockAuditHead(s.adapter, tx);
+    },
+  };
+}
+
+describe.runIf(engines.includes('mysql'))('ordered deletes on mysql', () => {
+  let s: VendorStore | undefined;
+  afterEach(async () => s?.close());
+
+  it('delete and audit exactly the due rows across empty windows, and leave a row a note references', async () => {
+    // 1..2000, every fifth not due; no call from 2001 to 39,999; 40,000..40,299 due; 40,300..40,399 not.
+    const rows = [
+      ...Array.from({ length: 2000 }, (_, i) => ({ id: i + 1, due: (i + 1) % 5 !== 0 })),
+      ...Array.from({ length: 400 }, (_, i) => ({ id: 40_000 + i, due: i < 300 })),
+    ];
+    s = await store('restrict', rows);
+    await s.adapter.db.insertInto('notes').values([{ id: 1, call_id: 777 }, { id: 2, call_id: 5 }]).execute();
+    const due = rows.filter((r) => r.due).map((r) => r.id);
+
+    const { result, statements } = await statementsOf(() => enforce(s!));
+    expect(result.stages[0]).toMatchObject({ status: 'done', due: due.length, changed: due.length - 1, blocked: 1, held: 0 });
+    // Ordered deletes, and the key query for the windows that hold a call a note references
+    // (the first, sized from the whole span, holds both; a window never holds 777 once past it).
+    expect(statements.filter((q) => ORDERED.test(q.sql)).length).toBeGreaterThanOrEqual(7);
+    const byKey = statements.filter((q) => KEY_QUERY.test(q.sql));
+    expect(byKey.length).toBeGreaterThanOrEqual(1);
+    expect(byKey.length).toBeLessThanOrEqual(3);
+
+    expect(await ids(s.adapter.db, sql`select id from calls order by id`)).toEqual(rows.filter((r) => !r.due || r.id === 777).map((r) => r.id));
+    expect(auditedKeys(s)).toEqual(due.filter((id) => id !== 777));
+    expect(cli(s, ['audit', 'verify'])).toMatchObject({ code: 0 });
+  });
+
+  it('leave a row a note comes to reference after its window was probed: the server refuses, and the batch goes by key', async () => {
+    const rows = Array.from({ length: 1100 }, (_, i) => ({ id: i + 1, due: i < 1000 }));
+    s = await store('restrict', rows);
+    const { result, statements } = await statementsOf(() => enforce(s!, { fence: noteBefore(s!, 2, 900) }));
+    expect(result.stages[0]).toMatchObject({ status: 'done', due: 1000, changed: 999, blocked: 1 });
+    expect(statements.filter((q) => ORDERED.test(q.sql)).length).toBeGreaterThan(1);
+    expect(statements.filter((q) => KEY_QUERY.test(q.sql)).length).toBeGreaterThanOrEqual(1);
+
+    expect(await ids(s.adapter.db, sql`select id from calls where id <= 1000`)).toEqual([900]);
+    expect(await ids(s.adapter.db, sql`select call_id as id from notes`)).toEqual([900]);
+    expect(auditedKeys(s)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1).filter((id) => id !== 900));
+    expect(cli(s, ['audit', 'verify'])).toMatchObject({ code: 0 });
+  });
+
+  it('are not used where a foreign key would cascade: the row a new note references stays, and so does the note', async () => {
+    const rows = Array.from({ length: 1100 }, (_, i) => ({ id: i + 1, due: i < 1000 }));
+    s = await store('cascade', rows);
+    const { result, statements } = await statementsOf(() => enforce(s!, { fence: noteBefore(s!, 2, 900) }));
+    expect(result.stages[0]).toMatchObject({ status: 'done', due: 1000, changed: 999, blocked: 1 });
+    expect(statements.filter((q) => ORDERED.test(q.sql))).toHaveLength(0);
+    expect(await ids(s.adapter.db, sql`select call_id as id from notes`)).toEqual([900]);
+    expect(await ids(s.adapter.db, sql`select id from calls where id <= 1000`)).toEqual([900]);
+  });
+});

@@ -606,7 +606,8 @@ interface KeyWindow {
 /**
  * The stage's KeyWindow where its batches can be ordered deletes, null otherwise: a delete of
  * rows named by one integer primary key, whose due condition is on the table's own columns,
- * with nothing to read before the rows go (files, exports, references for the audit or holds)
+ * with nothing to read before the rows go (files, exports, references for the audit or for
+ * holds through them)
  * and no other rule's condition to leave out; and a store that refuses to delete a row a
  * child row references (OrderedDelete.usable), so that a child row added after a window was
  * probed fails the statement instead of losing its parent.
@@ -643,9 +644,13 @@ async function orderedBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: 
   const head = await fenceAndLockHead(adapter, tx, ctx.fence);
   const byKey = (cursor: number) => runBatch(ctx, task, q, tx, { ...at, cursor }, detail, { head });
   let lo = at.cursor === null ? win.first - 1 : Number(at.cursor);
-  if (heldPredicate(adapter, task, await holdsAt(ctx, tx, head, at.seen))) return byKey(lo);
+  // The table's own holds (a rule with hold paths has no ordered deletes). No hold can be
+  // added before the commit: `hold add` locks the head this batch holds.
+  const held = (await holdsAt(ctx, tx, head, at.seen)).get(name) ?? [];
   while (lo < win.last) {
     const hi = Math.min(win.last, lo + Math.ceil(at.limit * win.idsPerRow * 1.25));
+    // Held keys are left out by the key query's batch; a key that is not an integer could match any row.
+    if (held.some((k) => typeof k !== 'number' || (k > lo && k <= hi))) return byKey(lo);
     if (win.children && !(await noChildren(tx, q.childProbes!(lo, hi)))) return byKey(lo);
     let rows: Record<string, unknown>[];
     try {

@@ -4,7 +4,9 @@
  * move them out of due before the write), drops the held ones (holds are read in the same
  * transaction, so a hold placed mid-run protects every row not yet done) and the blocked
  * ones (deletes whose rows are still referenced), acts with a statement that repeats the
- * due condition, queues the files of the rows it deleted and appends the audit entry.
+ * due condition, queues the files of the rows it deleted and appends the audit entry. On
+ * MariaDB a plain delete batch is one DELETE … ORDER BY … LIMIT … RETURNING instead, which
+ * locks and deletes in one pass and returns the keys it deleted (orderedBatch).
  * Memory per batch is bounded by the batch size, never by the table.
  */
 import { performance } from 'node:perf_hooks';
@@ -607,8 +609,8 @@ interface KeyWindow {
  * The stage's KeyWindow where its batches can be ordered deletes, null otherwise: a delete of
  * rows named by one integer primary key, whose due condition is on the table's own columns,
  * with nothing to read before the rows go (files, exports, references for the audit or for
- * holds through them)
- * and no other rule's condition to leave out; and a store that refuses to delete a row a
+ * holds through them) and no other rule's condition to leave out; and a store that refuses
+ * to delete a row a
  * child row references (OrderedDelete.usable), so that a child row added after a window was
  * probed fails the statement instead of losing its parent.
  */

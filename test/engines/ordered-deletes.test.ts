@@ -2,11 +2,11 @@
  * MariaDB's ordered deletes (executor.ts, orderedBatch): a batch is one `DELETE … ORDER BY id
  * LIMIT n RETURNING id` within a window of ids after the cursor. They must delete and audit
  * exactly the due rows, across windows with no due row in them, leave a held row, and every
- * row a child row references: those the windows are probed for, one a child row comes to reference after
- * its window was probed (the server refuses that delete, and the batch goes by key), and,
- * where a foreign key would cascade, every one, by not using the statement at all.
+ * row a child row references: those the windows are probed for, one a child row comes to
+ * reference after its window was probed (the server refuses that delete, and the batch goes
+ * by key), and, where a foreign key would cascade, every one, by not using the statement.
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lockAuditHead } from '../../src/audit/chain.js';
 import { ensureLetheTables } from '../../src/store/lethe-schema.js';
@@ -41,7 +41,8 @@ async function store(onDelete: 'restrict' | 'cascade', rows: readonly { id: numb
   return s;
 }
 
-const ids = async (db: Kysely<any>, q: ReturnType<typeof sql>) => (await (q as ReturnType<typeof sql<{ id: unknown }>>).execute(db)).rows.map((r) => Number(r.id));
+/** The `id` column of a query's rows, as numbers. */
+const ids = async (db: Kysely<any>, q: RawBuilder<{ id: unknown }>) => (await q.execute(db)).rows.map((r) => Number(r.id));
 
 /** The keys of every delete entry of the chain, in order. */
 function auditedKeys(s: VendorStore): number[] {

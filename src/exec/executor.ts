@@ -626,7 +626,8 @@ async function orderedWindow(ctx: ExecContext, task: StageTask, q: StageSql, ext
   // Child rows are probed for by key range; a table referencing itself keeps the key query's batches.
   if (task.children.length && (!q.childProbes || task.children.some((fk) => fk.table === task.table.name))) return null;
   const name = task.table.name;
-  if (!(await ctx.read((db) => od.usable(db, name)))) return null;
+  const guard = adapter.referenceGuard;
+  if (!guard || !(await ctx.read(async (db) => (await od.usable(db)) && (await guard.enforced(db, name))))) return null;
   const { first, last } = extent.ends;
   const children = task.children.length > 0 && !(await ctx.read((db) => noChildren(db, q.childProbes!(first - 1, last))));
   const clock = adapter.clockBefore(col(name, task.clock.column.name), task.clock.column, task.clock.spec, task.cutoff.at);
@@ -660,7 +661,7 @@ async function orderedBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: 
       rows = (await od.statement(name, where, q.key.orderBy(name), at.limit, q.key.select(name)).execute(tx)).rows;
     } catch (err) {
       // A child row came since the probe: only the statement rolled back, and nothing was deleted.
-      if (!od.refused(err)) throw err;
+      if (!adapter.referenceGuard!.refused(err)) throw err;
       win.children = true;
       return byKey(lo);
     }

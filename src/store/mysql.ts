@@ -15,7 +15,7 @@ import { redact } from './redact.js';
 import { ServerAdapter, assemble } from './server-adapter.js';
 import { isoUtc } from './timestamps.js';
 import { letheTable } from './lethe-tables.js';
-import type { Adapter, ClockSpec, ColumnInfo, ColumnKind, OrderedDelete, RangePartition, SafeDbError, SchemaInfo, SqlTypeKind } from './types.js';
+import type { Adapter, ClockSpec, ColumnInfo, ColumnKind, OrderedDelete, RangePartition, ReferenceGuard, SafeDbError, SchemaInfo, SqlTypeKind } from './types.js';
 
 /** Case-sensitive in both MariaDB's PCRE and MySQL's ICU, whatever the column's collation. */
 const ISO_RE = `(?-i)${ISO_CLOCK_PATTERN}`;
@@ -80,19 +80,23 @@ class MysqlAdapter extends ServerAdapter {
    * keys (orderedBatch) is what keeps its plan to a short range of the primary key.
    */
   readonly orderedDelete: OrderedDelete = {
-    usable: async (db, table) => {
+    usable: async (db) => /mariadb/i.test((await sql<{ v: string }>`select version() as v`.execute(db)).rows[0]?.v ?? ''),
+    statement: (table, where, orderBy, limit, returning) => sql<Record<string, unknown>>`delete from ${sql.table(table)} where ${where} order by ${orderBy} limit ${limit} returning ${returning}`,
+  };
+
+  readonly referenceGuard: ReferenceGuard = {
+    enforced: async (db, table) => {
       const dot = table.indexOf('.');
       const schema = dot < 0 ? null : table.slice(0, dot);
       const name = dot < 0 ? table : table.slice(dot + 1);
-      const r = await sql<{ v: string; checks: unknown; loose: unknown }>`
-        select version() as v, @@foreign_key_checks as checks,
+      const r = await sql<{ checks: unknown; loose: unknown }>`
+        select @@foreign_key_checks as checks,
                (select count(*) from information_schema.referential_constraints
                 where unique_constraint_schema = coalesce(${schema}, database()) and referenced_table_name = ${name}
                   and delete_rule not in ('RESTRICT', 'NO ACTION')) as loose`.execute(db);
       const row = r.rows[0];
-      return !!row && /mariadb/i.test(row.v) && Number(row.checks) === 1 && Number(row.loose) === 0;
+      return !!row && Number(row.checks) === 1 && Number(row.loose) === 0;
     },
-    statement: (table, where, orderBy, limit, returning) => sql<Record<string, unknown>>`delete from ${sql.table(table)} where ${where} order by ${orderBy} limit ${limit} returning ${returning}`,
     // ER_ROW_IS_REFERENCED_2, and ER_ROW_IS_REFERENCED where the server does not name the constraint.
     refused: (err) => {
       const errno = (err as { errno?: unknown })?.errno;

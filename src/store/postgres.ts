@@ -10,7 +10,7 @@ import pg from 'pg';
 import { CompiledQuery, Kysely, PostgresDialect, sql, type RawBuilder } from 'kysely';
 import { EPOCH_SECONDS_RANGE, ISO_CLOCK_PATTERN, ISO_ZONE_PATTERN, epochBound, wallOf } from '../clock/read.js';
 import { StoreError } from '../errors.js';
-import type { Adapter, ClockSpec, ColumnInfo, ColumnKind, RangePartition, RowsByKey, SafeDbError, SchemaInfo, SqlTypeKind } from './types.js';
+import type { Adapter, ClockSpec, ColumnInfo, ColumnKind, RangePartition, ReferenceGuard, RowsByKey, SafeDbError, SchemaInfo, SqlTypeKind } from './types.js';
 import { redact } from './redact.js';
 import { ServerAdapter, assemble } from './server-adapter.js';
 import { isoUtc } from './timestamps.js';
@@ -65,6 +65,27 @@ class PostgresAdapter extends ServerAdapter {
   readonly rowValueKeyset = true;
   readonly keyScanHint = '';
   readonly shareLockClause = 'for share';
+
+  readonly referenceGuard: ReferenceGuard = {
+    // A plain table (a partitioned one's foreign keys are cloned per partition), and every
+    // foreign key to it restricting deletes when the statement runs, through a delete trigger
+    // that fires on this connection (ALTER TABLE … DISABLE TRIGGER, session_replication_role).
+    enforced: async (db, table) => {
+      const rel = sql`to_regclass(${regclassText(table)})`;
+      const r = await sql<{ kind: string | null; loose: number }>`
+        select (select relkind::text from pg_class where oid = ${rel}) as kind,
+               (select count(*)::int from pg_constraint c
+                where c.contype = 'f' and c.confrelid = ${rel}
+                  and not (c.confdeltype in ('a', 'r') and not c.condeferred and exists (
+                    select 1 from pg_trigger g
+                    where g.tgconstraint = c.oid and g.tgrelid = c.confrelid and (g.tgtype & 8) <> 0
+                      and (g.tgenabled = 'A' or g.tgenabled = case when current_setting('session_replication_role') = 'replica' then 'R' else 'O' end)))) as loose`.execute(db);
+      const row = r.rows[0];
+      return row?.kind === 'r' && row.loose === 0;
+    },
+    // foreign_key_violation: the whole transaction is aborted.
+    refused: (err) => (err as { code?: unknown })?.code === '23503',
+  };
 
   async introspect(schemas: readonly string[] = []): Promise<SchemaInfo> {
     const db = this.db;

@@ -197,6 +197,13 @@ export interface Adapter {
    * place of a locking key query and a delete (executor.ts, orderedBatch). Absent elsewhere.
    */
   readonly orderedDelete?: OrderedDelete;
+  /**
+   * How the store refuses to delete a row that a child row references, where it can be told
+   * that it will (ReferenceGuard). A delete batch then probes its key range for child rows
+   * instead of testing every row, and a child row that comes after the probe fails the
+   * delete, never loses its parent. Absent: every row is tested.
+   */
+  readonly referenceGuard?: ReferenceGuard;
 
   /** The SQL type to declare a column of the given kind with. */
   sqlType(kind: SqlTypeKind): string;
@@ -299,18 +306,27 @@ export interface Adapter {
   close(): Promise<void>;
 }
 
-/** See Adapter.orderedDelete. */
+/** See Adapter.orderedDelete. Used only where the store's ReferenceGuard holds for the table. */
 export interface OrderedDelete {
-  /**
-   * Whether deletes from `table` may use it: the server has the statement, and it enforces
-   * every foreign key referencing `table` by refusing the delete (RESTRICT or NO ACTION, with
-   * foreign_key_checks on). A row a child row references then fails the statement, where a
-   * CASCADE or SET NULL would change the child row unaudited.
-   */
-  usable(db: Kysely<any>, table: string): Promise<boolean>;
+  /** Whether the server has the statement. */
+  usable(db: Kysely<any>): Promise<boolean>;
   /** `delete from <table> where … order by … limit … returning …`; the table takes no alias, so `where` names it. */
   statement(table: string, where: RawBuilder<unknown>, orderBy: RawBuilder<unknown>, limit: number, returning: RawBuilder<unknown>): RawBuilder<Record<string, unknown>>;
-  /** Whether `err` is the store refusing to delete a row that a child row references (the statement alone rolled back). */
+}
+
+/** See Adapter.referenceGuard. */
+export interface ReferenceGuard {
+  /**
+   * Whether the store, on this connection, refuses to delete any row of `table` that a child
+   * row references: every foreign key referencing it is RESTRICT or NO ACTION, checked by the
+   * statement itself (not deferred), and enforced (MySQL's foreign_key_checks, PostgreSQL's
+   * triggers). A CASCADE or SET NULL would change the child row unaudited instead.
+   */
+  enforced(db: Kysely<any>, table: string): Promise<boolean>;
+  /**
+   * Whether `err` is that refusal. On MySQL the statement alone rolled back; on PostgreSQL
+   * the whole transaction did.
+   */
   refused(err: unknown): boolean;
 }
 

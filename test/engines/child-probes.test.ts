@@ -1,0 +1,188 @@
+/**
+ * Child probes where the key query does not lock its rows (PostgreSQL; executor.ts,
+ * StageSql.childProbes and probeStage): a delete batch whose key range no child row
+ * references deletes without testing every row, because the store refuses to delete a
+ * referenced row (ReferenceGuard). The batches must still delete and audit exactly the due
+ * rows, and leave every row a child row references: one referenced before the probe, and
+ * one a child row comes to reference after it (the store refuses, the batch runs again
+ * testing every row). Where a foreign key would cascade, or its trigger is off, the store
+ * would not refuse, so the probes are not used. ReferenceGuard.enforced is checked on both
+ * servers, foreign key kind by kind.
+ */
+import pg from 'pg';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { lockAuditHead } from '../../src/audit/chain.js';
+import { ensureLetheTables } from '../../src/store/lethe-schema.js';
+import type { BatchFence } from '../../src/lease.js';
+import type { EngineName } from '../../src/store/types.js';
+import { statementsOf } from '../support/statements.js';
+import { testEngines } from '../support/engines.js';
+import { callsPolicy, CLOCK_TYPE } from '../support/calls.js';
+import { cli, daysBefore, enforce, ts } from '../support/harness.js';
+import { vendorStore, type VendorStore } from '../support/vendor.js';
+
+const engines = await testEngines();
+
+const CALLS_DELETE = /^delete from "calls" as "t" where /s;
+const TESTS_EVERY_ROW = /not exists \(select 1 from "notes"/;
+
+/** calls(id, started_at) and notes(call_id → calls, `fk` after the reference): calls 1..1000 due, 1001..1100 not. */
+async function store(engine: EngineName, fk: string): Promise<VendorStore> {
+  const s = await vendorStore(engine, {
+    ddl: [
+      `create table calls (id integer primary key, started_at ${CLOCK_TYPE[engine]})`,
+      'create index calls_started_at on calls (started_at)',
+      `create table notes (id integer primary key, call_id integer, constraint notes_call foreign key (call_id) references calls (id) ${fk})`,
+      'create index notes_call_id on notes (call_id)',
+    ],
+    policy: callsPolicy({ batch_size: '250', throttle: 'off' }),
+  });
+  await ensureLetheTables(s.adapter);
+  const rows = Array.from({ length: 1100 }, (_, i) => ({ id: i + 1, started_at: ts(s, daysBefore(i < 1000 ? 400 : 10)) }));
+  for (let i = 0; i < rows.length; i += 500) await s.adapter.db.insertInto('calls').values(rows.slice(i, i + 500)).execute();
+  return s;
+}
+
+/** The `id` column of a query's rows, as numbers. */
+const ids = async (db: Kysely<any>, q: RawBuilder<{ id: unknown }>) => (await q.execute(db)).rows.map((r) => Number(r.id));
+
+/** The keys of every delete entry of the chain, in order. */
+function auditedKeys(s: VendorStore): number[] {
+  const entries = JSON.parse(cli(s, ['audit', '--format', 'json']).stdout) as { action: string; keys: unknown[] }[];
+  return entries.filter((e) => e.action === 'delete').flatMap((e) => e.keys).map(Number).sort((a, b) => a - b);
+}
+
+const allBut = (...kept: number[]) => Array.from({ length: 1000 }, (_, i) => i + 1).filter((id) => !kept.includes(id));
+
+/**
+ * A fence that, before the second batch, has another connection insert a note on call
+ * `callId` and keep its transaction open until a lethe statement waits on its lock: the
+ * batch's probe cannot see the note, and its delete of the call waits for the insert to
+ * commit. Done once the insert has committed.
+ */
+function noteWhileDeleting(s: VendorStore, callId: number): { fence: BatchFence; committed: () => Promise<void> } {
+  let batches = 0;
+  let committed: Promise<void> = Promise.resolve();
+  const before = async () => {
+    if (++batches !== 2) return;
+    const c = new pg.Client({ connectionString: s.url });
+    await c.connect();
+    await c.query('begin');
+    await c.query('insert into notes (id, call_id) values (1, $1)', [callId]);
+    committed = (async () => {
+      try {
+        // Polled, not slept on: the insert commits once the delete is waiting for it.
+        for (let polls = 0; ; polls++) {
+          const r = await sql<{ n: number }>`select count(*)::int as n from pg_locks where not granted`.execute(s.adapter.db);
+          if (r.rows[0]!.n > 0) break;
+          if (polls > 20_000) throw new Error('no statement ever waited on the note insert');
+        }
+        await c.query('commit');
+      } finally {
+        await c.end();
+      }
+    })();
+  };
+  return {
+    fence: {
+      check: before,
+      checkAndLockHead: async (tx) => {
+        await before();
+        return lockAuditHead(s.adapter, tx);
+      },
+    },
+    committed: () => committed,
+  };
+}
+
+describe.runIf(engines.includes('postgres'))('child probes on postgres', () => {
+  let s: VendorStore | undefined;
+  afterEach(async () => s?.close());
+
+  it('delete batches whose range no note references without testing every row, and leave the call a note references', async () => {
+    s = await store('postgres', 'on delete restrict');
+    await s.adapter.db.insertInto('notes').values({ id: 1, call_id: 777 }).execute();
+    const { result, statements } = await statementsOf(() => enforce(s!));
+    expect(result.stages[0]).toMatchObject({ status: 'done', due: 1000, changed: 999, blocked: 1 });
+    const deletes = statements.filter((q) => CALLS_DELETE.test(q.sql));
+    // Batches 1 to 3 by range alone; batch 4 (calls 751..1000) holds call 777.
+    expect(deletes.filter((q) => !TESTS_EVERY_ROW.test(q.sql))).toHaveLength(3);
+    expect(deletes.filter((q) => TESTS_EVERY_ROW.test(q.sql))).toHaveLength(1);
+    expect(await ids(s.adapter.db, sql`select id from calls where id <= 1000`)).toEqual([777]);
+    expect(auditedKeys(s)).toEqual(allBut(777));
+    expect(cli(s, ['audit', 'verify'])).toMatchObject({ code: 0 });
+  });
+
+  it('leave a call a note comes to reference after the probe: the store refuses, and the batch runs again testing every row', async () => {
+    s = await store('postgres', 'on delete no action');
+    const race = noteWhileDeleting(s, 300);
+    const { result, statements } = await statementsOf(() => enforce(s!, { fence: race.fence }));
+    await race.committed();
+    expect(result.stages[0]).toMatchObject({ status: 'done', due: 1000, changed: 999, blocked: 1 });
+    const deletes = statements.filter((q) => CALLS_DELETE.test(q.sql));
+    // Batch 1 probed; batch 2 probed, was refused, and ran again; it and the rest test every row.
+    expect(deletes.map((q) => TESTS_EVERY_ROW.test(q.sql))).toEqual([false, false, true, true, true]);
+    expect(await ids(s.adapter.db, sql`select id from calls where id <= 1000`)).toEqual([300]);
+    expect(await ids(s.adapter.db, sql`select call_id as id from notes`)).toEqual([300]);
+    expect(auditedKeys(s)).toEqual(allBut(300));
+    expect(cli(s, ['audit', 'verify'])).toMatchObject({ code: 0 });
+  });
+
+  it.each(['on delete cascade', 'on delete set null'])('leave a call a note comes to reference while the batch deletes it, and the note, where the key is %s', async (fk) => {
+    s = await store('postgres', fk);
+    const race = noteWhileDeleting(s, 300);
+    const { result } = await statementsOf(() => enforce(s!, { fence: race.fence }));
+    await race.committed();
+    expect(result.stages[0]).toMatchObject({ status: 'done', due: 1000, changed: 999, blocked: 1 });
+    expect(await ids(s.adapter.db, sql`select id from calls where id <= 1000`)).toEqual([300]);
+    expect(await ids(s.adapter.db, sql`select call_id as id from notes`)).toEqual([300]);
+    expect(auditedKeys(s)).toEqual(allBut(300));
+  });
+
+  it('are not used where a foreign key would cascade, so the batches never delete a call a note references', async () => {
+    s = await store('postgres', 'on delete cascade');
+    await s.adapter.db.insertInto('notes').values({ id: 1, call_id: 777 }).execute();
+    const { result, statements } = await statementsOf(() => enforce(s!));
+    expect(result.stages[0]).toMatchObject({ status: 'done', due: 1000, changed: 999, blocked: 1 });
+    const deletes = statements.filter((q) => CALLS_DELETE.test(q.sql));
+    expect(deletes).toHaveLength(4);
+    expect(deletes.every((q) => TESTS_EVERY_ROW.test(q.sql))).toBe(true);
+    // Its key queries lock the calls (childSafety).
+    const keyQueries = statements.filter((q) => /^select "t"\."id" as "__k0" from "calls"/.test(q.sql));
+    expect(keyQueries.length).toBeGreaterThanOrEqual(4);
+    expect(keyQueries.every((q) => / for update of t$/.test(q.sql))).toBe(true);
+    expect(await ids(s.adapter.db, sql`select call_id as id from notes`)).toEqual([777]);
+  });
+});
+
+describe.each(engines.filter((e) => e !== 'sqlite'))('ReferenceGuard.enforced on %s', (engine) => {
+  let s: VendorStore | undefined;
+  afterEach(async () => s?.close());
+
+  const enforced = async (fk: string, after: readonly string[] = []) => {
+    s = await store(engine, fk);
+    for (const stmt of after) await sql.raw(stmt).execute(s.adapter.db);
+    const r = await s.adapter.referenceGuard!.enforced(s.adapter.db, 'calls');
+    await s.close();
+    s = undefined;
+    return r;
+  };
+
+  it('holds where every foreign key refuses the delete', async () => {
+    expect(await enforced('on delete restrict')).toBe(true);
+    expect(await enforced('on delete no action')).toBe(true);
+    expect(await enforced('')).toBe(true);
+  });
+
+  it('does not hold where a foreign key would change the child row', async () => {
+    expect(await enforced('on delete cascade')).toBe(false);
+    expect(await enforced('on delete set null')).toBe(false);
+  });
+
+  it.runIf(engine === 'postgres')('does not hold where the check waits for the commit, or its trigger is off, on postgres', async () => {
+    expect(await enforced('deferrable initially deferred')).toBe(false);
+    expect(await enforced('', ['alter table calls disable trigger all'])).toBe(false);
+    expect(await enforced('', ['alter table calls disable trigger all', 'alter table calls enable trigger all'])).toBe(true);
+  });
+});

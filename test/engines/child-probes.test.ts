@@ -10,7 +10,7 @@
  * servers, foreign key kind by kind.
  */
 import pg from 'pg';
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type CompiledQuery, type Kysely, type RawBuilder } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lockAuditHead } from '../../src/audit/chain.js';
 import { ensureLetheTables } from '../../src/store/lethe-schema.js';
@@ -100,59 +100,51 @@ describe.runIf(engines.includes('postgres'))('child probes on postgres', () => {
   let s: VendorStore | undefined;
   afterEach(async () => s?.close());
 
-  it('delete batches whose range no note references without testing every row, and leave the call a note references', async () => {
-    s = await store('postgres', 'on delete restrict');
-    await s.adapter.db.insertInto('notes').values({ id: 1, call_id: 777 }).execute();
-    const { result, statements } = await statementsOf(() => enforce(s!));
+  /**
+   * A run over calls 1..1000 (due) with a note on call `kept`, added before the run, or while
+   * the run deletes it (noteWhileDeleting). Whatever the path, the call and its note stay,
+   * the call is counted blocked, and the audit names every other due call. Returns the
+   * statements the run sent.
+   */
+  async function runKeeping(fk: string, kept: number, note: 'before' | 'racing') {
+    s = await store('postgres', fk);
+    const race = note === 'racing' ? noteWhileDeleting(s, kept) : null;
+    if (!race) await s.adapter.db.insertInto('notes').values({ id: 1, call_id: kept }).execute();
+    const { result, statements } = await statementsOf(() => enforce(s!, race ? { fence: race.fence } : {}));
+    await race?.committed();
     expect(result.stages[0]).toMatchObject({ status: 'done', due: 1000, changed: 999, blocked: 1 });
-    const deletes = statements.filter((q) => CALLS_DELETE.test(q.sql));
-    // Batches 1 to 3 by range alone; batch 4 (calls 751..1000) holds call 777.
-    expect(deletes.filter((q) => !TESTS_EVERY_ROW.test(q.sql))).toHaveLength(3);
-    expect(deletes.filter((q) => TESTS_EVERY_ROW.test(q.sql))).toHaveLength(1);
-    expect(await ids(s.adapter.db, sql`select id from calls where id <= 1000`)).toEqual([777]);
-    expect(auditedKeys(s)).toEqual(allBut(777));
+    expect(await ids(s.adapter.db, sql`select id from calls where id <= 1000`)).toEqual([kept]);
+    expect(await ids(s.adapter.db, sql`select call_id as id from notes`)).toEqual([kept]);
+    expect(auditedKeys(s)).toEqual(allBut(kept));
     expect(cli(s, ['audit', 'verify'])).toMatchObject({ code: 0 });
+    return statements;
+  }
+
+  /** Which of the run's deletes of calls test every row for a note. */
+  const testsEveryRow = (statements: readonly CompiledQuery[]) => statements.filter((q) => CALLS_DELETE.test(q.sql)).map((q) => TESTS_EVERY_ROW.test(q.sql));
+
+  it('delete batches whose range no note references without testing every row, and leave the call a note references', async () => {
+    const statements = await runKeeping('on delete restrict', 777, 'before');
+    // Batches 1 to 3 by range alone; batch 4 (calls 751..1000) holds call 777.
+    expect(testsEveryRow(statements)).toEqual([false, false, false, true]);
   });
 
   it('leave a call a note comes to reference after the probe: the store refuses, and the batch runs again testing every row', async () => {
-    s = await store('postgres', 'on delete no action');
-    const race = noteWhileDeleting(s, 300);
-    const { result, statements } = await statementsOf(() => enforce(s!, { fence: race.fence }));
-    await race.committed();
-    expect(result.stages[0]).toMatchObject({ status: 'done', due: 1000, changed: 999, blocked: 1 });
-    const deletes = statements.filter((q) => CALLS_DELETE.test(q.sql));
+    const statements = await runKeeping('on delete no action', 300, 'racing');
     // Batch 1 probed; batch 2 probed, was refused, and ran again; it and the rest test every row.
-    expect(deletes.map((q) => TESTS_EVERY_ROW.test(q.sql))).toEqual([false, false, true, true, true]);
-    expect(await ids(s.adapter.db, sql`select id from calls where id <= 1000`)).toEqual([300]);
-    expect(await ids(s.adapter.db, sql`select call_id as id from notes`)).toEqual([300]);
-    expect(auditedKeys(s)).toEqual(allBut(300));
-    expect(cli(s, ['audit', 'verify'])).toMatchObject({ code: 0 });
+    expect(testsEveryRow(statements)).toEqual([false, false, true, true, true]);
   });
 
   it.each(['on delete cascade', 'on delete set null'])('leave a call a note comes to reference while the batch deletes it, and the note, where the key is %s', async (fk) => {
-    s = await store('postgres', fk);
-    const race = noteWhileDeleting(s, 300);
-    const { result } = await statementsOf(() => enforce(s!, { fence: race.fence }));
-    await race.committed();
-    expect(result.stages[0]).toMatchObject({ status: 'done', due: 1000, changed: 999, blocked: 1 });
-    expect(await ids(s.adapter.db, sql`select id from calls where id <= 1000`)).toEqual([300]);
-    expect(await ids(s.adapter.db, sql`select call_id as id from notes`)).toEqual([300]);
-    expect(auditedKeys(s)).toEqual(allBut(300));
+    await runKeeping(fk, 300, 'racing');
   });
 
-  it('are not used where a foreign key would cascade, so the batches never delete a call a note references', async () => {
-    s = await store('postgres', 'on delete cascade');
-    await s.adapter.db.insertInto('notes').values({ id: 1, call_id: 777 }).execute();
-    const { result, statements } = await statementsOf(() => enforce(s!));
-    expect(result.stages[0]).toMatchObject({ status: 'done', due: 1000, changed: 999, blocked: 1 });
-    const deletes = statements.filter((q) => CALLS_DELETE.test(q.sql));
-    expect(deletes).toHaveLength(4);
-    expect(deletes.every((q) => TESTS_EVERY_ROW.test(q.sql))).toBe(true);
-    // Its key queries lock the calls (childSafety).
+  it('are not used where a foreign key would cascade: every delete tests every row, and the key queries lock the calls', async () => {
+    const statements = await runKeeping('on delete cascade', 777, 'before');
+    expect(testsEveryRow(statements)).toEqual([true, true, true, true]);
     const keyQueries = statements.filter((q) => /^select "t"\."id" as "__k0" from "calls"/.test(q.sql));
     expect(keyQueries.length).toBeGreaterThanOrEqual(4);
     expect(keyQueries.every((q) => / for update of t$/.test(q.sql))).toBe(true);
-    expect(await ids(s.adapter.db, sql`select call_id as id from notes`)).toEqual([777]);
   });
 });
 

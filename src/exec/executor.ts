@@ -94,7 +94,7 @@ export interface StageSql {
    * delete, or the delete fails. Either the batch's rows are locked against new child rows
    * (an engine's foreign-key check on insert waits for them; SQLite's one write lock), or,
    * where the key query does not lock them (PostgreSQL), the store refuses to delete a row a
-   * child row references (ReferenceGuard, childSafety): a child row that comes after the
+   * child row references (ReferenceGuard, rowSafety): a child row that comes after the
    * probe fails the delete, and the batch runs again testing every row (ChildArrived). A
    * batch whose range has none deletes without `unreferenced`, which tests each row: on
    * MariaDB that test was a fifth of the delete's time, on PostgreSQL a tenth of the run's
@@ -181,7 +181,7 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
     const detail = guard ? { approved_plan: guard.approvedBy } : null;
     if (guard) out.approvedPlan = guard.approvedBy;
     await partitionDrops(ctx, task, out, detail);
-    q = await childSafety(ctx, task, q);
+    q = await rowSafety(ctx, task, q);
     const win = await orderedWindow(ctx, task, q, extent);
     const upTo = extent.upTo;
     const seen: HoldsSeen = { current: null };
@@ -417,23 +417,34 @@ class ChildArrived extends Error {
 }
 
 /**
- * How a delete stage whose key query does not lock its rows (PostgreSQL) keeps every row a
- * child row references, where the writes re-check only the due condition. A child row can
- * come to reference one after the delete's snapshot: an insert that committed while the
- * delete waited for its lock on the row. Where the store refuses to delete a referenced row
- * (ReferenceGuard), it refuses that delete, and the batch runs again (ChildArrived); its
- * batches can then probe for child rows instead of testing every row (StageSql.childProbes),
- * but not in a dry run, whose batches share one transaction that a refused delete would end.
- * Otherwise a CASCADE or SET NULL would change that child row unaudited, so the key query
- * locks the rows, as on MySQL: the insert waits for the batch, or the batch for the insert
- * and then sees its row.
+ * Whether a stage whose key query does not lock its rows (PostgreSQL: its writes re-check
+ * the due condition instead) locks them all the same, and how its deletes keep every row a
+ * child row references. The rows are locked, as on MySQL, so that the application's writes
+ * to them wait for the batch, or the batch for the write, which it then sees:
+ * - where the batch reads a row's values before it writes the row: the media path it
+ *   unlinks (files), its export (export_before), the values it anonymises from, the rows
+ *   its audit entry says it references (hold paths). An update landing between the read and
+ *   the write would otherwise leave the row's new file on disk, or be overwritten with a
+ *   value derived from the old one;
+ * - where a foreign key to the table would cascade or set null, or is not enforced: a
+ *   child row inserted while the delete waited for its lock on the parent is not in the
+ *   delete's snapshot, and would be changed unaudited.
+ * Locked, a delete batch can probe for child rows as on MySQL (StageSql.childProbes).
+ * Otherwise, where every foreign key refuses the delete (ReferenceGuard), the store refuses a
+ * delete of a row a child row came to reference, and the batch runs again (ChildArrived); its
+ * batches can probe too, but not in a dry run, whose one transaction a refusal would end.
  */
-async function childSafety(ctx: ExecContext, task: StageTask, q: StageSql): Promise<StageSql> {
+async function rowSafety(ctx: ExecContext, task: StageTask, q: StageSql): Promise<StageSql> {
   const { adapter } = ctx;
-  if (!adapter.writeReturnsKeys || task.stage.action.kind !== 'delete' || task.children.length === 0) return q;
+  if (!adapter.writeReturnsKeys) return q;
+  const action = task.stage.action.kind;
+  const probes = () => (q.unreferenced && task.childrenByKey ? childProbes(adapter, task) : null);
+  const locked = () => ({ ...q, lock: sql` ${sql.raw(rowLock(adapter, task))}`, childProbes: probes() });
+  if (task.files || task.stage.exportBefore || action === 'anonymise' || task.holdPaths.length) return locked();
+  if (action !== 'delete' || task.children.length === 0) return q;
   const guard = adapter.referenceGuard;
-  if (!guard || !(await ctx.read((db) => guard.enforced(db, task.table.name)))) return { ...q, lock: sql` ${sql.raw(rowLock(adapter, task))}` };
-  return q.unreferenced && task.childrenByKey && !ctx.dryRun ? { ...q, childProbes: childProbes(adapter, task) } : q;
+  if (!guard || !(await ctx.read((db) => guard.enforced(db, task.table.name)))) return locked();
+  return ctx.dryRun ? q : { ...q, childProbes: probes() };
 }
 
 /** An update matched fewer rows than it locked: the batch is rolled back and tried again. */

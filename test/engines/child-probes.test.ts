@@ -1,13 +1,13 @@
 /**
  * Child probes where the key query does not lock its rows (PostgreSQL; executor.ts,
- * StageSql.childProbes and probeStage): a delete batch whose key range no child row
+ * StageSql.childProbes and rowSafety): a delete batch whose key range no child row
  * references deletes without testing every row, because the store refuses to delete a
  * referenced row (ReferenceGuard). The batches must still delete and audit exactly the due
  * rows, and leave every row a child row references: one referenced before the probe, and
  * one a child row comes to reference after it (the store refuses, the batch runs again
  * testing every row). Where a foreign key would cascade, or its trigger is off, the store
- * would not refuse, so the probes are not used. ReferenceGuard.enforced is checked on both
- * servers, foreign key kind by kind.
+ * would not refuse, so the key query locks the rows, and the batches probe under the lock.
+ * ReferenceGuard.enforced is checked on both servers, foreign key kind by kind.
  */
 import pg from 'pg';
 import { sql, type CompiledQuery, type Kysely, type RawBuilder } from 'kysely';
@@ -139,9 +139,10 @@ describe.runIf(engines.includes('postgres'))('child probes on postgres', () => {
     await runKeeping(fk, 300, 'racing');
   });
 
-  it('are not used where a foreign key would cascade: every delete tests every row, and the key queries lock the calls', async () => {
+  it('lock the calls where a foreign key would cascade, and probe under the lock', async () => {
     const statements = await runKeeping('on delete cascade', 777, 'before');
-    expect(testsEveryRow(statements)).toEqual([true, true, true, true]);
+    // Batches 1 to 3 by range alone; batch 4 (calls 751..1000) holds call 777.
+    expect(testsEveryRow(statements)).toEqual([false, false, false, true]);
     const keyQueries = statements.filter((q) => /^select "t"\."id" as "__k0" from "calls"/.test(q.sql));
     expect(keyQueries.length).toBeGreaterThanOrEqual(4);
     expect(keyQueries.every((q) => / for update of t$/.test(q.sql))).toBe(true);

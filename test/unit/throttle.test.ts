@@ -38,6 +38,33 @@ describe('Throttle', () => {
     t.starting(42);
     expect(t.ended(30, 72)).toBe(25);
   });
+  it('does not shrink batches whose time is a fixed cost, whatever their size: it grows them to batch_size', () => {
+    // A key query the planner answers by reading every match and sorting them (no statistics
+    // after a bulk load on PostgreSQL): 70 ms a batch, one row or a thousand.
+    const t = new Throttle({ maxHoldMs: 50, pauseMs: 0 }, 0, 1000, false);
+    const sizes: number[] = [];
+    for (let i = 0, at = 0; i < 6; i++, at += 70) {
+      t.starting(at);
+      t.ended(70, at + 70);
+      sizes.push(t.size);
+    }
+    // The first shrink measures it: 57 rows took as long as 100.
+    expect(sizes).toEqual([57, 228, 912, 1000, 1000, 1000]);
+  });
+  it('sizes batches by what their rows cost beyond the fixed cost', () => {
+    // 10 ms a batch plus 0.1 ms a row: 100 rows take 20 ms, 200 take 30 ms; the budget
+    // (40 ms) leaves 30 ms for rows after the fixed 10: 300 of them.
+    const t = new Throttle({ maxHoldMs: 50, pauseMs: 0 }, 0, 1000, false);
+    t.starting(0);
+    t.ended(20, 20);
+    expect(t.size).toBe(200);
+    t.starting(20);
+    t.ended(30, 50);
+    expect(t.size).toBe(300);
+    t.starting(50);
+    t.ended(40, 90);
+    expect(t.size).toBe(300);
+  });
   it('owes a pause at the end of a stage only after batches that held the lock', () => {
     const t = throttled();
     // A stage with nothing due: its one key query selects nothing, and no batch ends.

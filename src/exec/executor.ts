@@ -201,8 +201,9 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
       const at: BatchPosition = { cursor, upTo, limit, seen };
       const attempt = () => withRetry(ctx, () => ctx.tx((tx) => (win ? orderedBatch(ctx, task, q, tx, win, at, detail) : runBatch(ctx, task, q, tx, at, detail))));
       const batch = await attempt().catch((err: unknown) => {
-        // The batch rolled back; it runs again, and it and the stage's next ones test every row.
-        if (!(err instanceof ChildArrived)) throw err;
+        // The batch rolled back; it runs again, and it and the stage's next ones test every
+        // row. Not in a dry run: its batches share the one transaction that ended.
+        if (!(err instanceof ChildArrived) || ctx.dryRun) throw err;
         q = { ...q, childProbes: null };
         return attempt();
       });

@@ -135,6 +135,16 @@ describe.runIf(engines.includes('postgres'))('child probes on postgres', () => {
     expect(testsEveryRow(statements)).toEqual([false, false, true, true, true]);
   });
 
+  it('end a dry run whose delete the store refuses with a stage that failed, saying why, and change nothing', async () => {
+    s = await store('postgres', 'on delete no action');
+    const race = noteWhileDeleting(s, 300);
+    const result = await enforce(s, { fence: race.fence, dryRun: true });
+    await race.committed();
+    expect(result.stages[0]).toMatchObject({ status: 'failed', error: 'a row of calls came to be referenced while the batch ran; the batch was rolled back' });
+    expect(await ids(s.adapter.db, sql`select count(*)::int as id from calls`)).toEqual([1100]);
+    expect(auditedKeys(s)).toEqual([]);
+  });
+
   it.each(['on delete cascade', 'on delete set null'])('leave a call a note comes to reference while the batch deletes it, and the note, where the key is %s', async (fk) => {
     await runKeeping(fk, 300, 'racing');
   });

@@ -67,8 +67,13 @@ export class Throttle {
   #since: number | null = null;
   /** Whether a batch has ended since the last pause (an empty last selection is no batch). */
   #held = false;
-  /** The last batch's rows and time, and the part of a batch's time its size does not change (fixedCost). */
+  /**
+   * The last batch's rows and time, and the part of a batch's time its size does not change:
+   * the smaller of the last two fits (fixedCost), so that one batch slowed by something else
+   * (a checkpoint, a stall) never makes the next ones larger; 0 until there are two.
+   */
   #last: { rows: number; ms: number } | null = null;
+  #fit: number | null = null;
   #fixedMs = 0;
 
   /** `off` (and a dry run, one transaction anyway) runs full batches back to back. */
@@ -97,7 +102,11 @@ export class Throttle {
   ended(ms: number, at: number): number {
     const rows = this.#size;
     const batch = { rows, ms };
-    this.#fixedMs = (this.#last && fixedCost(this.#last, batch)) ?? this.#fixedMs;
+    const fit = this.#last ? fixedCost(this.#last, batch) : null;
+    if (fit !== null) {
+      if (this.#fit !== null) this.#fixedMs = Math.min(fit, this.#fit);
+      this.#fit = fit;
+    }
     this.#last = batch;
     const fixed = Math.min(this.#fixedMs, ms);
     this.#size = nextBatchSize(rows, ms, this.maxHoldMs, this.batchSize, fixed);

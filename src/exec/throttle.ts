@@ -29,33 +29,14 @@ export const FIRST_THROTTLED_BATCH = 100;
 const HOLD_AIM = 0.8;
 
 /**
- * The next batch's size: as many rows as the last one's cost per row fits in HOLD_AIM of the
- * budget, after the part of its time that a batch takes whatever its size (`fixedMs`, see
- * Throttle); at most four times the last size, never above batch_size, never below one row.
- * Where that part takes over half the budget, the rows still get half of it: no size keeps
- * such a batch within max_hold, and smaller ones would only move fewer rows per hold.
+ * The next batch's size: in proportion to the last one's rows per millisecond, so that it
+ * holds its locks for HOLD_AIM of the budget; at most four times the last size, never above
+ * batch_size, never below one row.
  */
-export function nextBatchSize(size: number, ms: number, maxHoldMs: number, batchSize: number, fixedMs = 0): number {
+export function nextBatchSize(size: number, ms: number, maxHoldMs: number, batchSize: number): number {
   if (!Number.isFinite(maxHoldMs)) return batchSize;
-  const budget = maxHoldMs * HOLD_AIM;
-  const rowMs = Math.max(0, ms - fixedMs) / size;
-  const aimed = rowMs > 0 ? Math.floor(Math.max(budget - fixedMs, budget / 2) / rowMs) : Infinity;
+  const aimed = ms > 0 ? Math.floor((size * maxHoldMs * HOLD_AIM) / ms) : Infinity;
   return Math.max(1, Math.min(batchSize, size * 4, aimed));
-}
-
-/**
- * The part of a batch's time that does not grow with its rows, from two batches whose sizes
- * differ by half or more (a straight line through them; null where they are closer, as the
- * line would follow noise). A key query the planner answers by reading every match and
- * sorting them takes as long for one row as for a thousand: 65-90 ms on PostgreSQL for the
- * reference schema's conference participants before the table had statistics, where sizing
- * in proportion alone shrank the batches to one row, and the stage's 9,687 rows to 10 minutes.
- */
-export function fixedCost(a: { rows: number; ms: number }, b: { rows: number; ms: number }): number | null {
-  const [small, large] = a.rows < b.rows ? [a, b] : [b, a];
-  if (large.rows < small.rows * 1.5) return null;
-  const rowMs = Math.max(0, (large.ms - small.ms) / (large.rows - small.rows));
-  return Math.min(Math.max(0, small.ms - rowMs * small.rows), small.ms, large.ms);
 }
 
 /** A stage's throttle in force, and where its batches stand against it. */
@@ -67,14 +48,6 @@ export class Throttle {
   #since: number | null = null;
   /** Whether a batch has ended since the last pause (an empty last selection is no batch). */
   #held = false;
-  /**
-   * The last batch's rows and time, and the part of a batch's time its size does not change:
-   * the smaller of the last two fits (fixedCost), so that one batch slowed by something else
-   * (a checkpoint, a stall) never makes the next ones larger; 0 until there are two.
-   */
-  #last: { rows: number; ms: number } | null = null;
-  #fit: number | null = null;
-  #fixedMs = 0;
 
   /** `off` (and a dry run, one transaction anyway) runs full batches back to back. */
   constructor(setting: Policy['providers'][number]['throttle'], defaultPauseMs: number, readonly batchSize: number, dryRun: boolean) {
@@ -101,18 +74,10 @@ export class Throttle {
    */
   ended(ms: number, at: number): number {
     const rows = this.#size;
-    const batch = { rows, ms };
-    const fit = this.#last ? fixedCost(this.#last, batch) : null;
-    if (fit !== null) {
-      if (this.#fit !== null) this.#fixedMs = Math.min(fit, this.#fit);
-      this.#fit = fit;
-    }
-    this.#last = batch;
-    const fixed = Math.min(this.#fixedMs, ms);
-    this.#size = nextBatchSize(rows, ms, this.maxHoldMs, this.batchSize, fixed);
+    this.#size = nextBatchSize(rows, ms, this.maxHoldMs, this.batchSize);
     if (this.pauseMs <= 0 || this.#since === null) return 0;
     this.#held = true;
-    const next = fixed + ((ms - fixed) * this.#size) / rows;
+    const next = (ms * this.#size) / rows;
     return at - this.#since + next <= this.maxHoldMs * HOLD_AIM ? 0 : this.#pause();
   }
 

@@ -1,6 +1,6 @@
 /** The throttle (DESIGN §3): batches are sized to hold their locks for 0.8 of max_hold, never above batch_size. */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_MAX_HOLD_MS, FIRST_THROTTLED_BATCH, fixedCost, nextBatchSize, Throttle } from '../../src/exec/throttle.js';
+import { DEFAULT_MAX_HOLD_MS, FIRST_THROTTLED_BATCH, nextBatchSize, Throttle } from '../../src/exec/throttle.js';
 import { policyFromText } from '../support/harness.js';
 
 describe('nextBatchSize', () => {
@@ -37,45 +37,6 @@ describe('Throttle', () => {
     // After the pause a new window opens: a batch of 30 ms is one on its own.
     t.starting(42);
     expect(t.ended(30, 72)).toBe(25);
-  });
-  it('does not shrink batches whose time is a fixed cost, whatever their size: it grows them to batch_size', () => {
-    // A key query the planner answers by reading every match and sorting them (no statistics
-    // after a bulk load on PostgreSQL): 70 ms a batch, one row or a thousand.
-    const t = new Throttle({ maxHoldMs: 50, pauseMs: 0 }, 0, 1000, false);
-    const sizes: number[] = [];
-    for (let i = 0, at = 0; i < 7; i++, at += 70) {
-      t.starting(at);
-      t.ended(70, at + 70);
-      sizes.push(t.size);
-    }
-    // Two shrinks measure it twice (57 and 32 rows took as long as 100); then it grows.
-    expect(sizes).toEqual([57, 32, 128, 512, 1000, 1000, 1000]);
-  });
-  it('keeps sizing in proportion where one slow batch alone suggests a fixed cost', () => {
-    // 1 ms a batch and 0.04 ms a row, but the first batch was slowed to 9 ms (a checkpoint).
-    const t = new Throttle({ maxHoldMs: 50, pauseMs: 0 }, 0, 10_000, false);
-    t.starting(0);
-    t.ended(9, 9);
-    expect(t.size).toBe(400);
-    // 400 rows in 17 ms. The line through the two says 6.3 ms a batch; one fit is not two,
-    // so the next is sized in proportion (941 rows, 38 ms), not by it (1,262 rows, 51 ms).
-    t.starting(9);
-    t.ended(17, 26);
-    expect(t.size).toBe(941);
-  });
-  it('sizes batches by what their rows cost beyond the fixed cost', () => {
-    // 10 ms a batch plus 0.1 ms a row: 100 rows take 20 ms, 200 take 30 ms.
-    expect(fixedCost({ rows: 100, ms: 20 }, { rows: 200, ms: 30 })).toBe(10);
-    expect(fixedCost({ rows: 200, ms: 30 }, { rows: 100, ms: 20 })).toBe(10);
-    // Sizes closer than half apart tell nothing; a smaller batch that took longer, no row cost.
-    expect(fixedCost({ rows: 200, ms: 30 }, { rows: 250, ms: 35 })).toBeNull();
-    expect(fixedCost({ rows: 100, ms: 70 }, { rows: 57, ms: 75 })).toBe(70);
-    // The budget (40 ms) leaves 30 ms for rows after the fixed 10: 300 of them.
-    expect(nextBatchSize(200, 30, 50, 1000, 10)).toBe(300);
-    // A fixed part over half the budget: the rows still get half of it (20 ms at 0.4 ms a row).
-    expect(nextBatchSize(100, 70, 50, 1000, 30)).toBe(50);
-    // All of it fixed: no row cost to size by, so it grows fourfold.
-    expect(nextBatchSize(57, 70, 50, 1000, 70)).toBe(228);
   });
   it('owes a pause at the end of a stage only after batches that held the lock', () => {
     const t = throttled();

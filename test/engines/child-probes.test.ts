@@ -9,18 +9,16 @@
  * would not refuse, so the key query locks the rows, and the batches probe under the lock.
  * ReferenceGuard.enforced is checked on both servers, foreign key kind by kind.
  */
-import pg from 'pg';
 import { sql, type CompiledQuery, type Kysely, type RawBuilder } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { lockAuditHead } from '../../src/audit/chain.js';
 import { ensureLetheTables } from '../../src/store/lethe-schema.js';
-import type { BatchFence } from '../../src/lease.js';
 import type { EngineName } from '../../src/store/types.js';
 import { statementsOf } from '../support/statements.js';
 import { testEngines } from '../support/engines.js';
 import { callsPolicy, CLOCK_TYPE } from '../support/calls.js';
 import { cli, daysBefore, enforce, ts } from '../support/harness.js';
 import { vendorStore, type VendorStore } from '../support/vendor.js';
+import { writeMidBatch } from '../support/pg-race.js';
 
 const engines = await testEngines();
 
@@ -55,46 +53,8 @@ function auditedKeys(s: VendorStore): number[] {
 
 const allBut = (...kept: number[]) => Array.from({ length: 1000 }, (_, i) => i + 1).filter((id) => !kept.includes(id));
 
-/**
- * A fence that, before the second batch, has another connection insert a note on call
- * `callId` and keep its transaction open until a lethe statement waits on its lock: the
- * batch's probe cannot see the note, and its delete of the call waits for the insert to
- * commit. Done once the insert has committed.
- */
-function noteWhileDeleting(s: VendorStore, callId: number): { fence: BatchFence; committed: () => Promise<void> } {
-  let batches = 0;
-  let committed: Promise<void> = Promise.resolve();
-  const before = async () => {
-    if (++batches !== 2) return;
-    const c = new pg.Client({ connectionString: s.url });
-    await c.connect();
-    await c.query('begin');
-    await c.query('insert into notes (id, call_id) values (1, $1)', [callId]);
-    committed = (async () => {
-      try {
-        // Polled, not slept on: the insert commits once the delete is waiting for it.
-        for (let polls = 0; ; polls++) {
-          const r = await sql<{ n: number }>`select count(*)::int as n from pg_locks where not granted`.execute(s.adapter.db);
-          if (r.rows[0]!.n > 0) break;
-          if (polls > 20_000) throw new Error('no statement ever waited on the note insert');
-        }
-        await c.query('commit');
-      } finally {
-        await c.end();
-      }
-    })();
-  };
-  return {
-    fence: {
-      check: before,
-      checkAndLockHead: async (tx) => {
-        await before();
-        return lockAuditHead(s.adapter, tx);
-      },
-    },
-    committed: () => committed,
-  };
-}
+/** A note on call `callId`, inserted while the second batch deletes it (writeMidBatch): its probe cannot see the note, and its delete waits for it. */
+const noteWhileDeleting = (s: VendorStore, callId: number) => writeMidBatch(s, 'insert into notes (id, call_id) values (1, $1)', [callId]);
 
 describe.runIf(engines.includes('postgres'))('child probes on postgres', () => {
   let s: VendorStore | undefined;

@@ -2,21 +2,18 @@
  * Batches that read a row's values before they write it, while the application updates the
  * row (PostgreSQL, whose key query does not lock its rows; executor.ts, rowsHeld): the media
  * path a deleted row names when it goes is the file unlinked, and an anonymised value is
- * derived from the value the row holds when it is rewritten. The application's update is
- * kept open until a lethe statement waits on its lock, then committed: it lands after the
- * batch read the row's values, and before the write.
+ * derived from the value the row holds when it is rewritten. The application's update
+ * (writeMidBatch) lands after the batch read the row's values, and before the write.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
 import { sql, type Kysely } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { lockAuditHead } from '../../src/audit/chain.js';
 import { ensureLetheTables } from '../../src/store/lethe-schema.js';
-import type { BatchFence } from '../../src/lease.js';
 import { testEngines } from '../support/engines.js';
 import { daysBefore, enforce, ts } from '../support/harness.js';
 import { vendorStore, type VendorStore } from '../support/vendor.js';
+import { writeMidBatch } from '../support/pg-race.js';
 
 const engines = await testEngines();
 
@@ -50,45 +47,6 @@ async function store(action: string, files: string): Promise<VendorStore> {
   return s;
 }
 
-/**
- * A fence that, before the second batch, has another connection run `update` and keep its
- * transaction open until a lethe statement waits on its lock. Done once it has committed.
- */
-function updateWhileWriting(s: VendorStore, update: string): { fence: BatchFence; committed: () => Promise<void> } {
-  let batches = 0;
-  let committed: Promise<void> = Promise.resolve();
-  const before = async () => {
-    if (++batches !== 2) return;
-    const c = new pg.Client({ connectionString: s.url });
-    await c.connect();
-    await c.query('begin');
-    await c.query(update);
-    committed = (async () => {
-      try {
-        // Polled, not slept on: the update commits once a lethe statement is waiting for it.
-        for (let polls = 0; ; polls++) {
-          const r = await sql<{ n: number }>`select count(*)::int as n from pg_locks where not granted`.execute(s.adapter.db);
-          if (r.rows[0]!.n > 0) break;
-          if (polls > 20_000) throw new Error('no statement ever waited on the update');
-        }
-        await c.query('commit');
-      } finally {
-        await c.end();
-      }
-    })();
-  };
-  return {
-    fence: {
-      check: before,
-      checkAndLockHead: async (tx) => {
-        await before();
-        return lockAuditHead(s.adapter, tx);
-      },
-    },
-    committed: () => committed,
-  };
-}
-
 const values = async (db: Kysely<any>, q: string) => (await sql.raw<{ v: unknown }>(q).execute(db)).rows.map((r) => r.v);
 
 describe.runIf(engines.includes('postgres'))('a row the application updates while the batch reads and writes it, on postgres', () => {
@@ -104,7 +62,7 @@ describe.runIf(engines.includes('postgres'))('a row the application updates whil
     }
     // The application moves call 300's recording to a new file.
     writeFileSync(join(media, 'rec', '300-moved.wav'), 'RIFF');
-    const race = updateWhileWriting(s, `update calls set media_path = 'rec/300-moved.wav' where id = 300`);
+    const race = writeMidBatch(s, `update calls set media_path = 'rec/300-moved.wav' where id = 300`);
     const result = await enforce(s, { fence: race.fence });
     await race.committed();
     expect(result.stages[0]).toMatchObject({ status: 'done', changed: 1000 });
@@ -117,7 +75,7 @@ describe.runIf(engines.includes('postgres'))('a row the application updates whil
 
   it("an anonymised caller is derived from the value the row holds when it is rewritten, so the application's update is not lost", async () => {
     s = await store('{ anonymise: { caller: phone_prefix } }', '');
-    const race = updateWhileWriting(s, `update calls set caller = '+15555550123' where id = 300`);
+    const race = writeMidBatch(s, `update calls set caller = '+15555550123' where id = 300`);
     const result = await enforce(s, { fence: race.fence });
     await race.committed();
     expect(result.stages[0]).toMatchObject({ status: 'done', changed: 1000 });

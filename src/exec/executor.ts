@@ -94,7 +94,7 @@ export interface StageSql {
    * delete, or the delete fails. Either the batch's rows are locked against new child rows
    * (an engine's foreign-key check on insert waits for them; SQLite's one write lock), or,
    * where the key query does not lock them (PostgreSQL), the store refuses to delete a row a
-   * child row references (ReferenceGuard, rowSafety): a child row that comes after the
+   * child row references (ReferenceGuard, childSafety): a child row that comes after the
    * probe fails the delete, and the batch runs again testing every row (ChildArrived). A
    * batch whose range has none deletes without `unreferenced`, which tests each row: on
    * MariaDB that test was a fifth of the delete's time, on PostgreSQL a tenth of the run's
@@ -110,29 +110,47 @@ export function stageSql(adapter: Adapter, task: StageTask): StageSql {
   const { from, clock } = fromWithClock(task);
   const lookups = adapter.notForOrder ? valueIndexes(task) : [];
   const recheck = adapter.writeReturnsKeys || !task.keyUnique;
-  // The selected rows (and their clock's parent rows) are locked until the batch commits, so
-  // they cannot move out of due before the write; where writes return their keys, they
-  // re-check the due condition instead and the audit names what they returned.
-  const refs = unreferenced(task);
-  const clause = adapter.writeReturnsKeys ? '' : rowLock(adapter, task);
-  return {
+  const q: StageSql = {
     key: rowKey(adapter, task),
     from,
     keysFrom: lookups.length ? fromWithClock(task, adapter.notForOrder!(lookups)).from : from,
     clock,
     selectDue: duePredicate(adapter, task, clock),
     writeDue: recheck ? duePredicate(adapter, task) : sql`1 = 1`,
-    lock: clause ? sql` ${sql.raw(clause)}` : sql``,
-    rangeDue: adapter.rangeDeletes && (clause || adapter.writeReturnsKeys) && task.keyUnique && task.stage.action.kind === 'delete' ? duePredicate(adapter, task) : null,
-    unreferenced: refs,
-    childProbes: refs && task.childrenByKey && !adapter.writeReturnsKeys ? childProbes(adapter, task) : null,
+    lock: sql``,
+    rangeDue: adapter.rangeDeletes && (adapter.writeReturnsKeys || rowLock(adapter, task) !== '') && task.keyUnique && task.stage.action.kind === 'delete' ? duePredicate(adapter, task) : null,
+    unreferenced: unreferenced(task),
+    childProbes: null,
     filledRanges: adapter.lockedKeyRange !== undefined && task.keyUnique && task.stage.action.kind === 'delete',
   };
+  // The selected rows (and their clock's parent rows) are locked until the batch commits, so
+  // they cannot move out of due before the write; where writes return their keys, they
+  // re-check the due condition instead and the audit names what they returned, unless the
+  // batch reads the rows' values before it writes them.
+  return !adapter.writeReturnsKeys || readsBeforeWrite(task) ? withRowLocks(adapter, task, q) : q;
 }
 
 /** The key query's lock on the stage's rows and its clock's parent rows (Adapter.rowLockClause). */
 function rowLock(adapter: Adapter, task: StageTask): string {
   return adapter.rowLockClause(task.stage.action.kind === 'delete' ? 'delete' : 'update', T, task.clock.path.map((_h, i) => `j${i + 1}`));
+}
+
+/** `q` with a key query that locks the rows it selects, and, since new child rows then wait for the batch, child probes. */
+function withRowLocks(adapter: Adapter, task: StageTask, q: StageSql): StageSql {
+  const clause = rowLock(adapter, task);
+  return { ...q, lock: clause ? sql` ${sql.raw(clause)}` : sql``, childProbes: q.unreferenced && task.childrenByKey ? childProbes(adapter, task) : null };
+}
+
+/**
+ * Whether a batch reads its rows' values before it writes them: the media path it unlinks
+ * (files), its export (export_before), the values it anonymises from, the rows its audit
+ * entry says it references (hold paths). Where the key query does not lock the rows
+ * (PostgreSQL), an application update landing between the read and the write left the
+ * row's new file on disk, or was overwritten with a value derived from the old one; so
+ * these stages lock them there too (stageSql).
+ */
+function readsBeforeWrite(task: StageTask): boolean {
+  return !!task.files || !!task.stage.exportBefore || task.stage.action.kind === 'anonymise' || task.holdPaths.length > 0;
 }
 
 /**
@@ -181,7 +199,7 @@ export async function executeStage(ctx: ExecContext, task: StageTask): Promise<S
     const detail = guard ? { approved_plan: guard.approvedBy } : null;
     if (guard) out.approvedPlan = guard.approvedBy;
     await partitionDrops(ctx, task, out, detail);
-    q = await rowSafety(ctx, task, q);
+    q = await childSafety(ctx, task, q);
     const win = await orderedWindow(ctx, task, q, extent);
     const upTo = extent.upTo;
     const seen: HoldsSeen = { current: null };
@@ -418,34 +436,22 @@ class ChildArrived extends Error {
 }
 
 /**
- * Whether a stage whose key query does not lock its rows (PostgreSQL: its writes re-check
- * the due condition instead) locks them all the same, and how its deletes keep every row a
- * child row references. The rows are locked, as on MySQL, so that the application's writes
- * to them wait for the batch, or the batch for the write, which it then sees:
- * - where the batch reads a row's values before it writes the row: the media path it
- *   unlinks (files), its export (export_before), the values it anonymises from, the rows
- *   its audit entry says it references (hold paths). An update landing between the read and
- *   the write would otherwise leave the row's new file on disk, or be overwritten with a
- *   value derived from the old one;
- * - where a foreign key to the table would cascade or set null, or is not enforced: a
- *   child row inserted while the delete waited for its lock on the parent is not in the
- *   delete's snapshot, and would be changed unaudited.
- * Locked, a delete batch can probe for child rows as on MySQL (StageSql.childProbes).
- * Otherwise, where every foreign key refuses the delete (ReferenceGuard), the store refuses a
- * delete of a row a child row came to reference, and the batch runs again (ChildArrived); its
- * batches can probe too, but not in a dry run, whose one transaction a refusal would end.
+ * How a delete stage whose key query does not lock its rows (PostgreSQL) keeps every row a
+ * child row references. A child row inserted while the delete waited for its lock on the
+ * parent is not in the delete's snapshot. Where the store refuses to delete a referenced row
+ * (ReferenceGuard), it refuses that delete, and the batch runs again (ChildArrived); its
+ * batches can then probe for child rows (StageSql.childProbes), but not in a dry run, whose
+ * one transaction a refusal would end. Where a foreign key would cascade or set null, or is
+ * not enforced, that child row would be changed unaudited: the key query locks the rows, as
+ * on MySQL, so the insert waits for the batch, or the batch for the insert and then sees it.
  */
-async function rowSafety(ctx: ExecContext, task: StageTask, q: StageSql): Promise<StageSql> {
+async function childSafety(ctx: ExecContext, task: StageTask, q: StageSql): Promise<StageSql> {
   const { adapter } = ctx;
-  if (!adapter.writeReturnsKeys) return q;
-  const action = task.stage.action.kind;
-  const probes = () => (q.unreferenced && task.childrenByKey ? childProbes(adapter, task) : null);
-  const locked = () => ({ ...q, lock: sql` ${sql.raw(rowLock(adapter, task))}`, childProbes: probes() });
-  if (task.files || task.stage.exportBefore || action === 'anonymise' || task.holdPaths.length) return locked();
-  if (action !== 'delete' || task.children.length === 0) return q;
+  // Locked already (stageSql), or nothing a child row could make it change.
+  if (!adapter.writeReturnsKeys || readsBeforeWrite(task) || task.stage.action.kind !== 'delete' || task.children.length === 0) return q;
   const guard = adapter.referenceGuard;
-  if (!guard || !(await ctx.read((db) => guard.enforced(db, task.table.name)))) return locked();
-  return ctx.dryRun ? q : { ...q, childProbes: probes() };
+  if (!guard || !(await ctx.read((db) => guard.enforced(db, task.table.name)))) return withRowLocks(adapter, task, q);
+  return ctx.dryRun || !q.unreferenced || !task.childrenByKey ? q : { ...q, childProbes: childProbes(adapter, task) };
 }
 
 /** An update matched fewer rows than it locked: the batch is rolled back and tried again. */

@@ -1,6 +1,6 @@
 /**
  * Child probes where the key query does not lock its rows (PostgreSQL; executor.ts,
- * StageSql.childProbes and rowSafety): a delete batch whose key range no child row
+ * StageSql.childProbes and childSafety): a delete batch whose key range no child row
  * references deletes without testing every row, because the store refuses to delete a
  * referenced row (ReferenceGuard). The batches must still delete and audit exactly the due
  * rows, and leave every row a child row references: one referenced before the probe, and

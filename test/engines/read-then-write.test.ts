@@ -1,8 +1,8 @@
 /**
- * Batches that read a row's values before they write it, while the application updates the
- * row (PostgreSQL, whose key query does not lock its rows; executor.ts, rowsHeld): the media
- * path a deleted row names when it goes is the file unlinked, and an anonymised value is
- * derived from the value the row holds when it is rewritten. The application's update
+ * Batches that read a row's values before they write it, while the application updates
+ * the row (PostgreSQL, whose key query does not otherwise lock its rows; executor.ts,
+ * readsBeforeWrite): the media path a deleted row names when it goes is the file unlinked,
+ * and an anonymised value is derived from the value the row holds when it is rewritten. The application's update
  * (writeMidBatch) lands after the batch read the row's values, and before the write.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';

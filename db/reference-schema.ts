@@ -7,6 +7,7 @@
  * timestamptz on PostgreSQL and DATETIME(3) on MySQL without a branch on the engine here.
  */
 import { sql, type CreateTableBuilder } from 'kysely';
+import { UsageError } from '../src/errors.js';
 import type { Adapter, SqlTypeKind } from '../src/store/types.js';
 
 interface ColumnSpec {
@@ -155,6 +156,7 @@ export interface ReferenceSchemaOptions {
 
 /** Creates the missing reference tables (and, unless told not to, their indexes); existing ones are left as they are. */
 export async function createReferenceSchema(adapter: Adapter, opts: ReferenceSchemaOptions = {}): Promise<void> {
+  await refuseOwnTables(adapter);
   for (const table of TABLES) {
     let create: CreateTableBuilder<string, string> = adapter.db.schema.createTable(table.name).ifNotExists();
     for (const col of table.columns) {
@@ -175,6 +177,27 @@ export async function createReferenceSchema(adapter: Adapter, opts: ReferenceSch
     await create.execute();
   }
   if (opts.indexes ?? true) await createReferenceIndexes(adapter);
+}
+
+/**
+ * Refuses a store that holds tables of its own under the reference schema's names (a
+ * product's `calls`, jambonz's `accounts` and `users`), before anything is created: around
+ * them the reference tables would be mixed into the product's schema, and the indexes on
+ * their columns fail. A reference table lacking a column is one; extra columns are allowed.
+ */
+async function refuseOwnTables(adapter: Adapter): Promise<void> {
+  const live = (await adapter.introspect()).tables;
+  const clashes = TABLES.flatMap((t) => {
+    const have = live.get(t.name);
+    const missing = have ? t.columns.map((c) => c.name).filter((c) => !have.columns.has(c)) : [];
+    return missing.length ? [`table ${t.name} lacks ${missing.join(', ')}`] : [];
+  });
+  if (!clashes.length) return;
+  throw new UsageError(
+    `${adapter.description} already has tables named as the reference telecom schema's that are not it: ${clashes.join('; ')}. ` +
+      'lethe db migrate and db seed make that schema, to try lethe on; nothing was changed. To enforce retention on your own tables, ' +
+      'write policies.yaml against them and run lethe check: lethe makes its own lethe_* tables at the first run (README, "Pointing lethe at your store").',
+  );
 }
 
 /** Creates every reference index (`ix_<table>_<column>`) that does not exist yet. */

@@ -39,6 +39,13 @@ export function nextBatchSize(size: number, ms: number, maxHoldMs: number, batch
   return Math.max(1, Math.min(batchSize, size * 4, aimed));
 }
 
+/**
+ * A batch at most HALF the size of an earlier one over the aim that took at least NO_FASTER
+ * of its time shows that its rows are not what takes the time (Throttle.#sized).
+ */
+const HALF = 0.5;
+const NO_FASTER = 0.75;
+
 /** A stage's throttle in force, and where its batches stand against it. */
 export class Throttle {
   readonly maxHoldMs: number;
@@ -48,6 +55,12 @@ export class Throttle {
   #since: number | null = null;
   /** Whether a batch has ended since the last pause (an empty last selection is no batch). */
   #held = false;
+  /** The batches since the last one that held its locks no longer than aimed: their sizes and times. */
+  #over: { rows: number; ms: number }[] = [];
+  /** The fewest rows a batch takes: raised where smaller batches proved no shorter (#sized). */
+  #floor = 1;
+  /** While batches twice the floor's size are tried: the floor batch's time. */
+  #probe: { ms: number } | null = null;
 
   /** `off` (and a dry run, one transaction anyway) runs full batches back to back. */
   constructor(setting: Policy['providers'][number]['throttle'], defaultPauseMs: number, readonly batchSize: number, dryRun: boolean) {
@@ -74,7 +87,7 @@ export class Throttle {
    */
   ended(ms: number, at: number): number {
     const rows = this.#size;
-    this.#size = nextBatchSize(rows, ms, this.maxHoldMs, this.batchSize);
+    this.#size = this.#sized(rows, ms);
     if (this.pauseMs <= 0 || this.#since === null) return 0;
     this.#held = true;
     const next = (ms * this.#size) / rows;
@@ -84,6 +97,40 @@ export class Throttle {
   /** The stage is done: the pause still owed to writers kept waiting by its last batches (0: none). */
   closing(): number {
     return this.pauseMs > 0 && this.#held ? this.#pause() : 0;
+  }
+
+  /**
+   * The next batch's size. In proportion to the last one's time (nextBatchSize), except where
+   * a batch's time is not in its rows: a key query that reads the whole table, on a table with
+   * no index on its key, or from a planner without statistics. There no size fits max_hold,
+   * and batches shrunk in proportion went down to one row each, every one holding the lock as
+   * long as before: a stage took a batch per row. So once a batch at most half the size of an
+   * earlier one over the aim took at least three quarters of its time, the floor is the
+   * largest size that took no longer than about that, and batches twice the floor are tried,
+   * again and again while they take no longer either. Where time follows the rows, halving a
+   * batch halves its time, and the floor stays at one row.
+   */
+  #sized(rows: number, ms: number): number {
+    const proportional = nextBatchSize(rows, ms, this.maxHoldMs, this.batchSize);
+    if (this.#probe) {
+      // The batch of twice the floor: no slower, it is the floor, and twice it is tried next.
+      if (ms * NO_FASTER <= this.#probe.ms) {
+        this.#floor = rows;
+        if (rows < this.batchSize) return Math.min(this.batchSize, rows * 2);
+      }
+      this.#probe = null;
+      return Math.max(this.#floor, proportional);
+    }
+    if (ms <= this.maxHoldMs * HOLD_AIM) {
+      this.#over = [];
+      return Math.max(this.#floor, proportional);
+    }
+    this.#over.push({ rows, ms });
+    if (rows >= this.batchSize || !this.#over.some((b) => rows <= b.rows * HALF && ms >= b.ms * NO_FASTER)) return Math.max(this.#floor, proportional);
+    this.#floor = Math.max(this.#floor, ...this.#over.filter((b) => b.ms * NO_FASTER <= ms).map((b) => b.rows));
+    this.#over = [];
+    this.#probe = { ms };
+    return Math.min(this.batchSize, this.#floor * 2);
   }
 
   #pause(): number {

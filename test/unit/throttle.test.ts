@@ -48,6 +48,31 @@ describe('Throttle', () => {
     expect(t.closing()).toBe(25);
     expect(t.closing()).toBe(0);
   });
+  /** The sizes the throttle gives after batches of its own sizes that took `times` ms each, in turn. */
+  const sizesAfter = (times: readonly number[], batchSize = 1000) => {
+    const t = new Throttle({ maxHoldMs: 50, pauseMs: 0 }, 0, batchSize, false);
+    return times.map((ms) => {
+      t.starting(0);
+      t.ended(ms, ms);
+      return t.size;
+    });
+  };
+  it('shrinks in proportion where halving a batch halves its time', () => {
+    // 100 rows in 200 ms: 20 next; in 40 ms: 20 again; then 10 ms: grows fourfold.
+    expect(sizesAfter([200, 40, 10])).toEqual([20, 20, 80]);
+    // Over the aim all the way down, the time following the rows: one row.
+    expect(sizesAfter([400, 80, 45])).toEqual([10, 5, 4]);
+  });
+  it('stops shrinking where a batch half the size took nearly as long, and tries twice the size while it is no slower', () => {
+    // 100 rows in 90 ms, 40 in 85 ms (their time is not in their rows): the floor is 100,
+    // then 200 (88 ms) and 400 (80 ms) are no slower, and 800 is tried.
+    expect(sizesAfter([90, 85, 88, 80])).toEqual([44, 200, 400, 800]);
+  });
+  it('keeps the floor when twice its size took longer, and never goes past batch_size', () => {
+    // The floor of 100 found, 200 rows took 150 ms: back to the floor, where proportion gives less.
+    expect(sizesAfter([90, 85, 150, 90])).toEqual([44, 200, 100, 100]);
+    expect(sizesAfter([90, 85, 88], 300)).toEqual([44, 200, 300]);
+  });
   it('never pauses with throttle off, in a dry run, or with no pause', () => {
     for (const t of [new Throttle('off', 25, 1000, false), new Throttle({ maxHoldMs: 1, pauseMs: 25 }, 25, 1000, true), new Throttle({ maxHoldMs: 1, pauseMs: 0 }, 25, 1000, false)]) {
       t.starting(0);

@@ -45,6 +45,8 @@ export function nextBatchSize(size: number, ms: number, maxHoldMs: number, batch
  */
 const HALF = 0.5;
 const NO_FASTER = 0.75;
+/** How many of the batches over the aim are kept to compare with. */
+const OVER_KEPT = 32;
 
 /** A stage's throttle in force, and where its batches stand against it. */
 export class Throttle {
@@ -125,7 +127,8 @@ export class Throttle {
       this.#over = [];
       return Math.max(this.#floor, proportional);
     }
-    this.#over.push({ rows, ms });
+    // The last few: a proportional shrink halves a batch within a few steps.
+    if (this.#over.push({ rows, ms }) > OVER_KEPT) this.#over.shift();
     if (rows >= this.batchSize || !this.#over.some((b) => rows <= b.rows * HALF && ms >= b.ms * NO_FASTER)) return Math.max(this.#floor, proportional);
     this.#floor = Math.max(this.#floor, ...this.#over.filter((b) => b.ms * NO_FASTER <= ms).map((b) => b.rows));
     this.#over = [];

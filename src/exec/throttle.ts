@@ -129,7 +129,7 @@ export class Throttle {
     }
     // The last few: a proportional shrink halves a batch within a few steps.
     if (this.#over.push({ rows, ms }) > OVER_KEPT) this.#over.shift();
-    if (rows >= this.batchSize || !this.#over.some((b) => rows <= b.rows * HALF && ms >= b.ms * NO_FASTER)) return Math.max(this.#floor, proportional);
+    if (!this.#over.some((b) => rows <= b.rows * HALF && ms >= b.ms * NO_FASTER)) return Math.max(this.#floor, proportional);
     this.#floor = Math.max(this.#floor, ...this.#over.filter((b) => b.ms * NO_FASTER <= ms).map((b) => b.rows));
     this.#over = [];
     this.#probe = { ms };

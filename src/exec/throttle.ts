@@ -46,7 +46,7 @@ export function nextBatchSize(size: number, ms: number, maxHoldMs: number, batch
 const HALF = 0.5;
 const NO_FASTER = 0.75;
 /** How many of the batches over the aim are kept to compare with. */
-const OVER_KEPT = 32;
+const OVER_KEPT = 8;
 
 /** A stage's throttle in force, and where its batches stand against it. */
 export class Throttle {
@@ -110,7 +110,8 @@ export class Throttle {
    * earlier one over the aim took at least three quarters of its time, the floor is the
    * largest size that took no longer than about that, and batches twice the floor are tried,
    * again and again while they take no longer either. Where time follows the rows, halving a
-   * batch halves its time, and the floor stays at one row.
+   * batch halves its time, and the floor stays at one row (where two rows are tried once in a
+   * while to compare with, if nothing larger is kept).
    */
   #sized(rows: number, ms: number): number {
     const proportional = nextBatchSize(rows, ms, this.maxHoldMs, this.batchSize);
@@ -129,7 +130,12 @@ export class Throttle {
     }
     // The last few: a proportional shrink halves a batch within a few steps.
     if (this.#over.push({ rows, ms }) > OVER_KEPT) this.#over.shift();
-    if (!this.#over.some((b) => rows <= b.rows * HALF && ms >= b.ms * NO_FASTER)) return Math.max(this.#floor, proportional);
+    if (!this.#over.some((b) => rows <= b.rows * HALF && ms >= b.ms * NO_FASTER)) {
+      // Down to one row with no larger batch kept to compare with (the larger ones were slowed
+      // by something else, and have gone): two rows are tried once, to compare again.
+      if (rows === 1 && this.batchSize > 1 && !this.#over.some((b) => b.rows > 1)) return 2;
+      return Math.max(this.#floor, proportional);
+    }
     this.#floor = Math.max(this.#floor, ...this.#over.filter((b) => b.ms * NO_FASTER <= ms).map((b) => b.rows));
     this.#over = [];
     this.#probe = { ms };

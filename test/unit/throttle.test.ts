@@ -68,6 +68,12 @@ describe('Throttle', () => {
     // then 200 (88 ms) and 400 (80 ms) are no slower, and 800 is tried.
     expect(sizesAfter([90, 85, 88, 80])).toEqual([44, 200, 400, 800]);
   });
+  it('tries two rows once the batches are down to one and the larger ones kept were all slowed by something else', () => {
+    // 100 rows in 800 ms and 5 in 500 (slowed): down to one row at 45 ms, which neither was.
+    // Once they have left the kept eight, two rows are tried; one row after them takes as
+    // long, so the floor is two, and twice it is tried while no slower.
+    expect(sizesAfter([800, 500, ...Array<number>(14).fill(45)])).toEqual([5, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 4, 8, 16, 32, 64]);
+  });
   it('keeps the floor when twice its size took longer, and never goes past batch_size', () => {
     // The floor of 100 found, 200 rows took 150 ms: back to the floor, where proportion gives less.
     expect(sizesAfter([90, 85, 150, 90])).toEqual([44, 200, 100, 100]);

@@ -47,6 +47,8 @@ const HALF = 0.5;
 const NO_FASTER = 0.75;
 /** How many of the batches over the aim are kept to compare with. */
 const OVER_KEPT = 8;
+/** At most this many batches at the floor between two tries of twice its size. */
+const PROBE_WAIT_MAX = 8;
 
 /** A stage's throttle in force, and where its batches stand against it. */
 export class Throttle {
@@ -61,8 +63,13 @@ export class Throttle {
   #over: { rows: number; ms: number }[] = [];
   /** The fewest rows a batch takes: raised where smaller batches proved no shorter (#sized). */
   #floor = 1;
-  /** While batches twice the floor's size are tried: the floor batch's time. */
-  #probe: { ms: number } | null = null;
+  /** The shortest time a batch of the floor's size took: other work only ever adds to a batch's time. */
+  #floorMs = Infinity;
+  /** Whether the batch under way is one of twice the floor's size, tried (#sized). */
+  #probing = false;
+  /** Batches at the floor still to run before twice its size is tried again, and the wait after the next miss. */
+  #wait = 0;
+  #nextWait = 1;
 
   /** `off` (and a dry run, one transaction anyway) runs full batches back to back. */
   constructor(setting: Policy['providers'][number]['throttle'], defaultPauseMs: number, readonly batchSize: number, dryRun: boolean) {
@@ -106,39 +113,60 @@ export class Throttle {
    * a batch's time is not in its rows: a key query that reads the whole table, on a table with
    * no index on its key, or from a planner without statistics. There no size fits max_hold,
    * and batches shrunk in proportion went down to one row each, every one holding the lock as
-   * long as before: a stage took a batch per row. So once a batch at most half the size of an
-   * earlier one over the aim took at least three quarters of its time, the floor is the
-   * largest size that took no longer than about that, and batches twice the floor are tried,
-   * again and again while they take no longer either. Where time follows the rows, halving a
-   * batch halves its time, and the floor stays at one row (where two rows are tried once in a
-   * while to compare with, if nothing larger is kept).
+   * long as before: a stage took a batch per row. So the batches stop shrinking at a floor:
+   * - once a batch at most half the size of an earlier one over the aim took at least three
+   *   quarters of its time, the floor is the largest size that took no longer than about that;
+   * - a batch at the floor, whose shortest time there is still over the aim, is followed by one
+   *   twice its size. If that took no more than a third longer than the floor's shortest, it is
+   *   the floor, and twice it is tried next; if not, twice the floor is tried again after 1, 2,
+   *   4, then 8 batches at the floor.
+   * Other load on the machine only ever lengthens a batch, so a comparison it spoils is tried
+   * again. Where time follows the rows, twice the floor takes twice as long, and the floor
+   * stays where proportion put the batches.
    */
   #sized(rows: number, ms: number): number {
     const proportional = nextBatchSize(rows, ms, this.maxHoldMs, this.batchSize);
-    if (this.#probe) {
-      // The batch of twice the floor: no slower, it is the floor, and twice it is tried next.
-      if (ms * NO_FASTER <= this.#probe.ms) {
-        this.#floor = rows;
-        if (rows < this.batchSize) return Math.min(this.batchSize, rows * 2);
+    if (this.#probing) {
+      this.#probing = false;
+      if (ms * NO_FASTER > this.#floorMs) {
+        this.#wait = this.#nextWait;
+        this.#nextWait = Math.min(PROBE_WAIT_MAX, this.#nextWait * 2);
+        return Math.max(this.#floor, proportional);
       }
-      this.#probe = null;
-      return Math.max(this.#floor, proportional);
+      this.#raise(rows, ms);
+      return this.#probe();
     }
+    if (rows === this.#floor) this.#floorMs = Math.min(this.#floorMs, ms);
     if (ms <= this.maxHoldMs * HOLD_AIM) {
       this.#over = [];
       return Math.max(this.#floor, proportional);
     }
     // The last few: a proportional shrink halves a batch within a few steps.
     if (this.#over.push({ rows, ms }) > OVER_KEPT) this.#over.shift();
-    if (!this.#over.some((b) => rows <= b.rows * HALF && ms >= b.ms * NO_FASTER)) {
-      // Down to one row with no larger batch kept to compare with (the larger ones were slowed
-      // by something else, and have gone): two rows are tried once, to compare again.
-      if (rows === 1 && this.batchSize > 1 && !this.#over.some((b) => b.rows > 1)) return 2;
-      return Math.max(this.#floor, proportional);
+    if (this.#over.some((b) => rows <= b.rows * HALF && ms >= b.ms * NO_FASTER)) {
+      const kept = this.#over.filter((b) => b.ms * NO_FASTER <= ms);
+      const largest = kept.reduce((a, b) => (b.rows > a.rows ? b : a));
+      this.#over = [];
+      this.#raise(largest.rows, Math.min(largest.ms, ms));
+      return this.#probe();
     }
-    this.#floor = Math.max(this.#floor, ...this.#over.filter((b) => b.ms * NO_FASTER <= ms).map((b) => b.rows));
-    this.#over = [];
-    this.#probe = { ms };
+    // At the floor, and over the aim even at the floor's shortest: twice the floor is tried.
+    if (rows > this.#floor || this.#floorMs <= this.maxHoldMs * HOLD_AIM || this.#wait-- > 0) return Math.max(this.#floor, proportional);
+    return this.#probe();
+  }
+
+  /** The floor is raised to `rows`, which took `ms`. */
+  #raise(rows: number, ms: number): void {
+    if (rows > this.#floor) this.#floorMs = ms;
+    else this.#floorMs = Math.min(this.#floorMs, ms);
+    this.#floor = Math.max(this.#floor, rows);
+    this.#nextWait = 1;
+  }
+
+  /** Twice the floor is tried next, if batch_size allows. */
+  #probe(): number {
+    if (this.#floor >= this.batchSize) return this.batchSize;
+    this.#probing = true;
     return Math.min(this.batchSize, this.#floor * 2);
   }
 

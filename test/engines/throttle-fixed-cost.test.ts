@@ -51,7 +51,9 @@ describe.each(engines)('a throttled stage whose batches take as long at any size
     }
     const result = await enforce(s);
     expect(result.stages[0]).toMatchObject({ status: 'done', due: DUE, changed: DUE });
-    // One row a batch made it about a thousand; stopping where smaller was no faster, 6-11 (measured).
+    // One row a batch made it about a thousand; stopping where smaller was no faster, 5-44
+    // (measured, with two busy loops beside it; 451 once on a busy CI before twice the floor
+    // was tried again after a comparison another load spoilt).
     expect(result.stages[0]!.batches).toBeLessThanOrEqual(250);
     const left = await sql<{ n: unknown }>`select count(*) as n from calls`.execute(s.adapter.db);
     expect(Number(left.rows[0]!.n)).toBe(ROWS - DUE);

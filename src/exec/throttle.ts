@@ -67,8 +67,9 @@ export class Throttle {
   #floorMs = Infinity;
   /** Whether the batch under way is one of twice the floor's size, tried (#sized). */
   #probing = false;
-  /** Batches at the floor still to run before twice its size is tried again, and the wait after the next miss. */
+  /** Batches at the floor to run, after the next one, before twice its size is tried again. */
   #wait = 0;
+  /** Batches at the floor between the next try of twice its size that takes longer and the try after it. */
   #nextWait = 1;
 
   /** `off` (and a dry run, one transaction anyway) runs full batches back to back. */
@@ -129,7 +130,7 @@ export class Throttle {
     if (this.#probing) {
       this.#probing = false;
       if (ms * NO_FASTER > this.#floorMs) {
-        this.#wait = this.#nextWait;
+        this.#wait = this.#nextWait - 1;
         this.#nextWait = Math.min(PROBE_WAIT_MAX, this.#nextWait * 2);
         return Math.max(this.#floor, proportional);
       }

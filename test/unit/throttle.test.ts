@@ -73,19 +73,20 @@ describe('Throttle', () => {
     // as long as a larger one): down to one row, at 45 ms. Two rows are tried, and took 200
     // ms (slowed again): one row once more, then two, which took no longer than one; so
     // twice the floor is tried while no slower, up to batch_size.
-    expect(sizesAfter([800, 500, 45, 200, 46, 47, 45, 44, 46, 45, 45, 46, 45])).toEqual([5, 1, 2, 1, 1, 2, 4, 8, 16, 32, 64, 128, 256]);
+    expect(sizesAfter([800, 500, 45, 200, 46, 47, 45, 44, 46, 45, 45, 46, 45])).toEqual([5, 1, 2, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512]);
     expect(sizesAfter([800, 500, ...Array<number>(12).fill(45)])).toEqual([5, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000, 1000, 1000]);
   });
   it('where time follows the rows, tries twice the floor after 1, 2, 4, then 8 batches at it, and not where the floor fits', () => {
     // One row takes 45 ms, over the aim of 40; two take 90.
-    const times = [4500, 45, 90, 45, 45, 90, 45, 45, 45, 90, 45, 45, 45, 45, 45, 90];
-    expect(sizesAfter(times)).toEqual([1, 2, 1, 1, 2, 1, 1, 1, 2, 1, 1, 1, 1, 1, 2, 1]);
+    const times = [4500, 45, 90, 45, 90, 45, 45, 90, 45, 45, 45, 45, 90, ...Array<number>(8).fill(45), 90];
+    expect(sizesAfter(times)).toEqual([1, 2, 1, 2, 1, 1, 2, 1, 1, 1, 1, 2, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1]);
     // The floor's batches over the aim only when slowed: none twice its size.
     expect(sizesAfter([4000, 30, 60, 30, 90, 30])).toEqual([1, 1, 1, 1, 1, 1]);
   });
   it('keeps the floor when twice its size took longer, and never goes past batch_size', () => {
-    // The floor of 100 found, 200 rows took 150 ms: back to the floor, where proportion gives less.
-    expect(sizesAfter([90, 85, 150, 90])).toEqual([44, 200, 100, 100]);
+    // The floor of 100 found, 200 rows took 150 ms: back to the floor, where proportion gives
+    // less; 200 is tried again after one batch at the floor, and after two once that took longer too.
+    expect(sizesAfter([90, 85, 150, 90, 150, 90, 90])).toEqual([44, 200, 100, 200, 100, 100, 200]);
     expect(sizesAfter([90, 85, 88], 300)).toEqual([44, 200, 300]);
   });
   it('never pauses with throttle off, in a dry run, or with no pause', () => {

@@ -156,11 +156,13 @@ export class Throttle {
     return this.#probe();
   }
 
-  /** The floor is raised to `rows`, which took `ms`. */
+  /**
+   * The floor is raised to `rows`, which took `ms` at most. Always a raise: no batch is below
+   * the floor, and both callers pass twice a batch's size or more.
+   */
   #raise(rows: number, ms: number): void {
-    if (rows > this.#floor) this.#floorMs = ms;
-    else this.#floorMs = Math.min(this.#floorMs, ms);
-    this.#floor = Math.max(this.#floor, rows);
+    this.#floor = rows;
+    this.#floorMs = ms;
     this.#nextWait = 1;
   }
 

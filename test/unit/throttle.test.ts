@@ -60,7 +60,7 @@ describe('Throttle', () => {
   it('shrinks in proportion where halving a batch halves its time', () => {
     // 100 rows in 200 ms: 20 next; in 40 ms: 20 again; then 10 ms: grows fourfold.
     expect(sizesAfter([200, 40, 10])).toEqual([20, 20, 80]);
-    // Over the aim all the way down, the time following the rows: one row.
+    // Over the aim all the way down, the time following the rows: smaller each time, no floor.
     expect(sizesAfter([400, 80, 45])).toEqual([10, 5, 4]);
   });
   it('stops shrinking where a batch half the size took nearly as long, and tries twice the size while it is no slower', () => {

@@ -5,8 +5,8 @@
  * transaction, so a hold placed mid-run protects every row not yet done) and the blocked
  * ones (deletes whose rows are still referenced), acts with a statement that repeats the
  * due condition, queues the files of the rows it deleted and appends the audit entry. On
- * MariaDB a plain delete batch is one DELETE … ORDER BY … LIMIT … RETURNING instead, which
- * locks and deletes in one pass and returns the keys it deleted (orderedBatch).
+ * MariaDB and PostgreSQL a plain delete batch is one statement instead, which takes the next
+ * due rows in key order, deletes them and returns the keys it deleted (orderedBatch).
  * Memory per batch is bounded by the batch size, never by the table.
  */
 import { performance } from 'node:perf_hooks';
@@ -18,7 +18,7 @@ import { safeErrorMessage } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { Policy } from '../policy/model.js';
 import type { StageTask } from '../plan/planner.js';
-import type { Adapter, ForeignKeyInfo, SchemaInfo } from '../store/types.js';
+import type { Adapter, ForeignKeyInfo, OrderedDelete, SchemaInfo } from '../store/types.js';
 import type { ApprovedStage } from '../audit/approvals.js';
 import { isoUtc } from '../store/timestamps.js';
 import { anonymiseValue, pseudonymFor } from './anonymise.js';
@@ -359,8 +359,9 @@ async function dueExtent(ctx: ExecContext, task: StageTask, q: StageSql): Promis
   // Counted for the guard, which --force skips; where max() comes with it, the count is free.
   const counted = withMax || !ctx.force;
   return ctx.read(async (db) => {
-    // The first key only where it can choose the key order (withKeyOrder).
-    const withFirst = withMax && c.kind === 'integer' && adapter.primaryKeyOrder !== undefined;
+    // The first key only where it can choose the key order (withKeyOrder) or start the
+    // windows of ordered deletes (orderedWindow).
+    const withFirst = withMax && c.kind === 'integer' && (adapter.primaryKeyOrder !== undefined || adapter.orderedDelete !== undefined);
     const first = withFirst ? sql`, ${adapter.keyOut(sql`min(${col(T, c.name)})`, c)} as ${sql.id('__first')}` : sql``;
     const last = withMax ? sql`, ${adapter.keyOut(sql`max(${col(T, c.name)})`, c)} as ${sql.id('__k0')}${first}` : sql``;
     const r = counted ? await sql<Record<string, unknown>>`select count(*) as n${last} from ${q.from} where ${rows}`.execute(db) : null;
@@ -655,7 +656,8 @@ async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kyse
  * the next due rows in key order, within a window of ids after the cursor, and returns their
  * keys for the audit entry. On MariaDB it replaces the locking key query and the delete by
  * range: 3M calls, 1M due, 1,000 a batch took 10.4 ms a batch, against 3.1 + 9.4 ms for the
- * two (experiment, 200 batches each). The statement takes no index hint: the window keeps it
+ * two (experiment, 200 batches each). On PostgreSQL it replaces the key query and the delete
+ * returning its keys: a round trip less a batch. The statement takes no index hint: the window keeps it
  * on a short range of the primary key, where `order by id limit n` could otherwise be read
  * from the clock's index, every remaining due row sorted in every batch (withKeyOrder).
  */
@@ -720,30 +722,54 @@ async function orderedBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: 
     const hi = Math.min(win.last, lo + Math.ceil(at.limit * win.idsPerRow * 1.25));
     // Held keys are left out by the key query's batch; a key that is not an integer could match any row.
     if (held.some((k) => typeof k !== 'number' || (k > lo && k <= hi))) return byKey(lo);
-    if (win.children && !(await noChildren(tx, q.childProbes!(lo, hi)))) return byKey(lo);
+    // With no probes left (a child row arrived: executeStage), every window goes by key.
+    if (win.children && (!q.childProbes || !(await noChildren(tx, q.childProbes(lo, hi))))) return byKey(lo);
     let rows: Record<string, unknown>[];
     try {
       const where = sql`${q.key.after(name, lo)} and ${q.key.upTo(name, hi)} and ${win.due}`;
       rows = (await od.statement(name, where, q.key.orderBy(name), at.limit, q.key.select(name)).execute(tx)).rows;
     } catch (err) {
-      // A child row came since the probe: only the statement rolled back, and nothing was deleted.
-      if (!adapter.referenceGuard!.refused(err)) throw err;
+      // A child row came since the probe, and nothing was deleted. Where only the statement
+      // rolled back, the batch goes by key; where the transaction did, it runs again, and
+      // the stage's later batches test every row (executeStage).
+      const guard = adapter.referenceGuard!;
+      if (!guard.refused(err)) throw err;
       win.children = true;
+      if (guard.refusalRollsBack === 'transaction') throw new ChildArrived(name);
       return byKey(lo);
     }
-    if (rows.length === 0) {
+    // The one-column key comes back as __k0 (RowKey.select); null on the row that reports a take that deleted nothing.
+    const t = taken(od, rows, (r) => (r.__k0 === null || r.__k0 === undefined ? null : Number(q.key.fromRow(r))));
+    if (t.count === 0) {
       lo = hi;
       win.idsPerRow *= 4;
       continue;
     }
-    const keys = rows.map((r) => Number(q.key.fromRow(r))).sort((a, b) => a - b);
-    // A batch that stopped at its limit ends at its last key; one that did not, at its window's end.
-    const last = keys.length < at.limit ? hi : keys[keys.length - 1]!;
-    win.idsPerRow = Math.max(1, (last - lo) / keys.length);
-    const entry = await appendAudit(adapter, tx, { ...stageEntryFields(task, ctx.runId, ctx.now, ctx.policy.sha256), action: 'delete', keys, row_count: keys.length, detail, refs: [] }, head);
-    return { entry, headSeq: head?.seq ?? null, selected: keys.length, changed: keys.length, held: 0, blocked: 0, last, queuedFiles: false };
+    // A batch that took its limit ends at the last key it took; one that did not, at its window's end.
+    const last = t.count < at.limit ? hi : t.last;
+    win.idsPerRow = Math.max(1, (last - lo) / t.count);
+    const keys = t.deleted;
+    const entry = keys.length ? await appendAudit(adapter, tx, { ...stageEntryFields(task, ctx.runId, ctx.now, ctx.policy.sha256), action: 'delete', keys, row_count: keys.length, detail, refs: [] }, head) : null;
+    return { entry, headSeq: head?.seq ?? null, selected: t.count, changed: keys.length, held: 0, blocked: 0, last, queuedFiles: false };
   }
   return null;
+}
+
+/**
+ * What an ordered delete took (OrderedDelete.reportsTaken): how many rows in key order and the
+ * last key, and the keys it deleted, in order. Rows taken but not deleted are rows another
+ * transaction moved out of due while the statement ran.
+ */
+function taken(od: OrderedDelete, rows: readonly Record<string, unknown>[], keyOf: (row: Record<string, unknown>) => number | null): { count: number; last: number; deleted: number[] } {
+  const deleted: number[] = [];
+  for (const r of rows) {
+    const k = keyOf(r);
+    if (k !== null) deleted.push(k);
+  }
+  deleted.sort((a, b) => a - b);
+  if (!od.reportsTaken) return { count: deleted.length, last: deleted[deleted.length - 1] ?? NaN, deleted };
+  const first = rows[0];
+  return { count: Number(first?.__taken ?? 0), last: Number(first?.__last ?? NaN), deleted };
 }
 
 /** The batch's rows about to be deleted, with every row still reaching them and their media, in one archive. */

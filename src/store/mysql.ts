@@ -81,6 +81,7 @@ class MysqlAdapter extends ServerAdapter {
    */
   readonly orderedDelete: OrderedDelete = {
     usable: async (db) => /mariadb/i.test((await sql<{ v: string }>`select version() as v`.execute(db)).rows[0]?.v ?? ''),
+    reportsTaken: false,
     statement: (table, where, orderBy, limit, returning) => sql<Record<string, unknown>>`delete from ${sql.table(table)} where ${where} order by ${orderBy} limit ${limit} returning ${returning}`,
   };
 
@@ -102,6 +103,7 @@ class MysqlAdapter extends ServerAdapter {
       const errno = (err as { errno?: unknown })?.errno;
       return errno === 1451 || errno === 1217;
     },
+    refusalRollsBack: 'statement',
   };
 
   notForOrder(indexes: readonly string[]): RawBuilder<unknown> {

@@ -10,7 +10,7 @@ import pg from 'pg';
 import { CompiledQuery, Kysely, PostgresDialect, sql, type RawBuilder } from 'kysely';
 import { EPOCH_SECONDS_RANGE, ISO_CLOCK_PATTERN, ISO_ZONE_PATTERN, epochBound, wallOf } from '../clock/read.js';
 import { StoreError } from '../errors.js';
-import type { Adapter, ClockSpec, ColumnInfo, ColumnKind, RangePartition, ReferenceGuard, RowsByKey, SafeDbError, SchemaInfo, SqlTypeKind } from './types.js';
+import type { Adapter, ClockSpec, ColumnInfo, ColumnKind, OrderedDelete, RangePartition, ReferenceGuard, RowsByKey, SafeDbError, SchemaInfo, SqlTypeKind } from './types.js';
 import { redact } from './redact.js';
 import { ServerAdapter, assemble } from './server-adapter.js';
 import { isoUtc } from './timestamps.js';
@@ -85,6 +85,26 @@ class PostgresAdapter extends ServerAdapter {
     },
     // foreign_key_violation: the whole transaction is aborted.
     refused: (err) => (err as { code?: unknown })?.code === '23503',
+    refusalRollsBack: 'transaction',
+  };
+
+  /**
+   * The row versions (ctid) of the next due rows, read by a subquery that orders and limits
+   * them, deleted, and their keys returned: one statement and one round trip a batch, where a
+   * key query and a delete by range took two. PostgreSQL has no DELETE … LIMIT. Every row
+   * taken is one the statement's snapshot holds due; the due condition is evaluated again on
+   * a row another transaction changed meanwhile, so a row moved out of due is taken but not
+   * deleted. How many rows were taken, and the last key taken, come with every row (one with
+   * no key when none was deleted): a short delete is not an exhausted window. The
+   * referenceGuard holds for the table (plain tables only), so a ctid names one row of it.
+   */
+  readonly orderedDelete: OrderedDelete = {
+    usable: async () => true,
+    reportsTaken: true,
+    statement: (table, where, orderBy, limit, returning) =>
+      sql<Record<string, unknown>>`with taken as materialized (select ctid as c, ${orderBy} as o from ${sql.table(table)} where ${where} order by ${orderBy} limit ${limit}),
+      gone as (delete from ${sql.table(table)} where ctid = any(array(select c from taken)) and ${where} returning ${returning})
+      select gone.*, n.__taken, n.__last from (select count(*)::int as __taken, max(o) as __last from taken) as n left join gone on true`,
   };
 
   async introspect(schemas: readonly string[] = []): Promise<SchemaInfo> {

@@ -192,9 +192,10 @@ export interface Adapter {
    */
   maxInKeyOrder?(column: ColumnInfo): boolean;
   /**
-   * A delete batch in one statement, where the engine has one: MariaDB's `DELETE … ORDER BY
-   * … LIMIT … RETURNING` deletes the next due rows in key order and returns their keys, in
-   * place of a locking key query and a delete (executor.ts, orderedBatch). Absent elsewhere.
+   * A delete batch in one statement, where the engine has one: it deletes the next due rows
+   * in key order and returns their keys, in place of a key query and a delete (executor.ts,
+   * orderedBatch). MariaDB's `DELETE … ORDER BY … LIMIT … RETURNING`; PostgreSQL's delete of
+   * the row versions a limited subquery names. Absent elsewhere.
    */
   readonly orderedDelete?: OrderedDelete;
   /**
@@ -310,7 +311,19 @@ export interface Adapter {
 export interface OrderedDelete {
   /** Whether the server has the statement. */
   usable(db: Kysely<any>): Promise<boolean>;
-  /** `delete from <table> where … order by … limit … returning …`; the table takes no alias, so `where` names it. */
+  /**
+   * Whether every row the statement returns also carries `__taken`, the rows it took in key
+   * order, and `__last`, the last key it took, counting rows a concurrent change left
+   * undeleted (PostgreSQL); when it deleted none, one row with null keys carries them.
+   * Otherwise it took exactly the rows it returned (MariaDB's locking read skips changed rows
+   * and reads on).
+   */
+  readonly reportsTaken: boolean;
+  /**
+   * The next `limit` rows matching `where` in the order of `orderBy` (the integer key column),
+   * deleted, and their `returning` columns returned; the table takes no alias, so `where`
+   * names it.
+   */
   statement(table: string, where: RawBuilder<unknown>, orderBy: RawBuilder<unknown>, limit: number, returning: RawBuilder<unknown>): RawBuilder<Record<string, unknown>>;
 }
 
@@ -328,6 +341,8 @@ export interface ReferenceGuard {
    * the whole transaction did.
    */
   refused(err: unknown): boolean;
+  /** What a refusal rolls back: the statement alone (MySQL), or the whole transaction (PostgreSQL). */
+  readonly refusalRollsBack: 'statement' | 'transaction';
 }
 
 /** What Adapter.rowsByKey gives: a source of per-row values, and how to read them. */

@@ -23,6 +23,8 @@ import { writeMidBatch } from '../support/pg-race.js';
 const engines = await testEngines();
 
 const CALLS_DELETE = /^delete from "calls" as "t" where /s;
+/** An ordered delete (executor.ts, orderedBatch): one statement for a window of calls no note references. */
+const ORDERED = /^with taken as materialized \(select ctid as c, .* from "calls" where /s;
 const TESTS_EVERY_ROW = /not exists \(select 1 from "notes"/;
 
 /** calls(id, started_at) and notes(call_id → calls, `fk` after the reference): calls 1..1000 due, 1001..1100 not. */
@@ -85,14 +87,21 @@ describe.runIf(engines.includes('postgres'))('child probes on postgres', () => {
 
   it('delete batches whose range no note references without testing every row, and leave the call a note references', async () => {
     const statements = await runKeeping('on delete restrict', 777, 'before');
-    // Batches 1 to 3 by range alone; batch 4 (calls 751..1000) holds call 777.
-    expect(testsEveryRow(statements)).toEqual([false, false, false, true]);
+    // Windows of 313 ids (250 rows and a quarter), each probed for notes. Batches 1 and 2 are
+    // ordered deletes. Batch 3's window (501..813) holds call 777, so it goes by key: its key
+    // query takes calls 501..750, whose range no note references, deleted by range alone.
+    // Batch 4's (751..1000) holds it too: by key, testing every row.
+    expect(statements.filter((q) => ORDERED.test(q.sql))).toHaveLength(2);
+    expect(testsEveryRow(statements)).toEqual([false, true]);
   });
 
   it('leave a call a note comes to reference after the probe: the store refuses, and the batch runs again testing every row', async () => {
     const statements = await runKeeping('on delete no action', 300, 'racing');
-    // Batch 1 probed; batch 2 probed, was refused, and ran again; it and the rest test every row.
-    expect(testsEveryRow(statements)).toEqual([false, false, true, true, true]);
+    // No note at the start, so no window is probed. Batch 1 is an ordered delete; batch 2's
+    // was refused (its note came while it waited), ran again by key testing every row, and
+    // so do batches 3 and 4.
+    expect(statements.filter((q) => ORDERED.test(q.sql))).toHaveLength(2);
+    expect(testsEveryRow(statements)).toEqual([true, true, true]);
   });
 
   it('end a dry run whose delete the store refuses with a stage that failed, saying why, and change nothing', async () => {

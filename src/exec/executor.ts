@@ -695,7 +695,7 @@ async function orderedWindow(ctx: ExecContext, task: StageTask, q: StageSql, ext
   if (task.children.length && (!q.childProbes || task.children.some((fk) => fk.table === task.table.name))) return null;
   const name = task.table.name;
   const guard = adapter.referenceGuard;
-  if (!guard || !(await ctx.read(async (db) => (await od.usable(db)) && (await guard.enforced(db, name))))) return null;
+  if (!guard || !(await ctx.read(async (db) => (await od.usable(db, name)) && (await guard.enforced(db, name))))) return null;
   const { first, last } = extent.ends;
   const children = task.children.length > 0 && !(await ctx.read((db) => noChildren(db, q.childProbes!(first - 1, last))));
   const clock = adapter.clockBefore(col(name, task.clock.column.name), task.clock.column, task.clock.spec, task.cutoff.at);

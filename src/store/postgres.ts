@@ -95,11 +95,16 @@ class PostgresAdapter extends ServerAdapter {
    * taken is one the statement's snapshot holds due; the due condition is evaluated again on
    * a row another transaction changed meanwhile, so a row moved out of due is taken but not
    * deleted. How many rows were taken, and the last key taken, come with every row (one with
-   * no key when none was deleted): a short delete is not an exhausted window. The
-   * referenceGuard holds for the table (plain tables only), so a ctid names one row of it.
+   * no key when none was deleted): a short delete is not an exhausted window. A ctid names
+   * one row of one table: not used on a table that others inherit from, whose rows the
+   * statement's scans would read from several (the referenceGuard already keeps partitioned
+   * tables out).
    */
   readonly orderedDelete: OrderedDelete = {
-    usable: async () => true,
+    usable: async (db, table) => {
+      const r = await sql<{ n: number }>`select count(*)::int as n from pg_inherits where inhparent = to_regclass(${regclassText(table)})`.execute(db);
+      return r.rows[0]?.n === 0;
+    },
     reportsTaken: true,
     statement: (table, where, orderBy, limit, returning) =>
       sql<Record<string, unknown>>`with taken as materialized (select ctid as c, ${orderBy} as o from ${sql.table(table)} where ${where} order by ${orderBy} limit ${limit}),

@@ -309,8 +309,8 @@ export interface Adapter {
 
 /** See Adapter.orderedDelete. Used only where the store's ReferenceGuard holds for the table. */
 export interface OrderedDelete {
-  /** Whether the server has the statement. */
-  usable(db: Kysely<any>): Promise<boolean>;
+  /** Whether the server has the statement, for this table. */
+  usable(db: Kysely<any>, table: string): Promise<boolean>;
   /**
    * Whether every row the statement returns also carries `__taken`, the rows it took in key
    * order, and `__last`, the last key it took, counting rows a concurrent change left

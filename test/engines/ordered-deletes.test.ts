@@ -10,9 +10,9 @@
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { lockAuditHead } from '../../src/audit/chain.js';
 import { ensureLetheTables } from '../../src/store/lethe-schema.js';
 import type { BatchFence } from '../../src/lease.js';
+import { fenceBefore } from '../support/fence-before.js';
 import { statementsOf } from '../support/statements.js';
 import { testEngines } from '../support/engines.js';
 import { callsPolicy } from '../support/calls.js';
@@ -72,19 +72,8 @@ function auditedKeys(s: VendorStore): number[] {
 }
 
 /** A fence that, before the `at`-th batch, has another connection add a note on call `callId`. */
-function noteBefore(s: VendorStore, at: number, callId: number): BatchFence {
-  let batches = 0;
-  const before = async () => {
-    if (++batches === at) await s.adapter.db.insertInto('notes').values({ id: 1, call_id: callId }).execute();
-  };
-  return {
-    check: before,
-    checkAndLockHead: async (tx) => {
-      await before();
-      return lockAuditHead(s.adapter, tx);
-    },
-  };
-}
+const noteBefore = (s: VendorStore, at: number, callId: number): BatchFence =>
+  fenceBefore(s.adapter, at, async () => void (await s.adapter.db.insertInto('notes').values({ id: 1, call_id: callId }).execute()));
 
 /** Another transaction's lock waits on this store: lethe's batch waiting for a row the test's transaction holds. */
 async function lockWaits(s: VendorStore, engine: Server): Promise<number> {
@@ -101,10 +90,8 @@ async function lockWaits(s: VendorStore, engine: Server): Promise<number> {
  * statement took the row as due and meets its new version. `waited`: whether the batch did wait.
  */
 function moveBefore(s: VendorStore, engine: Server, at: number, callId: number): { fence: BatchFence; waited: () => Promise<boolean> } {
-  let batches = 0;
   let moved: Promise<boolean> = Promise.resolve(false);
-  const before = async () => {
-    if (++batches !== at) return;
+  const fence = fenceBefore(s.adapter, at, async () => {
     let updated!: () => void;
     const inTx = new Promise<void>((r) => (updated = r));
     moved = s.adapter.db.connection().execute(async (c) => {
@@ -118,17 +105,8 @@ function moveBefore(s: VendorStore, engine: Server, at: number, callId: number):
       return waits > 0;
     });
     await inTx;
-  };
-  return {
-    fence: {
-      check: before,
-      checkAndLockHead: async (tx) => {
-        await before();
-        return lockAuditHead(s.adapter, tx);
-      },
-    },
-    waited: () => moved,
-  };
+  });
+  return { fence, waited: () => moved };
 }
 
 describe.runIf(engines.includes('postgres'))('ordered deletes on postgres, where other tables inherit from the table', () => {

@@ -7,8 +7,8 @@
  */
 import pg from 'pg';
 import { sql } from 'kysely';
-import { lockAuditHead } from '../../src/audit/chain.js';
 import type { BatchFence } from '../../src/lease.js';
+import { fenceBefore } from './fence-before.js';
 import type { TempStore } from './harness.js';
 
 export interface MidBatchWrite {
@@ -19,10 +19,8 @@ export interface MidBatchWrite {
 }
 
 export function writeMidBatch(s: TempStore, text: string, values: readonly unknown[] = []): MidBatchWrite {
-  let batches = 0;
   let committed: Promise<void> = Promise.resolve();
-  const before = async () => {
-    if (++batches !== 2) return;
+  const fence = fenceBefore(s.adapter, 2, async () => {
     const c = new pg.Client({ connectionString: s.url });
     await c.connect();
     await c.query('begin');
@@ -39,15 +37,6 @@ export function writeMidBatch(s: TempStore, text: string, values: readonly unkno
         await c.end();
       }
     })();
-  };
-  return {
-    fence: {
-      check: before,
-      checkAndLockHead: async (tx) => {
-        await before();
-        return lockAuditHead(s.adapter, tx);
-      },
-    },
-    committed: () => committed,
-  };
+  });
+  return { fence, committed: () => committed };
 }

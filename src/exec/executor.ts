@@ -18,7 +18,7 @@ import { safeErrorMessage } from '../errors.js';
 import type { EventBus } from '../events.js';
 import type { Policy } from '../policy/model.js';
 import type { StageTask } from '../plan/planner.js';
-import type { Adapter, ForeignKeyInfo, OrderedDelete, SchemaInfo } from '../store/types.js';
+import type { Adapter, ForeignKeyInfo, SchemaInfo } from '../store/types.js';
 import type { ApprovedStage } from '../audit/approvals.js';
 import { isoUtc } from '../store/timestamps.js';
 import { anonymiseValue, pseudonymFor } from './anonymise.js';
@@ -657,9 +657,10 @@ async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kyse
  * keys for the audit entry. On MariaDB it replaces the locking key query and the delete by
  * range: 3M calls, 1M due, 1,000 a batch took 10.4 ms a batch, against 3.1 + 9.4 ms for the
  * two (experiment, 200 batches each). On PostgreSQL it replaces the key query and the delete
- * returning its keys: a round trip less a batch. The statement takes no index hint: the window keeps it
- * on a short range of the primary key, where `order by id limit n` could otherwise be read
- * from the clock's index, every remaining due row sorted in every batch (withKeyOrder).
+ * returning its keys: a round trip less a batch. The statement takes no index hint: the
+ * window keeps it on a short range of the primary key, where `order by id limit n` could
+ * otherwise be read from the clock's index, every remaining due row sorted in every batch
+ * (withKeyOrder).
  */
 interface KeyWindow {
   /** The stage's first and last due key as counted (DueExtent.ends): the windows run from one to the other. */
@@ -738,8 +739,9 @@ async function orderedBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: 
       if (guard.refusalRollsBack === 'transaction') throw new ChildArrived(name);
       return byKey(lo);
     }
-    // The one-column key comes back as __k0 (RowKey.select); null on the row that reports a take that deleted nothing.
-    const t = taken(od, rows, (r) => (r.__k0 === null || r.__k0 === undefined ? null : Number(q.key.fromRow(r))));
+    const out = od.outcome(rows);
+    const keys = out.deleted.map((r) => Number(q.key.fromRow(r))).sort((a, b) => a - b);
+    const t = out.taken ?? { count: keys.length, last: keys[keys.length - 1] ?? NaN };
     if (t.count === 0) {
       lo = hi;
       win.idsPerRow *= 4;
@@ -748,28 +750,10 @@ async function orderedBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: 
     // A batch that took its limit ends at the last key it took; one that did not, at its window's end.
     const last = t.count < at.limit ? hi : t.last;
     win.idsPerRow = Math.max(1, (last - lo) / t.count);
-    const keys = t.deleted;
     const entry = keys.length ? await appendAudit(adapter, tx, { ...stageEntryFields(task, ctx.runId, ctx.now, ctx.policy.sha256), action: 'delete', keys, row_count: keys.length, detail, refs: [] }, head) : null;
     return { entry, headSeq: head?.seq ?? null, selected: t.count, changed: keys.length, held: 0, blocked: 0, last, queuedFiles: false };
   }
   return null;
-}
-
-/**
- * What an ordered delete took (OrderedDelete.reportsTaken): how many rows in key order and the
- * last key, and the keys it deleted, in order. Rows taken but not deleted are rows another
- * transaction moved out of due while the statement ran.
- */
-function taken(od: OrderedDelete, rows: readonly Record<string, unknown>[], keyOf: (row: Record<string, unknown>) => number | null): { count: number; last: number; deleted: number[] } {
-  const deleted: number[] = [];
-  for (const r of rows) {
-    const k = keyOf(r);
-    if (k !== null) deleted.push(k);
-  }
-  deleted.sort((a, b) => a - b);
-  if (!od.reportsTaken) return { count: deleted.length, last: deleted[deleted.length - 1] ?? NaN, deleted };
-  const first = rows[0];
-  return { count: Number(first?.__taken ?? 0), last: Number(first?.__last ?? NaN), deleted };
 }
 
 /** The batch's rows about to be deleted, with every row still reaching them and their media, in one archive. */

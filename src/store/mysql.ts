@@ -81,7 +81,7 @@ class MysqlAdapter extends ServerAdapter {
    */
   readonly orderedDelete: OrderedDelete = {
     usable: async (db) => /mariadb/i.test((await sql<{ v: string }>`select version() as v`.execute(db)).rows[0]?.v ?? ''),
-    reportsTaken: false,
+    outcome: (rows) => ({ deleted: rows, taken: null }),
     statement: (table, where, orderBy, limit, returning) => sql<Record<string, unknown>>`delete from ${sql.table(table)} where ${where} order by ${orderBy} limit ${limit} returning ${returning}`,
   };
 

@@ -95,7 +95,8 @@ class PostgresAdapter extends ServerAdapter {
    * taken is one the statement's snapshot holds due; the due condition is evaluated again on
    * a row another transaction changed meanwhile, so a row moved out of due is taken but not
    * deleted. How many rows were taken, and the last key taken, come with every row (one with
-   * no key when none was deleted): a short delete is not an exhausted window. A ctid names
+   * no deleted row's columns when none was deleted): a short delete is not an exhausted
+   * window. A ctid names
    * one row of one table: not used on a table that others inherit from, whose rows the
    * statement's scans would read from several (the referenceGuard already keeps partitioned
    * tables out).
@@ -105,11 +106,14 @@ class PostgresAdapter extends ServerAdapter {
       const r = await sql<{ n: number }>`select count(*)::int as n from pg_inherits where inhparent = to_regclass(${regclassText(table)})`.execute(db);
       return r.rows[0]?.n === 0;
     },
-    reportsTaken: true,
     statement: (table, where, orderBy, limit, returning) =>
       sql<Record<string, unknown>>`with taken as materialized (select ctid as c, ${orderBy} as o from ${sql.table(table)} where ${where} order by ${orderBy} limit ${limit}),
-      gone as (delete from ${sql.table(table)} where ctid = any(array(select c from taken)) and ${where} returning ${returning})
+      gone as (delete from ${sql.table(table)} where ctid = any(array(select c from taken)) and ${where} returning ${returning}, true as __gone)
       select gone.*, n.__taken, n.__last from (select count(*)::int as __taken, max(o) as __last from taken) as n left join gone on true`,
+    outcome: (rows) => {
+      const n = rows[0];
+      return { deleted: rows.filter((r) => r.__gone !== null), taken: { count: Number(n?.__taken ?? 0), last: Number(n?.__last ?? NaN) } };
+    },
   };
 
   async introspect(schemas: readonly string[] = []): Promise<SchemaInfo> {

@@ -312,13 +312,13 @@ export interface OrderedDelete {
   /** Whether the server has the statement, for this table. */
   usable(db: Kysely<any>, table: string): Promise<boolean>;
   /**
-   * Whether every row the statement returns also carries `__taken`, the rows it took in key
-   * order, and `__last`, the last key it took, counting rows a concurrent change left
-   * undeleted (PostgreSQL); when it deleted none, one row with null keys carries them.
-   * Otherwise it took exactly the rows it returned (MariaDB's locking read skips changed rows
-   * and reads on).
+   * What the statement's result rows say: the rows it deleted (their `returning` columns),
+   * and, where it can take due rows it then does not delete (PostgreSQL: rows a concurrent
+   * change moved out of due), how many it took in key order and the last key it took. null
+   * where it took exactly the rows it deleted (MariaDB's locking read skips changed rows and
+   * reads on).
    */
-  readonly reportsTaken: boolean;
+  outcome(rows: readonly Record<string, unknown>[]): { deleted: readonly Record<string, unknown>[]; taken: { count: number; last: number } | null };
   /**
    * The next `limit` rows matching `where` in the order of `orderBy` (the integer key column),
    * deleted, and their `returning` columns returned; the table takes no alias, so `where`

@@ -13,6 +13,7 @@ import { lockAuditHead, type AuditHead } from './audit/chain.js';
 import { LetheError } from './errors.js';
 import { isoUtc } from './store/timestamps.js';
 import { letheDb, letheTable } from './store/lethe-tables.js';
+import { preparedFor } from './store/prepared.js';
 import type { Adapter } from './store/types.js';
 
 const NAME = 'enforcer';
@@ -105,8 +106,10 @@ export class Lease implements BatchFence {
   readonly checkAndLockHead = async (tx: Kysely<any>): Promise<AuditHead | null> => {
     const a = this.adapter;
     this.#ours();
-    const lock = a.supportsForUpdate ? sql` for update` : sql``;
-    const r = await sql<{ holder: string | null; token: unknown; seq: unknown; hash: string }>`select l.holder, l.token, h.seq, h.hash from ${letheTable(a, 'lethe_lease')} as l, ${letheTable(a, 'lethe_audit_head')} as h where l.name = ${NAME} and h.id = 1${lock}`.execute(tx);
+    const r = await preparedFor(a, 'checkAndLockHead', () => {
+      const lock = a.supportsForUpdate ? sql` for update` : sql``;
+      return sql<{ holder: string | null; token: unknown; seq: unknown; hash: string }>`select l.holder, l.token, h.seq, h.hash from ${letheTable(a, 'lethe_lease')} as l, ${letheTable(a, 'lethe_audit_head')} as h where l.name = ${NAME} and h.id = 1${lock}`;
+    }).execute(tx);
     const row = r.rows[0];
     if (!row) {
       // One of the two rows is missing: the separate reads say which.

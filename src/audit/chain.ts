@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { sql, type Kysely, type QueryCreator } from 'kysely';
 import type { KeyValue } from '../exec/row-key.js';
 import { letheDb, letheTable } from '../store/lethe-tables.js';
+import { preparedFor } from '../store/prepared.js';
 import type { Adapter } from '../store/types.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -157,24 +158,52 @@ export async function appendAudit(adapter: Adapter, tx: Kysely<any>, draft: Audi
     refs: draft.refs?.length ? draft.refs : null,
   };
   const hash = entryHash(head.hash, body);
-  const ltx = letheDb(adapter, tx);
-  const { by, detail, refs, ...columns } = body;
-  const moveHead = (db: QueryCreator<any>) => db.updateTable('lethe_audit_head').set({ seq: body.seq, hash }).where('id', '=', 1);
+  const row: Record<(typeof AUDIT_COLUMNS)[number], unknown> = {
+    seq: body.seq,
+    run_id: body.run_id,
+    at: body.at,
+    provider: body.provider,
+    rule: body.rule,
+    stage: body.stage,
+    table_name: body.table_name,
+    action: body.action,
+    cutoff: body.cutoff,
+    row_count: body.row_count,
+    keys: JSON.stringify(body.keys),
+    policy_sha256: body.policy_sha256,
+    actor: body.by,
+    reason: body.reason,
+    detail: body.detail ? JSON.stringify(body.detail) : null,
+    refs: body.refs ? JSON.stringify(body.refs) : null,
+    prev_hash: head.hash,
+    hash,
+  };
+  const values = AUDIT_COLUMNS.map((c) => row[c]);
   // The head moves in the insert's round trip where a WITH clause may write.
-  await (adapter.writesInWith ? ltx.with('moved_head', moveHead) : ltx)
-    .insertInto('lethe_audit')
-    .values({
-      ...columns,
-      keys: JSON.stringify(body.keys),
-      actor: by,
-      detail: detail ? JSON.stringify(detail) : null,
-      refs: refs ? JSON.stringify(refs) : null,
-      prev_hash: head.hash,
-      hash,
-    })
-    .execute();
-  if (!adapter.writesInWith) await moveHead(ltx).execute();
+  await insertEntry(adapter).execute(tx, values);
+  if (!adapter.writesInWith) await moveHead(adapter).execute(tx, [body.seq, hash]);
   return { ...body, prev_hash: head.hash, hash };
+}
+
+/** lethe_audit's columns, in the order insertEntry binds them. */
+const AUDIT_COLUMNS = ['seq', 'run_id', 'at', 'provider', 'rule', 'stage', 'table_name', 'action', 'cutoff', 'row_count', 'keys', 'policy_sha256', 'actor', 'reason', 'detail', 'refs', 'prev_hash', 'hash'] as const;
+
+/** `update lethe_audit_head` to seq (value 0) and hash (value 1). */
+const headMove = (db: QueryCreator<any>, seq: unknown, hash: unknown) => db.updateTable('lethe_audit_head').set({ seq, hash }).where('id', '=', 1);
+
+function moveHead(adapter: Adapter) {
+  return preparedFor(adapter, 'moveHead', (slot) => headMove(letheDb(adapter), slot(0), slot(1)));
+}
+
+/** The insert of an entry (AUDIT_COLUMNS' values), moving the head with it where a WITH clause may write: seq and hash are the entry's. */
+function insertEntry(adapter: Adapter) {
+  return preparedFor(adapter, 'insertEntry', (slot) => {
+    const ldb = letheDb(adapter);
+    const values = Object.fromEntries(AUDIT_COLUMNS.map((c, i) => [c, slot(i)]));
+    const seq = slot(AUDIT_COLUMNS.indexOf('seq'));
+    const hash = slot(AUDIT_COLUMNS.indexOf('hash'));
+    return (adapter.writesInWith ? ldb.with('moved_head', (db) => headMove(db, seq, hash)) : ldb).insertInto('lethe_audit').values(values);
+  });
 }
 
 /** Turns a stored row back into an entry (drivers return bigint columns in various forms). */

@@ -7,6 +7,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { StageTask } from '../plan/planner.js';
 import { letheDb } from '../store/lethe-tables.js';
+import { preparedFor } from '../store/prepared.js';
 import { isoUtc } from '../store/timestamps.js';
 import type { Adapter } from '../store/types.js';
 import { KEY_CHUNK, RowKey, type KeyValue } from './row-key.js';
@@ -16,13 +17,15 @@ export type HeldKeys = ReadonlyMap<string, readonly KeyValue[]>;
 
 /** Active holds at `now`, grouped by table: not released, not expired. */
 export async function activeHolds(adapter: Adapter, db: Kysely<any>, now: Date): Promise<HeldKeys> {
-  const nowText = isoUtc(now);
-  const rows = await letheDb(adapter, db)
-    .selectFrom('lethe_holds')
-    .select(['table_name', 'row_key'])
-    .where('released_at', 'is', null)
-    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', nowText)]))
-    .execute();
+  // Read in every batch on SQLite (executor.ts, holdsAt): compiled once.
+  const read = preparedFor(adapter, 'activeHolds', (slot) =>
+    letheDb(adapter)
+      .selectFrom('lethe_holds')
+      .select(['table_name', 'row_key'])
+      .where('released_at', 'is', null)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', slot(0))])),
+  );
+  const rows = (await read.execute(db, [isoUtc(now)])).rows as { table_name: unknown; row_key: string }[];
   const byTable = new Map<string, KeyValue[]>();
   for (const h of rows) {
     const key = RowKey.decode(h.row_key);

@@ -401,8 +401,24 @@ class SqliteAdapter implements Adapter {
     // others) is compared in SQL with the cutoff in the same form, and any other goes to the
     // clock reader.
     const c = cutoffOf(cutoff, spec.zone);
-    const forms = TEXT_FORMS.map((f, i) => sql`when ${sql.lit(i + 1)} then ${expr} < ${textFormBound(c, f)}`);
-    return sql`(${this.clockUpperBound(expr, column, spec, cutoff)} and case ${this.#textForm(expr)} ${sql.join(forms, sql` `)} else lethe_clock_before(${expr}, ${spec.format}, ${spec.zone}, ${cutoff.getTime()}) = 1 end)`;
+    const forms = TEXT_FORMS.map((f, i) => sql`when ${sql.lit(i + 1)} then ${expr} < ${sql.lit(textFormBound(c, f))}`);
+    const upper = sql`${expr} < ${sql.lit(this.#upperBoundText(cutoff))}`;
+    return this.#inlined(sql`(${upper} and case ${this.#textForm(expr)} ${sql.join(forms, sql` `)} else lethe_clock_before(${expr}, ${sql.lit(spec.format)}, ${sql.lit(spec.zone)}, ${sql.lit(cutoff.getTime())}) = 1 end)`);
+  }
+
+  /**
+   * `predicate` as one piece of SQL text, where it binds no parameter (its values are
+   * literals): compiled once per stage rather than with every batch's key query. The 26
+   * branches of clockBefore's CASE were most of the key query's nodes, and Kysely compiles
+   * every node of a query each time it runs it.
+   */
+  #inlined(predicate: RawBuilder<unknown>): RawBuilder<unknown> {
+    const compiled = predicate.compile(this.db);
+    return compiled.parameters.length === 0 ? sql.raw(compiled.sql) : predicate;
+  }
+
+  #upperBoundText(cutoff: Date): string {
+    return isoUtc(new Date(cutoff.getTime() + 2 * 86_400_000)).slice(0, 10);
   }
 
   /**
@@ -412,7 +428,7 @@ class SqliteAdapter implements Adapter {
    */
   clockUpperBound(expr: RawBuilder<unknown>, _column: ColumnInfo, spec: ClockSpec, cutoff: Date): RawBuilder<unknown> {
     if (spec.format !== 'iso') return sql`${expr} < ${cutoff.getTime() / (spec.format === 'epoch_s' ? 1000 : 1)}`;
-    return sql`${expr} < ${isoUtc(new Date(cutoff.getTime() + 2 * 86_400_000)).slice(0, 10)}`;
+    return sql`${expr} < ${this.#upperBoundText(cutoff)}`;
   }
 
   /**

@@ -7,8 +7,10 @@ COPY package.json package-lock.json tsconfig.json ./
 COPY src ./src
 COPY jobs ./jobs
 COPY db ./db
+COPY native ./native
 # npm ci runs better-sqlite3's native build (allowed in package.json allowScripts) and
-# `prepare`, which compiles the TypeScript into dist/.
+# `prepare`, which compiles the TypeScript into dist/ and the SQLite clock extension into
+# dist/native/ (native/build.mjs); the runtime stage takes both with dist/.
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:20-bookworm-slim

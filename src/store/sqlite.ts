@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Driver, type RawBuilder } from 'kysely';
 import { accessSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { EPOCH_SECONDS_RANGE, TEXT_FORMS, clockTextForm, cutoffOf, isBefore, readClock, textFormBound, type Cutoff } from '../clock/read.js';
 import { ConfigError, StoreError } from '../errors.js';
 import { CachedSqliteConnection } from './sqlite-statements.js';
@@ -119,9 +119,9 @@ export function openSqlite(file: string, opts: SqliteOptions = {}): Adapter {
     if (!readonly && isPermissionError(err)) throw notWritable(file, (err as Error).message);
     throw new StoreError(`cannot open SQLite store ${file}: ${(err as Error).message}`, { cause: err });
   }
-  registerClockFunctions(raw);
+  const nativeClock = registerClockFunctions(raw);
   const db = new Kysely<any>({ dialect: new ImmediateSqliteDialect({ database: raw }) });
-  return new SqliteAdapter(db, raw, file);
+  return new SqliteAdapter(db, raw, file, nativeClock);
 }
 
 /** How much WAL lethe's commits let grow before one of them copies it into the database. */
@@ -219,7 +219,7 @@ export function notWritable(file: string, reason: string): ConfigError {
  * clock reader (src/clock/read.ts) as SQL functions: the answer is the reader's by
  * construction. An indexable prefilter in front of them keeps scans to the candidate rows.
  */
-function registerClockFunctions(raw: Database.Database): void {
+function registerClockFunctions(raw: Database.Database): boolean {
   const cutoffs = new Map<string, Cutoff>();
   const cutoff = (ms: number, zone: string) => {
     const k = `${ms}|${zone}`;
@@ -237,7 +237,30 @@ function registerClockFunctions(raw: Database.Database): void {
   );
   raw.function('lethe_clock_form', { deterministic: true }, (v: unknown) => clockTextForm(v));
   raw.function('lethe_clock_invalid', { deterministic: true }, (v: unknown, format: unknown) => (readClock(v, spec(format, 'UTC')).kind === 'invalid' ? 1 : 0));
+  return loadNativeClock(raw);
 }
+
+/**
+ * Where `npm run build` compiled it (native/build.mjs), the C lethe_clock_form replaces the
+ * JavaScript one registered above: SQLite calls it on every due row of a key query, and a
+ * call into JavaScript cost about 0.2 s per million rows (the key queries of a run over 1M
+ * due rows: 0.46 s with the JavaScript function, 0.25 s with none). Its answers are the
+ * reference's (test/unit/clock-form-native.test.ts). Returns whether it is in use.
+ */
+function loadNativeClock(raw: Database.Database): boolean {
+  const file = NATIVE_CLOCK.find((f) => existsSync(f));
+  if (!file) return false;
+  try {
+    raw.loadExtension(file);
+    return true;
+  } catch {
+    // The JavaScript function stays registered: the same answers.
+    return false;
+  }
+}
+
+/** The extension as `npm run build` leaves it: beside dist/src/store/sqlite.js, or (running from src/) in dist/. */
+export const NATIVE_CLOCK = [fileURLToPath(new URL('../../native/lethe_clock.so', import.meta.url)), fileURLToPath(new URL('../../dist/native/lethe_clock.so', import.meta.url))];
 
 /** The largest integer a JS number holds exactly. */
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
@@ -263,6 +286,8 @@ class SqliteAdapter implements Adapter {
     readonly db: Kysely<any>,
     private readonly raw: Database.Database,
     private readonly file: string,
+    /** Whether lethe_clock_form is the C extension's (loadNativeClock) rather than the JavaScript one. */
+    readonly nativeClock: boolean,
   ) {
     this.description = `sqlite:${file}`;
   }

@@ -657,11 +657,18 @@ async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kyse
  * keys for the audit entry. On MariaDB it replaces the locking key query and the delete by
  * range: 3M calls, 1M due, 1,000 a batch took 10.4 ms a batch, against 3.1 + 9.4 ms for the
  * two (experiment, 200 batches each). On PostgreSQL it replaces the key query and the delete
- * returning its keys: a round trip less a batch. The statement takes no index hint: the
+ * returning its keys: a round trip less a batch. Where ids are dense, a window of `limit` ids
+ * holds a batch at most, and its delete needs no limit (OrderedDelete.window). The statement takes no index hint: the
  * window keeps it on a short range of the primary key, where `order by id limit n` could
  * otherwise be read from the clock's index, every remaining due row sorted in every batch
  * (withKeyOrder).
  */
+/**
+ * Ids per due row below which a window is `limit` ids (OrderedDelete.window): its batches then
+ * take at least 80% of a full one.
+ */
+const DENSE_IDS_PER_ROW = 1.25;
+
 interface KeyWindow {
   /** The stage's first and last due key as counted (DueExtent.ends): the windows run from one to the other. */
   first: number;
@@ -720,7 +727,9 @@ async function orderedBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: 
   // added before the commit: `hold add` locks the head this batch holds.
   const held = (await holdsAt(ctx, tx, head, at.seen)).get(name) ?? [];
   while (lo < win.last) {
-    const hi = Math.min(win.last, lo + Math.ceil(at.limit * win.idsPerRow * 1.25));
+    // Where ids are dense, a window of `limit` ids, which holds a batch at most (OrderedDelete.window).
+    const dense = od.window !== undefined && win.idsPerRow < DENSE_IDS_PER_ROW;
+    const hi = Math.min(win.last, lo + (dense ? at.limit : Math.ceil(at.limit * win.idsPerRow * 1.25)));
     // Held keys are left out by the key query's batch; a key that is not an integer could match any row.
     if (held.some((k) => typeof k !== 'number' || (k > lo && k <= hi))) return byKey(lo);
     // With no probes left (a child row arrived: executeStage), every window goes by key.
@@ -728,7 +737,8 @@ async function orderedBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: 
     let rows: Record<string, unknown>[];
     try {
       const where = sql`${q.key.after(name, lo)} and ${q.key.upTo(name, hi)} and ${win.due}`;
-      rows = (await od.statement(name, where, q.key.orderBy(name), at.limit, q.key.select(name)).execute(tx)).rows;
+      const statement = dense ? od.window!(name, where, q.key.select(name)) : od.statement(name, where, q.key.orderBy(name), at.limit, q.key.select(name));
+      rows = (await statement.execute(tx)).rows;
     } catch (err) {
       // A child row came since the probe, and nothing was deleted. Where only the statement
       // rolled back, the batch goes by key; where the transaction did, it runs again, and
@@ -739,7 +749,8 @@ async function orderedBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: 
       if (guard.refusalRollsBack === 'transaction') throw new ChildArrived(name);
       return byKey(lo);
     }
-    const out = od.outcome(rows);
+    // A window's delete takes exactly the rows it deletes; fewer than `limit` ends the batch at the window's end.
+    const out = dense ? { deleted: rows, taken: null } : od.outcome(rows);
     const keys = out.deleted.map((r) => Number(q.key.fromRow(r))).sort((a, b) => a - b);
     const t = out.taken ?? { count: keys.length, last: keys[keys.length - 1] ?? NaN };
     if (t.count === 0) {

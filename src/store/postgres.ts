@@ -110,6 +110,10 @@ class PostgresAdapter extends ServerAdapter {
       sql<Record<string, unknown>>`with taken as materialized (select ctid as c, ${orderBy} as o from ${sql.table(table)} where ${where} order by ${orderBy} limit ${limit}),
       gone as (delete from ${sql.table(table)} where ctid = any(array(select c from taken)) and ${where} returning ${returning}, true as __gone)
       select gone.*, n.__taken, n.__last from (select count(*)::int as __taken, max(o) as __last from taken) as n left join gone on true`,
+    // Without the limit it needs no subquery over ctids: 1M due rows of 3M calls, 1,000 ids a
+    // window, took 2.6-2.8 s where `statement` took 4.2-4.9 (13.7-15.7 against 14.7-18.7 s
+    // with a child table's foreign key checked on every row).
+    window: (table, where, returning) => sql<Record<string, unknown>>`delete from ${sql.table(table)} where ${where} returning ${returning}`,
     outcome: (rows) => {
       const n = rows[0];
       return { deleted: rows.filter((r) => r.__gone !== null), taken: { count: Number(n?.__taken ?? 0), last: Number(n?.__last ?? NaN) } };

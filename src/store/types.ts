@@ -325,6 +325,12 @@ export interface OrderedDelete {
    * names it.
    */
   statement(table: string, where: RawBuilder<unknown>, orderBy: RawBuilder<unknown>, limit: number, returning: RawBuilder<unknown>): RawBuilder<Record<string, unknown>>;
+  /**
+   * Every row matching `where` deleted, and their `returning` columns returned: used for a
+   * window of at most `limit` ids, which can hold no more than a batch, where that costs less
+   * than `statement`. Absent where it does not.
+   */
+  window?(table: string, where: RawBuilder<unknown>, returning: RawBuilder<unknown>): RawBuilder<Record<string, unknown>>;
 }
 
 /** See Adapter.referenceGuard. */

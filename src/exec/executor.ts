@@ -652,28 +652,28 @@ async function runBatch(ctx: ExecContext, task: StageTask, q: StageSql, tx: Kyse
 }
 
 /**
- * A stage's ordered deletes (Adapter.orderedDelete): each batch is one statement that deletes
- * the next due rows in key order, within a window of ids after the cursor, and returns their
- * keys for the audit entry. On MariaDB it replaces the locking key query and the delete by
- * range: 3M calls, 1M due, 1,000 a batch took 10.4 ms a batch, against 3.1 + 9.4 ms for the
- * two (experiment, 200 batches each). On PostgreSQL it replaces the key query and the delete
- * returning its keys: a round trip less a batch. Where ids are dense, a window of `limit` ids
- * holds a batch at most, and its delete needs no limit (OrderedDelete.window). The statement takes no index hint: the
- * window keeps it on a short range of the primary key, where `order by id limit n` could
- * otherwise be read from the clock's index, every remaining due row sorted in every batch
- * (withKeyOrder).
- */
-/**
  * Ids per due row below which a window is `limit` ids (OrderedDelete.window): its batches then
  * take at least 80% of a full one.
  */
 const DENSE_IDS_PER_ROW = 1.25;
 
+/**
+ * A stage's ordered deletes (Adapter.orderedDelete): each batch is one statement that deletes
+ * the next due rows in key order, within a window of ids after the cursor, and returns their
+ * keys for the audit entry. On MariaDB it replaces the locking key query and the delete by
+ * range: 3M calls, 1M due, 1,000 a batch took 10.4 ms a batch, against 3.1 + 9.4 ms for the
+ * two (experiment, 200 batches each). On PostgreSQL it replaces the key query and the delete
+ * returning its keys: a round trip less a batch. Where ids are dense, a window of `limit`
+ * ids holds a batch at most, and its delete needs no limit (OrderedDelete.window). The
+ * statement takes no index hint: the window keeps it on a short range of the primary key,
+ * where `order by id limit n` could otherwise be read from the clock's index, every remaining
+ * due row sorted in every batch (withKeyOrder).
+ */
 interface KeyWindow {
   /** The stage's first and last due key as counted (DueExtent.ends): the windows run from one to the other. */
   first: number;
   last: number;
-  /** Ids per due row, as the last batch found them: a window spans a batch's worth and a quarter. */
+  /** Ids per due row, as the last batch found them: a window spans a batch's worth and a quarter, or, dense, a batch's ids. */
   idsPerRow: number;
   /** Whether child rows may reference the keys ahead: each window is probed for them then. */
   children: boolean;

@@ -1,9 +1,11 @@
 /**
  * Statements compiled once and run with new values. Kysely compiles a query from its node
- * tree every time it runs; for the statements every batch repeats (the fence, the holds, the
- * audit insert) that was a sixth of a SQLite run's JavaScript, and on SQLite a run's
- * JavaScript is a quarter of its time. A statement is built once with Slots where its values
- * go, and each run substitutes the values for the Slots among the compiled parameters.
+ * tree every time it runs it, and a stage repeats the same few statements batch after batch
+ * (the fence, the holds, the audit insert and the head move). With these compiled once, and
+ * SQLite's clock check once a stage (SqliteAdapter.clockBefore), Kysely's own time in a
+ * profiled SQLite run over 1M due rows fell from 481-522 ms to 182-214 ms. A statement is
+ * built once with Slots where its values go, and each run puts its values in their place
+ * among the compiled parameters.
  */
 import { CompiledQuery, type Compilable, type Kysely, type QueryResult, type RawBuilder } from 'kysely';
 

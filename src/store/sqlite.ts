@@ -244,7 +244,7 @@ function registerClockFunctions(raw: Database.Database): boolean {
  * Where `npm run build` compiled it (native/build.mjs), the C lethe_clock_form replaces the
  * JavaScript one registered above: SQLite calls it on every due row of a key query, and a
  * call into JavaScript cost about 0.2 s per million rows (the key queries of a run over 1M
- * due rows: 0.46 s with the JavaScript function, 0.25 s with none). Its answers are the
+ * due rows: 0.41-0.46 s with the JavaScript function, 0.20-0.25 s with none). Its answers are the
  * reference's (test/unit/clock-form-native.test.ts). Returns whether it is in use.
  */
 function loadNativeClock(raw: Database.Database): boolean {

@@ -96,10 +96,9 @@ class PostgresAdapter extends ServerAdapter {
    * a row another transaction changed meanwhile, so a row moved out of due is taken but not
    * deleted. How many rows were taken, and the last key taken, come with every row (one with
    * no deleted row's columns when none was deleted): a short delete is not an exhausted
-   * window. A ctid names
-   * one row of one table: not used on a table that others inherit from, whose rows the
-   * statement's scans would read from several (the referenceGuard already keeps partitioned
-   * tables out).
+   * window. A ctid names one row of one table: not used on a table that others inherit from,
+   * whose rows the statement's scans would read from several (the referenceGuard already
+   * keeps partitioned tables out).
    */
   readonly orderedDelete: OrderedDelete = {
     usable: async (db, table) => {

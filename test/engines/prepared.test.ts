@@ -36,8 +36,11 @@ describe.each(engines)('prepared statements on %s', (engine) => {
     await cleanup?.();
   });
 
+  /** An insert of notes(id, body, copy): body and copy both take value 1. */
+  const insertNote = () => preparedFor(adapter, 'notes:insert', (slot) => adapter.db.insertInto('notes').values({ id: slot(0), body: slot(1), copy: slot(1) }));
+
   it('binds each call its own values, a value used twice in both places', async () => {
-    const insert = preparedFor(adapter, 'notes:insert', (slot) => adapter.db.insertInto('notes').values({ id: slot(0), body: slot(1), copy: slot(1) }));
+    const insert = insertNote();
     await insert.execute(adapter.db, [1, 'first']);
     await insert.execute(adapter.db, [2, "it's second"]);
     // The same statement object, as a second lookup under the name returns it.
@@ -53,7 +56,7 @@ describe.each(engines)('prepared statements on %s', (engine) => {
   });
 
   it('runs inside a transaction, and rolls back with it', async () => {
-    const insert = preparedFor(adapter, 'notes:insert', () => sql`unused`);
+    const insert = insertNote();
     await expect(
       adapter.transaction(async (tx) => {
         await insert.execute(tx, [3, 'third']);

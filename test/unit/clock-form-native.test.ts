@@ -66,14 +66,14 @@ describe('the C lethe_clock_form', () => {
     }
   });
 
-  it.runIf(built !== undefined)('is the one a store lethe opens calls', () => {
+  it.runIf(built !== undefined)('is the one a store lethe opens calls', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'lethe-native-'));
     try {
       const adapter = openSqlite(join(dir, 's.db'));
       try {
         expect((adapter as unknown as { nativeClock: boolean }).nativeClock).toBe(true);
       } finally {
-        void adapter.close();
+        await adapter.close();
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
